@@ -1,0 +1,64 @@
+# every habit of the project is one command here; see README.md
+PYTHON ?= python3
+VENV := .venv
+DEV := .venv-dev
+PORT ?= 8080
+CONFIG ?=
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo serve test lint bench i18n setup setup-dev browser clean
+
+# the box's runtime environment: runtime dependencies only (what a Pi runs)
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e .
+	$(VENV)/bin/pybabel compile -f -d locales -D messages >/dev/null
+	touch $@
+
+# the developers' environment: runtime + test, lint and client libraries
+$(DEV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(DEV)
+	$(DEV)/bin/pip install -q --upgrade pip
+	$(DEV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+setup-dev: $(DEV)/.installed $(VENV)/.installed
+
+# serve the demo site on the embedded defaults (sample site, SQLite under ./data, fake printer)
+demo: setup
+	$(VENV)/bin/contactpoint demo --port $(PORT)
+
+# serve a real site configuration: make serve CONFIG=/etc/contactpoint/site.toml
+serve: setup
+	@test -n "$(CONFIG)" || { echo "usage: make serve CONFIG=path/to/site.toml"; exit 2; }
+	$(VENV)/bin/contactpoint serve --config $(CONFIG) --port $(PORT)
+
+# Debian's chromium for the browser tests (installed when missing and we are root)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "browser tests need Debian's 'chromium' package: sudo apt-get install chromium"; exit 1; fi; }
+
+test: setup-dev browser
+	$(VENV)/bin/pybabel compile -f -d locales -D messages >/dev/null
+	$(DEV)/bin/python -m pytest -q
+
+lint: setup-dev
+	$(DEV)/bin/ruff check .
+	$(DEV)/bin/mypy
+
+# quick benchmark (< 3 minutes); the server runs in the runtime-only environment
+bench: setup-dev
+	$(DEV)/bin/python -m bench.run --quick
+
+# extract, update and compile the translation catalogues
+i18n: setup-dev
+	$(DEV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o locales/messages.pot --no-location --sort-output .
+	$(DEV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+	$(DEV)/bin/pybabel compile -f -d locales -D messages
+
+clean:
+	rm -rf $(VENV) $(DEV) data .pytest_cache

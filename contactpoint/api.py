@@ -1,0 +1,41 @@
+"""The box's shared HTTP API: the snapshot every page resyncs from, and health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+
+from contactpoint.engine import redact
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def full_state() -> dict[str, Any]:
+    """The snapshot with the site's description; agents' pages get it whole, public pages redacted."""
+    cp = current_app.extensions["contactpoint"]
+    snap = cp.engine.snapshot()
+    site = cp.site
+    snap["site"] = {
+        "id": site.id,
+        "name": site.name,
+        "languages": list(site.languages),
+        "announcement_languages": list(site.announcement_languages),
+        "needs": [{"id": n.id, "prefix": n.prefix, "pictogram": n.pictogram, "names": n.names} for n in site.needs],
+        "counters": [{"id": c.id, "label": c.label} for c in site.counters],
+        "message": site.message,
+    }
+    return snap
+
+
+@bp.get("/state")
+def state() -> Any:
+    resp = jsonify(redact(full_state()))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/health")
+def health() -> Any:
+    cp = current_app.extensions["contactpoint"]
+    return jsonify(ok=True, seq=cp.engine.state.seq, printer=cp.engine.state.printer)

@@ -1,0 +1,141 @@
+"""The app factory: the one place where the site, the store, real drivers or fakes are plugged in."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_socketio import SocketIO
+from werkzeug.exceptions import HTTPException
+
+from contactpoint.broadcast import Broadcaster
+from contactpoint.config import SiteConfig, load_site
+from contactpoint.domain.errors import CommandError
+from contactpoint.domain.site import Site
+from contactpoint.engine import Clock, Engine
+from contactpoint.i18n import init_i18n
+from contactpoint.messages import message
+from contactpoint.store import EventStore
+
+log = logging.getLogger(__name__)
+
+HTTP_KEYS = {
+    400: "bad_request",
+    401: "login_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "bad_request",
+    413: "bad_request",
+    429: "rate_limited",
+}
+
+
+@dataclass
+class Contactpoint:
+    """Everything a request needs, in app.extensions["contactpoint"]."""
+
+    site: Site
+    site_config: SiteConfig
+    store: EventStore
+    engine: Engine
+    socketio: SocketIO
+    broadcaster: Broadcaster
+    printer: Any = None
+    services: dict[str, Any] = field(default_factory=dict)
+
+
+def _secret_key(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def wants_json() -> bool:
+    return "/api/" in request.path or request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(key: str, status: int) -> Any:
+    if wants_json():
+        return jsonify(error=key, message=message(key)), status
+    return render_template("error.html", key=key, text=message(key), status=status), status
+
+
+def create_app(config: dict[str, Any] | None = None, *, printer: Any = None, clock: Clock | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DATA_DIR=os.environ.get("CONTACTPOINT_DATA", "data"),
+        SITE_CONFIG=os.environ.get("CONTACTPOINT_CONFIG") or None,
+        DATABASE=None,
+        DEMO=False,
+        BROADCAST_WINDOW=0.02,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    if config:
+        app.config.update(config)
+    data_dir = Path(app.config["DATA_DIR"]).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(data_dir)
+
+    site_config = load_site(app.config["SITE_CONFIG"])
+    store = EventStore(app.config["DATABASE"] or data_dir / "contactpoint.sqlite3")
+    engine = Engine(site_config.site, store, clock)
+    socketio = SocketIO(app, async_mode="threading", logger=False, engineio_logger=False)
+    broadcaster = Broadcaster(socketio, engine.summary, window=float(app.config["BROADCAST_WINDOW"]))
+    engine.listeners.append(broadcaster.publish)
+    broadcaster.start()
+
+    if printer is None:
+        from hardware.printer import make_printer
+
+        printer = make_printer(site_config.printer)
+    cp = Contactpoint(site_config.site, site_config, store, engine, socketio, broadcaster, printer)
+    app.extensions["contactpoint"] = cp
+    init_i18n(app)
+
+    from contactpoint import api, printing
+
+    app.register_blueprint(api.bp)
+    printing.init_app(app, cp)
+
+    import counter
+    import display
+    import kiosk
+
+    for device in (kiosk, display, counter):
+        device.init_app(app, socketio)
+
+    @app.errorhandler(CommandError)
+    def command_error(e: CommandError) -> Any:
+        return error_response(e.key, e.status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> Any:
+        code = e.code or 500
+        return error_response(HTTP_KEYS.get(code, "bad_request"), code)
+
+    @app.after_request
+    def security_headers(resp: Any) -> Any:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        return resp
+
+    @app.route("/")
+    def index() -> Any:
+        return render_template("index.html", site=cp.site)
+
+    return app

@@ -1,0 +1,105 @@
+"""Broadcast committed events to the pages, coalesced.
+
+The first event after a quiet spell goes out at once (a call reaches the display without delay); events
+that follow within `window` seconds wait and leave together in one message. Each message covers a contiguous
+range of seqs (`from`..`to`), so a page that sees `from` ≠ its last seq + 1 knows it missed something and
+resyncs from `GET /api/state`. Each namespace receives only the event types it is allowed to see (the help
+alert never reaches the waiting room), but always the whole seq range.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask_socketio import SocketIO
+
+from contactpoint.engine import Published, redact
+
+# namespace -> event types it receives (None: all)
+AUDIENCES: dict[str, frozenset[str] | None] = {
+    "/counter": None,
+    "/display": frozenset(
+        {
+            "ticket_called",
+            "ticket_recalled",
+            "counter_opened",
+            "counter_closed",
+            "counter_paused",
+            "counter_resumed",
+            "day_closed",
+        }
+    ),
+    "/kiosk": frozenset({"printer_status", "counter_opened", "counter_closed", "day_closed"}),
+}
+
+
+class Broadcaster:
+    def __init__(
+        self,
+        socketio: SocketIO,
+        summary: Callable[[], dict[str, Any]],
+        window: float = 0.02,
+    ) -> None:
+        self.socketio = socketio
+        self.summary = summary
+        self.window = window
+        self._pending: list[Published] = []
+        self._cv = threading.Condition()
+        self._last_flush = 0.0
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+        self.extra: list[Callable[[list[Published]], None]] = []  # e.g. per-ticket phone rooms
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="broadcaster", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stopped = True
+            self._cv.notify()
+
+    def publish(self, items: list[Published]) -> None:
+        with self._cv:
+            self._pending.extend(items)
+            self._cv.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._pending and not self._stopped:
+                    self._cv.wait()
+                if self._stopped:
+                    return
+            delay = self._last_flush + self.window - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)  # a burst: let it gather
+            with self._cv:
+                batch, self._pending = self._pending, []
+            self._last_flush = time.monotonic()
+            try:
+                self.flush(batch)
+            except Exception:  # a broken client must never stop the broadcasts
+                import logging
+
+                logging.getLogger(__name__).exception("broadcast failed")
+
+    def flush(self, batch: list[Published]) -> None:
+        if not batch:
+            return
+        first, last = batch[0].seq, batch[-1].seq
+        summary = self.summary()
+        for ns, types in AUDIENCES.items():
+            if types is None:
+                events = [p.payload for p in batch]
+            else:
+                events = [redact(p.payload) for p in batch if p.type in types]
+            self.socketio.emit(
+                "events", {"from": first, "to": last, "events": events, "summary": summary}, namespace=ns
+            )
+        for hook in self.extra:
+            hook(batch)

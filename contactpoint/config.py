@@ -1,0 +1,231 @@
+"""Load and validate a site's TOML file. A wrong file stops the server with the key and what is wrong."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from contactpoint.domain.site import WEEKDAYS, CounterDef, Need, OpeningHours, QueuePolicy, Site, Span
+
+SAMPLE_SITE = Path(__file__).with_name("sample_site.toml")
+LANG_RE = re.compile(r"^[a-z]{2}$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+SPAN_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class ConfigError(ValueError):
+    """A site file that cannot be used; the message names the key and the problem."""
+
+    def __init__(self, path: str, key: str, problem: str) -> None:
+        super().__init__(f"{path}: {key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    site: Site
+    printer: dict[str, Any]
+    path: str
+
+
+class _Reader:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.path, key, problem)
+
+    def table(self, data: dict[str, Any], key: str, name: str, required: bool = True) -> dict[str, Any]:
+        v = data.get(name)
+        if v is None and not required:
+            return {}
+        if not isinstance(v, dict):
+            raise self.fail(key, "missing table" if v is None else "must be a table")
+        return v
+
+    def str_(self, data: dict[str, Any], key: str, name: str, default: str | None = None) -> str:
+        v = data.get(name, default)
+        if not isinstance(v, str) or not v.strip():
+            raise self.fail(key, "missing" if v is None else f"must be a non-empty string, got {v!r}")
+        return v.strip()
+
+    def num(self, data: dict[str, Any], key: str, name: str, default: float, lo: float, hi: float) -> float:
+        v = data.get(name, default)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= v <= hi:
+            raise self.fail(key, f"must be a number from {lo:g} to {hi:g}, got {v!r}")
+        return float(v)
+
+    def langs(self, data: dict[str, Any], key: str, name: str) -> tuple[str, ...]:
+        v = data.get(name)
+        if not isinstance(v, list) or not v or not all(isinstance(x, str) and LANG_RE.match(x) for x in v):
+            raise self.fail(key, f"must be a non-empty list of two-letter language codes, got {v!r}")
+        if len(set(v)) != len(v):
+            raise self.fail(key, "lists a language twice")
+        return tuple(v)
+
+    def names(self, data: dict[str, Any], key: str, languages: tuple[str, ...]) -> dict[str, str]:
+        v = data.get("names")
+        if not isinstance(v, dict):
+            raise self.fail(key, "missing table of translated names (e.g. names = { fr = \"…\", nl = \"…\" })")
+        for lang in languages:
+            if not isinstance(v.get(lang), str) or not v[lang].strip():
+                raise self.fail(f"{key}.{lang}", "missing translation for a language of the site")
+        return {k: str(s).strip() for k, s in v.items()}
+
+
+def _bool(r: _Reader, data: dict[str, Any], key: str, name: str, default: bool) -> bool:
+    v = data.get(name, default)
+    if not isinstance(v, bool):
+        raise r.fail(key, f"must be true or false, got {v!r}")
+    return v
+
+
+def _hours(r: _Reader, data: dict[str, Any]) -> dict[int, tuple[Span, ...]]:
+    week: dict[int, tuple[Span, ...]] = {}
+    for name in data:
+        if name not in WEEKDAYS:
+            raise r.fail(f"hours.{name}", f"unknown day; use one of {', '.join(WEEKDAYS)}")
+    for i, day in enumerate(WEEKDAYS):
+        spans = data.get(day, [])
+        if not isinstance(spans, list):
+            raise r.fail(f"hours.{day}", 'must be a list like ["09:00-12:30", "13:30-16:00"]')
+        out = []
+        for j, s in enumerate(spans):
+            m = SPAN_RE.match(s) if isinstance(s, str) else None
+            key = f"hours.{day}[{j}]"
+            if not m:
+                raise r.fail(key, f'must look like "09:00-12:30", got {s!r}')
+            h1, m1, h2, m2 = (int(x) for x in m.groups())
+            if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
+                raise r.fail(key, f"not a time of day: {s!r}")
+            start = time(h1, m1)
+            end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
+            if end <= start:
+                raise r.fail(key, f"ends before it starts: {s!r}")
+            out.append(Span(start, end))
+        if out:
+            week[i] = tuple(sorted(out, key=lambda s: s.start))
+    return week
+
+
+def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
+    r = _Reader(path)
+    s = r.table(data, "site", "site")
+    site_id = r.str_(s, "site.id", "id")
+    if not ID_RE.match(site_id):
+        raise r.fail("site.id", f"use lowercase letters, digits, - and _ (at most 40), got {site_id!r}")
+    tz_name = r.str_(s, "site.timezone", "timezone")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail("site.timezone", f"unknown time zone {tz_name!r} (e.g. Europe/Brussels)") from None
+    languages = r.langs(s, "site.languages", "languages")
+    default_language = r.str_(s, "site.default_language", "default_language", languages[0])
+    if default_language not in languages:
+        raise r.fail("site.default_language", f"{default_language!r} is not in site.languages")
+    announce = r.langs(s, "site.announcement_languages", "announcement_languages") if "announcement_languages" in s else (
+        default_language,
+    )
+    message = s.get("message", {})
+    if not isinstance(message, dict) or not all(isinstance(v, str) for v in message.values()):
+        raise r.fail("site.message", "must be a table of translated strings")
+
+    raw_needs = data.get("needs")
+    if not isinstance(raw_needs, list) or not raw_needs:
+        raise r.fail("needs", "at least one [[needs]] entry is required")
+    needs: list[Need] = []
+    for i, n in enumerate(raw_needs):
+        key = f"needs[{i}]"
+        if not isinstance(n, dict):
+            raise r.fail(key, "must be a table")
+        nid = r.str_(n, f"{key}.id", "id")
+        if not ID_RE.match(nid):
+            raise r.fail(f"{key}.id", f"use lowercase letters, digits, - and _, got {nid!r}")
+        prefix = r.str_(n, f"{key}.prefix", "prefix")
+        if not re.fullmatch(r"[A-Z]", prefix):
+            raise r.fail(f"{key}.prefix", f"must be one capital letter A-Z, got {prefix!r}")
+        if any(x.id == nid for x in needs):
+            raise r.fail(f"{key}.id", f"{nid!r} is used twice")
+        if any(x.prefix == prefix for x in needs):
+            raise r.fail(f"{key}.prefix", f"{prefix!r} is already the prefix of another need")
+        level = r.num(n, f"{key}.service_level_minutes", "service_level_minutes", 15, 1, 480)
+        needs.append(
+            Need(
+                id=nid,
+                prefix=prefix,
+                pictogram=r.str_(n, f"{key}.pictogram", "pictogram", "question"),
+                names=r.names(n, f"{key}.names", languages),
+                service_level_minutes=int(level),
+            )
+        )
+
+    raw_counters = data.get("counters")
+    if not isinstance(raw_counters, list) or not raw_counters:
+        raise r.fail("counters", "at least one [[counters]] entry is required")
+    counters: list[CounterDef] = []
+    for i, c in enumerate(raw_counters):
+        key = f"counters[{i}]"
+        if not isinstance(c, dict):
+            raise r.fail(key, "must be a table")
+        cid = str(c.get("id", "")).strip()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,12}", cid):
+            raise r.fail(f"{key}.id", f"must be 1-12 letters or digits, got {c.get('id')!r}")
+        if any(x.id == cid for x in counters):
+            raise r.fail(f"{key}.id", f"{cid!r} is used twice")
+        counters.append(CounterDef(id=cid, label=r.str_(c, f"{key}.label", "label", cid)))
+
+    hours_data = r.table(data, "hours", "hours", required=False)
+    always = _bool(r, s, "site.always_open", "always_open", False)
+    week = _hours(r, hours_data)
+    if not week and not always:
+        raise r.fail("hours", "no opening hours: list them per day, or set site.always_open = true")
+
+    q = r.table(data, "queue", "queue", required=False)
+    policy = QueuePolicy(
+        priority_advance_s=60 * r.num(q, "queue.priority_advance_minutes", "priority_advance_minutes", 10, 0, 240),
+        appointment_advance_s=60
+        * r.num(q, "queue.appointment_advance_minutes", "appointment_advance_minutes", 15, 0, 240),
+        no_show_grace_s=60 * r.num(q, "queue.no_show_grace_minutes", "no_show_grace_minutes", 15, 0, 240),
+        default_service_s=60 * r.num(q, "queue.default_service_minutes", "default_service_minutes", 7, 1, 120),
+        require_open_counter=_bool(r, q, "queue.require_open_counter", "require_open_counter", False),
+    )
+    printer = r.table(data, "printer", "printer", required=False) or {"type": "fake"}
+    ptype = printer.get("type", "fake")
+    if ptype not in ("fake", "usb", "network", "serial", "file"):
+        raise r.fail("printer.type", f"must be one of fake, usb, network, serial, file; got {ptype!r}")
+
+    site = Site(
+        id=site_id,
+        name=r.str_(s, "site.name", "name"),
+        tz=tz,
+        languages=languages,
+        default_language=default_language,
+        announcement_languages=announce,
+        needs=tuple(needs),
+        counters=tuple(counters),
+        hours=OpeningHours(week=week, always_open=always),
+        policy=policy,
+        message={k: v.strip() for k, v in message.items()},
+    )
+    return SiteConfig(site=site, printer=dict(printer), path=path)
+
+
+def load_site(path: str | Path | None = None) -> SiteConfig:
+    p = Path(path) if path else SAMPLE_SITE
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise ConfigError(str(p), "file", f"cannot be read ({e.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(str(p), "file", "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(str(p), "file", f"is not valid TOML ({e})") from None
+    return parse_site(data, str(p))

@@ -1,0 +1,109 @@
+"""What a site is: its needs, counters, languages and opening hours (parsed from TOML elsewhere)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    id: str
+    prefix: str
+    pictogram: str
+    names: dict[str, str]
+    service_level_minutes: int = 15
+
+    def name(self, lang: str, fallback: str = "en") -> str:
+        return self.names.get(lang) or self.names.get(fallback) or next(iter(self.names.values()), self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class CounterDef:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: time
+    end: time
+
+    def contains(self, t: time) -> bool:
+        return self.start <= t < self.end
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningHours:
+    # weekday index (0 = Monday) -> spans; a weekday absent means closed that day
+    week: dict[int, tuple[Span, ...]] = field(default_factory=dict)
+    always_open: bool = False
+
+    def is_open(self, local: datetime) -> bool:
+        if self.always_open:
+            return True
+        return any(s.contains(local.time()) for s in self.week.get(local.weekday(), ()))
+
+    def next_opening(self, local: datetime) -> datetime | None:
+        """The next moment the site opens after `local` (same tzinfo), within the coming week."""
+        if self.always_open:
+            return local
+        for days in range(8):
+            day: date = (local + timedelta(days=days)).date()
+            for span in self.week.get(day.weekday(), ()):
+                start = datetime.combine(day, span.start, tzinfo=local.tzinfo)
+                if start > local:
+                    return start
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePolicy:
+    # a priority ticket is placed as if issued this much earlier: nobody waits behind priority
+    # visitors who arrived more than this after them (the aging cap)
+    priority_advance_s: float = 600.0
+    # an appointment is placed as if issued this much before max(check-in, slot start)
+    appointment_advance_s: float = 900.0
+    # a visitor marked absent may rejoin the queue within this window
+    no_show_grace_s: float = 900.0
+    # prior for the wait estimate before any visit of the day is finished
+    default_service_s: float = 420.0
+    # refuse tickets for a need no open counter serves (else visitors may queue before agents open)
+    require_open_counter: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    id: str
+    name: str
+    tz: tzinfo
+    languages: tuple[str, ...]
+    default_language: str
+    announcement_languages: tuple[str, ...]
+    needs: tuple[Need, ...]
+    counters: tuple[CounterDef, ...]
+    hours: OpeningHours
+    policy: QueuePolicy = QueuePolicy()
+    message: dict[str, str] = field(default_factory=dict)
+
+    def need(self, need_id: str) -> Need | None:
+        for n in self.needs:
+            if n.id == need_id:
+                return n
+        return None
+
+    def counter(self, counter_id: str) -> CounterDef | None:
+        for c in self.counters:
+            if c.id == counter_id:
+                return c
+        return None
+
+    def local(self, epoch: float) -> datetime:
+        return datetime.fromtimestamp(epoch, self.tz)
+
+    def day_of(self, epoch: float) -> str:
+        """The site's local day of an instant (ISO date), DST-safe: computed from the instant, not by adding hours."""
+        return self.local(epoch).date().isoformat()

@@ -1,0 +1,170 @@
+"""The engine: every state change goes through here.
+
+command → validation (pure core) → events → projection (same SQLite transaction) → broadcast.
+One lock makes it the only writer, so two agents pressing "call next" at once never get the same ticket
+and numbers never repeat.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from contactpoint.domain import commands
+from contactpoint.domain.events import Changes, Event
+from contactpoint.domain.figures import counters_serving, recent_service_times, wait_estimate_s
+from contactpoint.domain.model import WAITING, SiteState, Ticket
+from contactpoint.domain.ordering import position
+from contactpoint.domain.site import Site
+from contactpoint.store import EventStore
+
+Clock = Callable[[], float]
+
+
+class Command(Protocol):
+    def __call__(self, state: SiteState, site: Site, now: float, /, **kwargs: Any) -> list[Event]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """One committed event as the pages receive it: the fact and the entities it changed (no tokens)."""
+
+    seq: int
+    type: str
+    payload: dict[str, Any]
+
+
+def _public_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "token"}
+
+
+# what only agents may see: notes, reasons and who works where (the waiting room and the kiosk never get them)
+AGENT_ONLY = frozenset({"note", "agent", "reason", "target_agent", "to_agent", "referral", "cancel_reason"})
+
+
+def _strip(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if k not in AGENT_ONLY}
+
+
+def redact(payload: dict[str, Any]) -> dict[str, Any]:
+    """A published event or a snapshot as the public pages may see it."""
+    out = _strip(payload)
+    if "data" in out:
+        out["data"] = _strip(out["data"])
+    for key in ("tickets", "counters"):
+        if key in out:
+            out[key] = [_strip(x) for x in out[key]]
+    return out
+
+
+class Engine:
+    def __init__(self, site: Site, store: EventStore, clock: Clock | None = None) -> None:
+        self.site = site
+        self.store = store
+        self.clock: Clock = clock or time.time
+        self.lock = store.write_lock
+        self.state = store.load_state()
+        self.listeners: list[Callable[[list[Published]], None]] = []
+
+    # -- commands ------------------------------------------------------------------------------------------
+    def run(self, command: Command, **kwargs: Any) -> list[Event]:
+        with self.lock:
+            now = self.clock()
+            events = command(self.state, self.site, now, **kwargs)
+            if not events:
+                return []
+            try:
+                results = self.store.commit(events, self.state)
+            except BaseException:
+                self.state = self.store.load_state()  # memory was changed by apply: take the truth again
+                raise
+            published = [self._published(ev, ch) for ev, ch in results]
+            for listener in self.listeners:  # inside the lock: listeners see events in seq order
+                listener(published)
+            return [ev for ev, _ in results]
+
+    def _published(self, ev: Event, ch: Changes) -> Published:
+        payload: dict[str, Any] = {"seq": ev.seq, "type": ev.type, "at": ev.at, "data": _public_data(ev.data)}
+        if ch.tickets:
+            payload["tickets"] = [self.state.tickets[t].public() for t in sorted(ch.tickets)]
+        if ch.counters:
+            payload["counters"] = [self.state.counters[c].to_dict() for c in sorted(ch.counters)]
+        return Published(ev.seq, ev.type, payload)
+
+    def issue(self, *, need: str, lang: str, priority: bool = False, check_open: bool = True) -> Ticket:
+        ticket_id = secrets.token_hex(8)
+        self.run(
+            commands.issue_ticket,
+            need=need,
+            lang=lang,
+            priority=priority,
+            ticket_id=ticket_id,
+            token=secrets.token_urlsafe(16),
+            check_open=check_open,
+        )
+        return self.state.tickets[ticket_id]
+
+    def tick(self) -> None:
+        """Close the day when the local date has turned (called periodically by the server)."""
+        self.run(commands.day_change)
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def ticket_by_token(self, token: str) -> Ticket | None:
+        with self.lock:
+            for t in self.state.tickets.values():
+                if secrets.compare_digest(t.token, token):
+                    return t
+        return None
+
+    def ticket_view(self, t: Ticket) -> dict[str, Any]:
+        """What a visitor is told about their ticket: its place and an honest estimate (None = no estimate)."""
+        with self.lock:
+            tickets = list(self.state.tickets.values())
+            ahead = position(t, tickets, self.site.policy)
+            serving = counters_serving(self.state.counters.values(), t.need)
+            estimate = None
+            if t.state in WAITING:
+                estimate = wait_estimate_s(
+                    ahead, serving, recent_service_times(tickets, t.need), self.site.policy.default_service_s
+                )
+        return {"ticket": t.public(), "ahead": ahead, "estimate_s": estimate}
+
+    def summary(self) -> dict[str, Any]:
+        """Per need: how many wait, the longest wait so far, and the estimate for a newcomer."""
+        with self.lock:
+            now = self.clock()
+            tickets = list(self.state.tickets.values())
+            counters = list(self.state.counters.values())
+            seq = self.state.seq
+        out: dict[str, Any] = {}
+        for need in self.site.needs:
+            waiting = [t for t in tickets if t.need == need.id and t.state in WAITING]
+            serving = counters_serving(counters, need.id)
+            est = wait_estimate_s(
+                len(waiting), serving, recent_service_times(tickets, need.id), self.site.policy.default_service_s
+            )
+            out[need.id] = {
+                "waiting": len(waiting),
+                "longest_wait_s": max((now - t.issued_at for t in waiting), default=0.0),
+                "counters": serving,
+                "estimate_s": est,
+            }
+        return {"seq": seq, "at": now, "needs": out}
+
+    def snapshot(self) -> dict[str, Any]:
+        """The state a page starts from, with the seq it is current to."""
+        with self.lock:
+            st = self.state
+            snap = {
+                "seq": st.seq,
+                "day": st.day or self.site.day_of(self.clock()),
+                "printer": st.printer,
+                "tickets": [t.public() for t in st.tickets.values() if t.state not in ("done", "cancelled")],
+                "counters": [c.to_dict() for c in st.counters.values()],
+                "calls": [c.to_dict() for c in st.calls],
+            }
+        snap["summary"] = self.summary()
+        return snap

@@ -1,0 +1,53 @@
+"""Languages: Flask-Babel bound to the repository's catalogues, the locale chosen per request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import Babel
+
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+RTL = frozenset({"ar", "he", "fa", "ur"})
+# each language by its own name: a visitor recognises theirs without reading anything else
+NATIVE_NAMES = {
+    "fr": "Français",
+    "nl": "Nederlands",
+    "en": "English",
+    "de": "Deutsch",
+    "ar": "العربية",
+    "tr": "Türkçe",
+    "es": "Español",
+    "ro": "Română",
+    "pl": "Polski",
+    "pt": "Português",
+}
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    site = current_app.extensions["contactpoint"].site
+    lang = getattr(g, "lang", None)
+    if lang in site.languages:
+        return str(lang)
+    arg = request.args.get("lang")
+    if arg in site.languages:
+        return str(arg)
+    if session.get("lang") in site.languages:
+        return str(session["lang"])
+    best = request.accept_languages.best_match(site.languages)
+    return best or site.default_language
+
+
+def init_i18n(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(LOCALES))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def language_context() -> dict[str, object]:
+        from flask_babel import get_locale
+
+        lang = str(get_locale() or "en")
+        return {"lang": lang, "dir": "rtl" if lang in RTL else "ltr", "native_names": NATIVE_NAMES}

@@ -1,0 +1,59 @@
+"""Every message key the core and the hardware can answer with, and its translatable text.
+
+Keys travel in JSON errors and events; pages show the translation in the visitor's or agent's language.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    # visitors
+    "unknown_need": _l("This service does not exist here. Please choose one on the screen."),
+    "unknown_language": _l("This language is not available here."),
+    "site_closed": _l("The contact point is closed now."),
+    "no_counter_for_need": _l("No counter serves this today. Please ask at the reception."),
+    "rate_limited": _l("Too many tickets at once. Please wait a moment and try again."),
+    "bad_request": _l("This request is not valid."),
+    "not_found": _l("This page does not exist."),
+    "ticket_expired": _l("This ticket is no longer valid: the day is closed."),
+    # agents
+    "login_required": _l("Please log in."),
+    "login_failed": _l("Wrong name or password."),
+    "csrf_failed": _l("This form has expired. Please reload the page."),
+    "forbidden": _l("You are not allowed to do this."),
+    "unknown_ticket": _l("This ticket does not exist."),
+    "unknown_counter": _l("This counter does not exist."),
+    "unknown_outcome": _l("Choose how the visit ended."),
+    "counter_not_open": _l("Open your counter first."),
+    "counter_taken": _l("Another agent works at this counter."),
+    "agent_at_other_counter": _l("You already work at another counter."),
+    "choose_needs": _l("Choose at least one service."),
+    "counter_paused": _l("Your counter is paused."),
+    "counter_not_paused": _l("Your counter is not paused."),
+    "finish_current_first": _l("Finish the current visit first."),
+    "queue_empty": _l("Nobody is waiting for your services."),
+    "no_current_ticket": _l("No visitor at your counter."),
+    "ticket_not_called": _l("This ticket has not been called."),
+    "ticket_not_waiting": _l("This ticket is not waiting."),
+    "ticket_not_absent": _l("This ticket was not marked absent."),
+    "ticket_closed": _l("This visit is already closed."),
+    "grace_expired": _l("Too late to rejoin: the waiting time for absent visitors has passed."),
+    "reason_required": _l("Give a reason."),
+    "reason_too_long": _l("The reason is too long."),
+    "note_too_long": _l("The note is too long."),
+    "transfer_target_required": _l("Choose where to transfer the visit."),
+    "no_help_request": _l("No help request is open."),
+    # hardware
+    "printer_ok": _l("The printer is ready."),
+    "printer_paper_out": _l("The printer is out of paper."),
+    "printer_paper_low": _l("The printer paper is running low."),
+    "printer_cover_open": _l("The printer cover is open."),
+    "printer_offline": _l("The printer does not answer."),
+    "printer_error": _l("The printer has a problem."),
+}
+
+
+def message(key: str) -> str:
+    text = MESSAGES.get(key)
+    return str(text) if text is not None else key

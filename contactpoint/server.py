@@ -1,0 +1,36 @@
+"""Serving the app: Flask-SocketIO in threading mode (simple-websocket), and the day-close ticker."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+def start_ticker(app: Flask, every: float = 15.0) -> threading.Thread:
+    """Close the day when the site's local date turns, even when nobody takes a ticket."""
+    cp = app.extensions["contactpoint"]
+
+    def loop() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                cp.engine.tick()
+            except Exception:
+                log.exception("day-close tick failed")
+
+    t = threading.Thread(target=loop, name="ticker", daemon=True)
+    t.start()
+    return t
+
+
+def serve(app: Flask, host: str, port: int, **kwargs: Any) -> None:
+    cp = app.extensions["contactpoint"]
+    start_ticker(app)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    cp.socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False, **kwargs)

@@ -1,0 +1,230 @@
+"""The event store: an append-only log in SQLite, with the projection updated in the same transaction.
+
+WAL, `synchronous=FULL` (a visitor's number survives a power cut once shown), `BEGIN IMMEDIATE` for every
+write. Exactly one writer: the engine holds a lock around every `commit`; readers may open their own
+connections. Migrations are small numbered functions, each in its own transaction, recorded in the database.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from contactpoint.domain.events import Changes, Event, apply
+from contactpoint.domain.model import Counter, SiteState, Ticket
+
+
+def _m1_events(db: sqlite3.Connection) -> None:
+    db.execute(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, type TEXT NOT NULL,"
+        " data TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE tickets (id TEXT PRIMARY KEY, day TEXT NOT NULL, need TEXT NOT NULL, number TEXT NOT NULL,"
+        " state TEXT NOT NULL, token TEXT NOT NULL UNIQUE, data TEXT NOT NULL)"
+    )
+    db.execute("CREATE UNIQUE INDEX tickets_number ON tickets (day, number)")
+    db.execute("CREATE INDEX tickets_day_state ON tickets (day, state)")
+    db.execute("CREATE TABLE counters (id TEXT PRIMARY KEY, data TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE numbering (day TEXT NOT NULL, need TEXT NOT NULL, last INTEGER NOT NULL,"
+        " PRIMARY KEY (day, need))"
+    )
+    db.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+def _m2_agents(db: sqlite3.Connection) -> None:
+    db.execute(
+        "CREATE TABLE agents (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL,"
+        " created_at REAL NOT NULL, active INTEGER NOT NULL DEFAULT 1)"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_events, _m2_agents]
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Apply the migrations not yet recorded; returns the schema version."""
+    db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+    for version, step in enumerate(MIGRATIONS, start=1):
+        if version in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            step(db)
+            db.execute("INSERT INTO schema_migrations VALUES (?, datetime('now'))", (version,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    return len(MIGRATIONS)
+
+
+def _dumps(d: dict[str, Any]) -> str:
+    return json.dumps(d, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+class EventStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.db = connect(self.path)
+        migrate(self.db)
+        self.write_lock = threading.RLock()  # the one writer
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing -------------------------------------------------------------------------------------------
+    def commit(self, events: list[Event], state: SiteState) -> list[tuple[Event, Changes]]:
+        """Append events, apply them to `state` and write the projection rows they change, in one transaction.
+
+        On any failure nothing is written and the caller must reload its state (it was changed in memory).
+        """
+        out: list[tuple[Event, Changes]] = []
+        with self.write_lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for ev in events:
+                    cur = db.execute(
+                        "INSERT INTO events (at, type, data) VALUES (?, ?, ?)", (ev.at, ev.type, _dumps(ev.data))
+                    )
+                    stored = Event(ev.type, ev.at, ev.data, int(cur.lastrowid or 0))
+                    ch = apply(state, stored)
+                    self._write_projection(state, stored, ch)
+                    out.append((stored, ch))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return out
+
+    def _write_projection(self, state: SiteState, ev: Event, ch: Changes) -> None:
+        db = self.db
+        for tid in ch.tickets:
+            t = state.tickets[tid]
+            db.execute(
+                "INSERT INTO tickets (id, day, need, number, state, token, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET need=excluded.need, state=excluded.state, data=excluded.data",
+                (t.id, t.day, t.need, t.number, t.state.value, t.token, _dumps(t.to_dict())),
+            )
+        for cid in ch.counters:
+            db.execute(
+                "INSERT INTO counters (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data=excluded.data",
+                (cid, _dumps(state.counters[cid].to_dict())),
+            )
+        if ev.type == "ticket_issued":
+            db.execute(
+                "INSERT INTO numbering (day, need, last) VALUES (?, ?, ?)"
+                " ON CONFLICT (day, need) DO UPDATE SET last=max(last, excluded.last)",
+                (ev.data["day"], ev.data["need"], ev.data["serial"]),
+            )
+        db.execute(
+            "INSERT INTO state (key, value) VALUES ('site', ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+            (
+                _dumps(
+                    {"day": state.day, "printer": state.printer, "calls": [c.to_dict() for c in state.calls]}
+                ),
+            ),
+        )
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def load_state(self) -> SiteState:
+        """The projection as stored: the current day's tickets, counters, numbering and last calls."""
+        from contactpoint.domain.model import Call
+
+        state = SiteState()
+        row = self.db.execute("SELECT value FROM state WHERE key='site'").fetchone()
+        if row:
+            site = json.loads(row[0])
+            state.day = site["day"]
+            state.printer = site["printer"]
+            state.calls = [Call(**c) for c in site["calls"]]
+        state.seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        for (data,) in self.db.execute("SELECT data FROM tickets WHERE day = ?", (state.day,)):
+            t = Ticket.from_dict(json.loads(data))
+            state.tickets[t.id] = t
+        for (data,) in self.db.execute("SELECT data FROM counters"):
+            c = Counter.from_dict(json.loads(data))
+            state.counters[c.id] = c
+        for day, need, last in self.db.execute("SELECT day, need, last FROM numbering WHERE day = ?", (state.day,)):
+            state.numbering[(day, need)] = last
+        return state
+
+    def events(self, after: int = 0) -> Iterator[Event]:
+        with self.write_lock:  # one connection: never read another thread's open transaction
+            rows = self.db.execute(
+                "SELECT seq, at, type, data FROM events WHERE seq > ? ORDER BY seq", (after,)
+            ).fetchall()
+        for seq, at, typ, data in rows:
+            yield Event(typ, at, json.loads(data), seq)
+
+    def tickets_of_day(self, day: str) -> list[Ticket]:
+        with self.write_lock:
+            rows = self.db.execute("SELECT data FROM tickets WHERE day=?", (day,)).fetchall()
+        return [Ticket.from_dict(json.loads(d)) for (d,) in rows]
+
+    def dump_projection(self) -> dict[str, Any]:
+        """Every projection table, for comparing a rebuilt projection with the live one."""
+        out: dict[str, Any] = {}
+        with self.write_lock:
+            for table, order in (("tickets", "id"), ("counters", "id"), ("numbering", "day, need"), ("state", "key")):
+                out[table] = [tuple(r) for r in self.db.execute(f"SELECT * FROM {table} ORDER BY {order}")]  # noqa: S608
+        return out
+
+    def rebuild_projection(self) -> None:
+        """Throw the projection away and derive it again from the log, in one transaction."""
+        with self.write_lock:
+            events = list(self.events())
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for table in ("tickets", "counters", "numbering", "state"):
+                    db.execute(f"DELETE FROM {table}")  # noqa: S608
+                state = SiteState()
+                for ev in events:
+                    ch = apply(state, ev)
+                    self._write_projection(state, ev, ch)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    # -- agents (accounts are configuration, not events) ---------------------------------------------------
+    def add_agent(self, name: str, password_hash: str, role: str, now: float) -> None:
+        with self.write_lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute(
+                    "INSERT INTO agents (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET password_hash=excluded.password_hash, role=excluded.role,"
+                    " active=1",
+                    (name, password_hash, role, now),
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def agent(self, name: str) -> tuple[str, str, bool] | None:
+        with self.write_lock:
+            row = self.db.execute("SELECT password_hash, role, active FROM agents WHERE name = ?", (name,)).fetchone()
+        return (row[0], row[1], bool(row[2])) if row else None
+
+    def agents(self) -> list[tuple[str, str, bool]]:
+        with self.write_lock:
+            rows = self.db.execute("SELECT name, role, active FROM agents ORDER BY name").fetchall()
+        return [(r[0], r[1], bool(r[2])) for r in rows]

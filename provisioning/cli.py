@@ -1,0 +1,120 @@
+"""The `contactpoint` command (click, which Flask already brings)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from contactpoint.config import ConfigError, load_site
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+def _app(config: str | None, data: str, **extra: Any) -> Any:
+    from contactpoint import create_app
+
+    try:
+        return create_app({"SITE_CONFIG": config, "DATA_DIR": data, **extra})
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _addresses(host: str, port: int) -> list[tuple[str, str]]:
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    return [("kiosk", f"{base}/kiosk/"), ("display", f"{base}/display/"), ("counter", f"{base}/counter/"),
+            ("state", f"{base}/api/state")]
+
+
+@click.group()
+@click.version_option(package_name="contactpoint")
+def main() -> None:
+    """contactpoint: the software of a neighbourhood contact point."""
+
+
+@main.command()
+@click.option("--host", default=lambda: os.environ.get("HOST", DEFAULT_HOST), show_default=DEFAULT_HOST)
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", DEFAULT_PORT)), show_default=DEFAULT_PORT)
+@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data",
+              help="Folder for the SQLite database and the box's secrets.")
+def demo(host: str, port: int, data: str) -> None:
+    """Serve the demo site: sample configuration, SQLite under DATA, fake printer, a one-time agent login."""
+    from contactpoint.auth import hash_password
+    from contactpoint.server import serve
+
+    app = _app(None, data, DEMO=True)
+    cp = app.extensions["contactpoint"]
+    password = secrets.token_urlsafe(9)
+    cp.store.add_agent("demo", hash_password(password), "manager", time.time())  # a new password every start
+    click.echo(f"contactpoint demo: {cp.site.name}")
+    for name, url in _addresses(host, port):
+        click.echo(f"  {name:8} {url}")
+    click.echo(f"  agent login for this run only: name 'demo', password '{password}'")
+    sys.stdout.flush()
+    serve(app, host, port)
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The site's TOML file.")
+@click.option("--host", default=lambda: os.environ.get("HOST", "0.0.0.0"), show_default="0.0.0.0")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", DEFAULT_PORT)), show_default=DEFAULT_PORT)
+@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
+def serve(config: str, host: str, port: int, data: str) -> None:
+    """Serve a site from its configuration file."""
+    from contactpoint.server import serve as run
+
+    app = _app(config, data)
+    for name, url in _addresses(host, port):
+        click.echo(f"  {name:8} {url}")
+    sys.stdout.flush()
+    run(app, host, port)
+
+
+@main.command("check-config")
+@click.argument("path", type=click.Path(dir_okay=False))
+def check_config(path: str) -> None:
+    """Validate a site's TOML file and say what is wrong."""
+    try:
+        cfg = load_site(path)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    s = cfg.site
+    click.echo(f"ok: {s.name} ({s.id}), {len(s.needs)} needs, {len(s.counters)} counters, languages {', '.join(s.languages)}")
+
+
+@main.group()
+def agent() -> None:
+    """Agent accounts."""
+
+
+@agent.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["agent", "manager", "technician"]), default="agent", show_default=True)
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
+@click.password_option(help="Asked for when not given (never stored in clear).")
+def agent_add(name: str, role: str, config: str | None, data: str, password: str) -> None:
+    """Create an agent account (or reset its password)."""
+    from contactpoint.auth import hash_password
+    from contactpoint.store import EventStore
+
+    if not name.strip() or len(name) > 60:
+        raise click.ClickException("the name must be 1 to 60 characters")
+    if len(password) < 10:
+        raise click.ClickException("the password must be at least 10 characters")
+    Path(data).mkdir(parents=True, exist_ok=True)
+    store = EventStore(Path(data) / "contactpoint.sqlite3")
+    store.add_agent(name.strip(), hash_password(password), role, time.time())
+    store.close()
+    click.echo(f"agent {name.strip()!r} ({role}) saved")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
