@@ -1,0 +1,160 @@
+"""Ticket printers: one small interface, a driver per transport, a fake that keeps the real ESC/POS bytes.
+
+printer = make_printer(site_config["printer"])
+printer.print_ticket(TicketContent(...))   # raises PrinterError(key)
+printer.status()                           # PrinterStatus(ok, key)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from escpos.capabilities import get_profile
+
+from .decode import DecodedTicket, decode_escpos
+from .drivers import FilePrinter, NetworkPrinter, SerialPrinter, UsbPrinter, error_key
+from .fake import FakePrinter
+from .model import STATUS_KEYS, PrinterError, PrinterStatus, SlipContent, TicketContent, TicketPrinter
+from .render import (
+    FontMissingError,
+    render_slip_image,
+    render_ticket_image,
+    render_ticket_png,
+    slip_escpos_bytes,
+    ticket_escpos_bytes,
+    ticket_mode,
+)
+
+__all__ = [
+    "STATUS_KEYS",
+    "DecodedTicket",
+    "FakePrinter",
+    "FilePrinter",
+    "FontMissingError",
+    "NetworkPrinter",
+    "PrinterError",
+    "PrinterStatus",
+    "SerialPrinter",
+    "SlipContent",
+    "TicketContent",
+    "TicketPrinter",
+    "UsbPrinter",
+    "decode_escpos",
+    "error_key",
+    "make_printer",
+    "render_slip_image",
+    "render_ticket_image",
+    "render_ticket_png",
+    "slip_escpos_bytes",
+    "ticket_escpos_bytes",
+    "ticket_mode",
+]
+
+_COMMON = {"type", "paper_width_mm", "profile", "qr", "text_mode"}
+_ALLOWED: dict[str, set[str]] = {
+    "fake": _COMMON | {"fail_with"},
+    "usb": _COMMON
+    | {"vendor_id", "product_id", "in_ep", "out_ep", "timeout", "status_query", "status_timeout"},
+    "network": _COMMON | {"host", "port", "timeout", "status_query", "status_timeout"},
+    "serial": _COMMON | {"device", "baudrate", "timeout", "status_query", "status_timeout"},
+    "file": _COMMON | {"device"},
+}
+
+
+def _int(
+    settings: Mapping[str, Any], key: str, default: int | None = None, *, lo: int = 0, hi: int = 0xFFFF
+) -> int:
+    value = settings.get(key, default)
+    if value is None:
+        raise ValueError(f"printer.{key}: missing (required for type = {settings.get('type')!r})")
+    if isinstance(value, str):
+        try:
+            value = int(value, 0)  # "0x04b8", "1208"
+        except ValueError:
+            raise ValueError(f"printer.{key}: {value!r} is not a number (write 0x04b8 or 1208)") from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"printer.{key}: expected an integer, got {type(value).__name__}")
+    if not lo <= value <= hi:
+        raise ValueError(f"printer.{key}: {value} is out of range {lo}..{hi}")
+    return value
+
+
+def _float(settings: Mapping[str, Any], key: str, default: float) -> float:
+    value = settings.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 60:
+        raise ValueError(f"printer.{key}: expected a number of seconds between 0 and 60, got {value!r}")
+    return float(value)
+
+
+def _str(settings: Mapping[str, Any], key: str, default: str | None = None) -> str:
+    value = settings.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"printer.{key}: missing or empty (required for type = {settings.get('type')!r})")
+    return value
+
+
+def _choice(settings: Mapping[str, Any], key: str, default: Any, choices: tuple[Any, ...]) -> Any:
+    value = settings.get(key, default)
+    if value not in choices or isinstance(value, bool) != isinstance(choices[0], bool):
+        raise ValueError(f"printer.{key}: {value!r} is not one of {', '.join(map(repr, choices))}")
+    return value
+
+
+def make_printer(settings: Mapping[str, Any]) -> TicketPrinter:
+    """Build the printer described by the site TOML ``[printer]`` table; ValueError names the bad key."""
+    kind = settings.get("type")
+    if kind not in _ALLOWED:
+        raise ValueError(f"printer.type: {kind!r} is not one of {', '.join(map(repr, _ALLOWED))}")
+    unknown = sorted(set(settings) - _ALLOWED[kind])
+    if unknown:
+        raise ValueError(
+            f"printer.{unknown[0]}: unknown setting for type = {kind!r} "
+            f"(allowed: {', '.join(sorted(_ALLOWED[kind]))})"
+        )
+    profile = _str(settings, "profile", "default")
+    try:
+        get_profile(profile)
+    except KeyError:
+        raise ValueError(f"printer.profile: {profile!r} is not a python-escpos profile name") from None
+    common: dict[str, Any] = {
+        "paper_width_mm": _choice(settings, "paper_width_mm", 80, (80, 58)),
+        "profile": profile,
+        "qr": _choice(settings, "qr", "image", ("image", "native")),
+        "text_mode": _choice(settings, "text_mode", "auto", ("auto", "text", "image")),
+    }
+    if kind == "fake":
+        fail = settings.get("fail_with")
+        if fail is not None:
+            _choice(settings, "fail_with", None, STATUS_KEYS)
+        return FakePrinter(fail_with=fail, **common)
+    if kind == "file":
+        return FilePrinter(device=_str(settings, "device", "/dev/usb/lp0"), **common)
+    common["status_query"] = _choice(settings, "status_query", True, (True, False))
+    if kind == "network":
+        timeout = _float(settings, "timeout", 2.0)
+        return NetworkPrinter(
+            host=_str(settings, "host"),
+            port=_int(settings, "port", 9100, lo=1),
+            timeout=timeout,
+            status_timeout=_float(settings, "status_timeout", min(1.0, timeout)),
+            **common,
+        )
+    if kind == "serial":
+        timeout = _float(settings, "timeout", 1.0)
+        return SerialPrinter(
+            device=_str(settings, "device"),
+            baudrate=_int(settings, "baudrate", 9600, lo=300, hi=921600),
+            timeout=timeout,
+            status_timeout=_float(settings, "status_timeout", timeout),
+            **common,
+        )
+    eps = {k: _int(settings, k, lo=1, hi=0xFF) for k in ("in_ep", "out_ep") if k in settings}
+    return UsbPrinter(
+        vendor_id=_int(settings, "vendor_id"),
+        product_id=_int(settings, "product_id"),
+        timeout=_int(settings, "timeout", 0, hi=60000),
+        status_timeout=_float(settings, "status_timeout", 1.0),
+        **eps,
+        **common,
+    )

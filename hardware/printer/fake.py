@@ -1,0 +1,86 @@
+"""A printer for tests and demos: it keeps the exact ESC/POS bytes python-escpos produced."""
+
+from __future__ import annotations
+
+import threading
+
+from escpos.printer import Dummy
+
+from .model import STATUS_KEYS, PrinterError, PrinterStatus, SlipContent, TicketContent, TicketPrinter
+from .render import slip_escpos_bytes, ticket_escpos_bytes
+
+
+class FakePrinter(TicketPrinter):
+    """Renders like a real printer and keeps the bytes.
+
+    Set ``fail_with`` to an error key to simulate a fault."""
+
+    def __init__(
+        self,
+        *,
+        paper_width_mm: int = 80,
+        profile: str = "default",
+        qr: str = "image",
+        text_mode: str = "auto",
+        fail_with: str | None = None,
+    ) -> None:
+        self.paper_width_mm = paper_width_mm
+        self.profile = profile
+        self.qr = qr
+        self.text_mode = text_mode
+        if fail_with is not None and fail_with not in STATUS_KEYS:
+            raise ValueError(f"fail_with must be one of {STATUS_KEYS}, not {fail_with!r}")
+        self.fail_with = fail_with
+        self.jobs: list[bytes] = []
+        self._dummy = Dummy(profile=profile)
+        self._lock = threading.Lock()
+
+    @property
+    def output(self) -> bytes:
+        return bytes(self._dummy.output)
+
+    def _check(self) -> None:
+        if self.fail_with not in (None, "printer_ok", "printer_paper_low"):  # low paper still prints
+            raise PrinterError(str(self.fail_with), "simulated by FakePrinter.fail_with")
+
+    def _keep(self, job: bytes) -> None:
+        with self._lock:
+            self.jobs.append(job)
+            self._dummy._raw(job)
+
+    def print_ticket(self, ticket: TicketContent) -> None:
+        self._check()
+        self._keep(
+            ticket_escpos_bytes(
+                ticket,
+                paper_width_mm=self.paper_width_mm,
+                profile=self.profile,
+                qr=self.qr,
+                text_mode=self.text_mode,
+            )
+        )
+
+    def print_slip(self, slip: SlipContent) -> None:
+        self._check()
+        self._keep(
+            slip_escpos_bytes(
+                slip,
+                paper_width_mm=self.paper_width_mm,
+                profile=self.profile,
+                qr=self.qr,
+                text_mode=self.text_mode,
+            )
+        )
+
+    def status(self) -> PrinterStatus:
+        if self.fail_with and self.fail_with != "printer_ok":
+            return PrinterStatus(ok=self.fail_with == "printer_paper_low", key=self.fail_with)
+        return PrinterStatus(ok=True, key="printer_ok")
+
+    def close(self) -> None:
+        pass
+
+    def clear(self) -> None:
+        with self._lock:
+            self.jobs.clear()
+            self._dummy.clear()

@@ -1,0 +1,85 @@
+"""Value types and the abstract ticket printer (shape borrowed from python-escpos)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+#: every status / error key a printer can report (the app translates them; see locales)
+STATUS_KEYS: tuple[str, ...] = (
+    "printer_ok",
+    "printer_paper_out",
+    "printer_paper_low",
+    "printer_cover_open",
+    "printer_offline",
+    "printer_error",
+)
+
+
+@dataclass(frozen=True)
+class TicketContent:
+    """A queue ticket; every string is already translated by the caller."""
+
+    lang: str
+    rtl: bool
+    site_name: str
+    need_label: str
+    number: str
+    issued_label: str
+    position_label: str
+    estimate_label: str
+    expect_line: str
+    qr_url: str
+    qr_caption: str = ""
+
+
+@dataclass(frozen=True)
+class SlipContent:
+    """A referral slip: where to go next."""
+
+    lang: str
+    rtl: bool
+    title: str
+    org_name: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    ok: bool
+    key: str
+
+    def __post_init__(self) -> None:
+        if self.key not in STATUS_KEYS:
+            raise ValueError(f"unknown printer status key {self.key!r}")
+
+
+class PrinterError(Exception):
+    """A printing failure. ``key`` is a message key; ``str()`` is for logs only, never for visitors."""
+
+    def __init__(self, key: str, detail: str = "") -> None:
+        if key not in STATUS_KEYS or key == "printer_ok":
+            raise ValueError(f"not an error key: {key!r}")
+        super().__init__(f"{key}: {detail}" if detail else key)
+        self.key = key
+        self.detail = detail
+
+
+class TicketPrinter(ABC):
+    """One ticket printer, whatever the transport."""
+
+    @abstractmethod
+    def print_ticket(self, ticket: TicketContent) -> None:
+        """Print a ticket; raises :class:`PrinterError`."""
+
+    @abstractmethod
+    def print_slip(self, slip: SlipContent) -> None:
+        """Print a referral slip; raises :class:`PrinterError`."""
+
+    @abstractmethod
+    def status(self) -> PrinterStatus:
+        """Current status; never raises."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the device; the printer reconnects on next use."""

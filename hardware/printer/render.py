@@ -1,0 +1,462 @@
+"""One renderer for tickets and slips: a list of layout blocks, drawn either as ESC/POS text or with Pillow.
+
+The same blocks feed the ESC/POS bytes (text mode or raster image mode) and the PNG preview, so what the
+kiosk shows, what the tests read and what the visitor gets on paper come from one layout.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import textwrap
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import qrcode
+import qrcode.constants
+from escpos.constants import QR_ECLEVEL_M
+from escpos.magicencode import Encoder
+from escpos.printer import Dummy
+from PIL import Image, ImageDraw, ImageFont, features
+
+from .model import SlipContent, TicketContent
+
+log = logging.getLogger("contactpoint.printer")
+_HAVE_RAQM: bool = features.check("raqm") or False  # Pillow loads libraqm.so.0 (Debian libraqm0) at run time
+Size = Literal["small", "normal", "large", "huge"]
+Align = Literal["center", "start"]
+
+PAPER_DOTS: dict[int, int] = {80: 576, 58: 384}
+#: code pages tried in this order (one per ticket); only those the printer profile lists are used
+PREFERRED_CODEPAGES: tuple[str, ...] = (
+    "CP850",
+    "CP858",
+    "CP852",
+    "CP857",
+    "CP1252",
+    "ISO_8859-15",
+    "ISO_8859-2",
+    "CP1250",
+    "CP1254",
+    "CP437",
+)
+#: typographic characters Babel / translators use that code pages lack, folded for text mode only
+_TEXT_FOLD = str.maketrans(
+    {
+        "\u202f": "\u00a0",
+        "\u2009": " ",
+        "\u2007": " ",
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+    }
+)
+
+FONT_DIRS: tuple[str, ...] = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/truetype/noto",
+    "/usr/share/fonts/opentype/noto",
+    "/usr/share/fonts/truetype",
+)
+#: (file names tried in order, Debian package providing the first one)
+_FONTS: dict[tuple[str, bool], tuple[tuple[str, ...], str]] = {
+    ("latin", False): (("DejaVuSans.ttf",), "fonts-dejavu-core"),
+    ("latin", True): (("DejaVuSans-Bold.ttf",), "fonts-dejavu-core"),
+    ("arabic", False): (("NotoSansArabic-Regular.ttf", "NotoNaskhArabic-Regular.ttf"), "fonts-noto-core"),
+    ("arabic", True): (("NotoSansArabic-Bold.ttf", "NotoNaskhArabic-Bold.ttf"), "fonts-noto-core"),
+}
+
+
+class FontMissingError(RuntimeError):
+    """A font file the renderer needs is not installed."""
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: Literal["text", "qr", "rule", "gap"]
+    text: str = ""
+    size: Size = "normal"
+    bold: bool = False
+    align: Align = "center"
+
+
+# --------------------------------------------------------------------------- layout (shared)
+
+
+def ticket_blocks(ticket: TicketContent) -> list[Block]:
+    blocks = [
+        Block("text", ticket.site_name, "normal", bold=True),
+        Block("rule"),
+        Block("text", ticket.need_label, "large", bold=True),
+        Block("text", ticket.number, "huge", bold=True),
+        Block("text", ticket.issued_label, "small"),
+        Block("gap"),
+        Block("text", ticket.position_label, "normal", bold=True),
+        Block("text", ticket.estimate_label, "normal"),
+        Block("gap"),
+        Block("text", ticket.expect_line, "normal"),
+        Block("rule"),
+    ]
+    if ticket.qr_url:
+        blocks.append(Block("qr", ticket.qr_url))
+        if ticket.qr_caption:
+            blocks.append(Block("text", ticket.qr_caption, "small"))
+    return blocks
+
+
+def slip_blocks(slip: SlipContent) -> list[Block]:
+    blocks = [
+        Block("text", slip.title, "large", bold=True),
+        Block("rule"),
+        Block("text", slip.org_name, "normal", bold=True, align="start"),
+    ]
+    blocks += [Block("text", line, "normal", align="start") for line in slip.lines]
+    return blocks
+
+
+def paper_dots(paper_width_mm: int) -> int:
+    try:
+        return PAPER_DOTS[paper_width_mm]
+    except KeyError:
+        raise ValueError(
+            f"paper_width_mm must be one of {sorted(PAPER_DOTS)}, not {paper_width_mm!r}"
+        ) from None
+
+
+# --------------------------------------------------------------------------- fonts
+
+
+def font_path(script: str, bold: bool) -> str:
+    names, package = _FONTS[(script, bold)]
+    extra = os.environ.get("CONTACTPOINT_FONT_DIR")
+    dirs = ((extra,) if extra else ()) + FONT_DIRS
+    for name in names:
+        for d in dirs:
+            p = Path(d) / name
+            if p.is_file():
+                return str(p)
+    if script == "arabic":  # DejaVu Sans has (plainer) Arabic glyphs: better than nothing
+        try:
+            return font_path("latin", bold)
+        except FontMissingError:
+            pass
+    raise FontMissingError(
+        f"font {names[0]} not found in {', '.join(dirs)}: install the Debian package {package}"
+    )
+
+
+@lru_cache(maxsize=64)
+def _font(path: str, px: int) -> ImageFont.FreeTypeFont:
+    engine = ImageFont.Layout.RAQM if _HAVE_RAQM else ImageFont.Layout.BASIC
+    return ImageFont.truetype(path, px, layout_engine=engine)
+
+
+@lru_cache(maxsize=4096)
+def _has_glyph(path: str, ch: str) -> bool:
+    if ch.isspace() or unicodedata.category(ch) in ("Cf", "Mn"):
+        return True
+    font = _font(path, 20)
+    probe = Image.new("L", (40, 40))
+
+    def draw(c: str) -> bytes:
+        probe.paste(0, (0, 0, 40, 40))
+        ImageDraw.Draw(probe).text((5, 5), c, font=font, fill=255)
+        return probe.tobytes()
+
+    return draw(ch) != draw("\U000f0000")  # a private-use code point: renders .notdef
+
+
+def _is_rtl_text(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+
+
+def _pick_font(text: str, bold: bool) -> str:
+    order = ("arabic", "latin") if _is_rtl_text(text) else ("latin", "arabic")
+    paths = [font_path(s, bold) for s in order]
+    for p in paths:
+        if all(_has_glyph(p, c) for c in set(text)):
+            return p
+    return paths[0]
+
+
+# --------------------------------------------------------------------------- image renderer
+
+_PX: dict[str, int] = {"small": 22, "normal": 26, "large": 40}
+
+
+def _text_kwargs(text: str, lang: str) -> dict[str, Any]:
+    if not _HAVE_RAQM:
+        if _is_rtl_text(text):
+            log.error(
+                "Pillow cannot load libraqm.so.0: Arabic prints unshaped; apt install libraqm0 libfribidi0"
+            )
+        return {}
+    return {"direction": "rtl" if _is_rtl_text(text) else "ltr", "language": lang or None}
+
+
+def _wrap_px(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, kw: dict[str, Any], max_w: int
+) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        cur = ""
+        for word in paragraph.split(" "):
+            cand = f"{cur} {word}" if cur else word
+            if draw.textlength(cand, font=font, **kw) <= max_w:
+                cur = cand
+                continue
+            if cur:
+                lines.append(cur)
+            cur = word
+            while draw.textlength(cur, font=font, **kw) > max_w and len(cur) > 1:  # a URL or long word
+                cut = len(cur) - 1
+                while cut > 1 and draw.textlength(cur[:cut], font=font, **kw) > max_w:
+                    cut -= 1
+                lines.append(cur[:cut])
+                cur = cur[cut:]
+        lines.append(cur)
+    return lines
+
+
+def qr_image(url: str, target_px: int) -> Image.Image:
+    """The tracking QR code, black on white, about ``target_px`` wide (whole modules)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=1)
+    code.add_data(url)
+    code.make(fit=True)
+    box = max(2, target_px // (code.modules_count + 4))
+    code.box_size = box
+    img: Image.Image = code.make_image().get_image()
+    return img.convert("L")
+
+
+def render_blocks_image(
+    blocks: Sequence[Block], width_px: int, *, lang: str = "", rtl: bool = False
+) -> Image.Image:
+    """Draw blocks as a 1-bit image ``width_px`` wide (black = ink)."""
+    scale = width_px / 576
+    margin = max(8, round(12 * scale))
+    max_w = width_px - 2 * margin
+    canvas = Image.new("L", (width_px, 4000), 255)
+    draw = ImageDraw.Draw(canvas)
+    y = round(6 * scale)
+    for block in blocks:
+        if block.kind == "gap":
+            y += round(14 * scale)
+        elif block.kind == "rule":
+            y += round(10 * scale)
+            draw.line((margin, y, width_px - margin, y), fill=0, width=max(2, round(3 * scale)))
+            y += round(14 * scale)
+        elif block.kind == "qr":
+            img = qr_image(block.text, round(width_px * 0.55))
+            canvas.paste(img, ((width_px - img.width) // 2, y))
+            y += img.height + round(6 * scale)
+        else:
+            path = _pick_font(block.text, block.bold)
+            kw = _text_kwargs(block.text, lang)
+            if block.size == "huge":
+                px = round(170 * scale)
+                while px > 20 and draw.textlength(block.text, font=_font(path, px), **kw) > max_w:
+                    px -= 4
+                lines = [block.text]
+            else:
+                px = round(_PX[block.size] * scale)
+                lines = _wrap_px(draw, block.text, _font(path, px), kw, max_w)
+            if "Arabic" in path and block.size != "huge":
+                px = round(px * 1.15)
+                lines = _wrap_px(draw, block.text, _font(path, px), kw, max_w)
+            font = _font(path, px)
+            ascent, descent = font.getmetrics()
+            if block.size == "huge":  # tight box around the digits, not the font's full line height
+                left, top, right, bottom = draw.textbbox((0, 0), block.text, font=font, **kw)
+                x = int((width_px - (right - left)) // 2 - left)
+                draw.text((x, y - top + round(8 * scale)), block.text, font=font, fill=0, **kw)
+                y += int(bottom - top) + round(22 * scale)
+                continue
+            for line in lines:
+                lkw = _text_kwargs(line, lang)
+                w = draw.textlength(line, font=font, **lkw)
+                if block.align == "center":
+                    tx = (width_px - w) / 2
+                else:
+                    tx = width_px - margin - w if rtl else margin
+                draw.text((tx, y), line, font=font, fill=0, **lkw)
+                y += ascent + descent + round(2 * scale)
+    y += round(10 * scale)
+    return canvas.crop((0, 0, width_px, y)).point(lambda v: 0 if v < 128 else 255).convert("1")
+
+
+def render_ticket_image(ticket: TicketContent, width_px: int = 576) -> Image.Image:
+    return render_blocks_image(ticket_blocks(ticket), width_px, lang=ticket.lang, rtl=ticket.rtl)
+
+
+def render_slip_image(slip: SlipContent, width_px: int = 576) -> Image.Image:
+    return render_blocks_image(slip_blocks(slip), width_px, lang=slip.lang, rtl=slip.rtl)
+
+
+def render_ticket_png(ticket: TicketContent, path: str | os.PathLike[str], paper_width_mm: int = 80) -> None:
+    render_ticket_image(ticket, paper_dots(paper_width_mm)).save(path, format="PNG", optimize=True)
+
+
+# --------------------------------------------------------------------------- ESC/POS
+
+
+def _dummy(profile: str, dots: int) -> tuple[Dummy, int]:
+    """A python-escpos Dummy whose profile knows the paper width (so ``image(center=True)`` works and
+    python-escpos does not print its "media.width.pixel field ... not set" notice on stdout)."""
+    printer = Dummy(profile=profile)
+    data = copy.deepcopy(printer.profile.profile_data)
+    width = data.setdefault("media", {}).setdefault("width", {})
+    known = width.get("pixels")
+    if isinstance(known, int) and known < dots:
+        dots = known
+    width["pixels"] = dots
+    printer.profile.profile_data = data
+    return printer, dots
+
+
+def pick_codepage(texts: Iterable[str], profile: str = "default") -> str | None:
+    """The first preferred code page of the profile that holds every character, or None (print as image)."""
+    pages = Dummy(profile=profile).profile.get_code_pages()
+    encoder = Encoder(pages)
+    chars = set("".join(t.translate(_TEXT_FOLD) for t in texts))
+    for name in PREFERRED_CODEPAGES:
+        if name in pages and all(encoder.can_encode(name, c) for c in chars):
+            return name
+    return None
+
+
+def choose_mode(texts: Sequence[str], rtl: bool, profile: str = "default") -> Literal["text", "image"]:
+    if rtl or any(_is_rtl_text(t) for t in texts):
+        return "image"
+    return "text" if pick_codepage(texts, profile) else "image"
+
+
+def _emit_text_blocks(p: Dummy, blocks: Sequence[Block], dots: int, qr: str) -> None:
+    cols = dots // 12  # font A is 12 dots wide
+    for block in blocks:
+        if block.kind == "gap":
+            p.ln()
+        elif block.kind == "rule":
+            p.set(align="center", bold=False, custom_size=True, width=1, height=1)
+            p.textln("-" * cols)
+        elif block.kind == "qr":
+            _emit_qr(p, block.text, dots, qr)
+        else:
+            text = block.text.translate(_TEXT_FOLD)
+            if block.size == "huge":
+                mult = max(1, min(6 if dots >= 512 else 5, cols // max(1, len(text))))
+            elif block.size == "large":
+                mult = 2
+            else:
+                mult = 1
+            p.set(
+                align="center" if block.align == "center" else "left",
+                bold=block.bold,
+                custom_size=True,
+                width=mult,
+                height=mult,
+            )
+            for line in textwrap.wrap(text, cols // mult, break_on_hyphens=False) or [""]:
+                p.textln(line)
+    p.set(align="left", bold=False, custom_size=True, width=1, height=1)
+
+
+def _emit_qr(p: Dummy, url: str, dots: int, qr: str) -> None:
+    if qr == "native":
+        p.set(align="center")
+        p.qr(url, ec=QR_ECLEVEL_M, size=8 if dots >= 512 else 6, native=True)
+        p.ln()
+    else:
+        p.image(qr_image(url, round(dots * 0.55)), center=True)
+
+
+def blocks_escpos_bytes(
+    blocks: Sequence[Block],
+    *,
+    lang: str,
+    rtl: bool,
+    paper_width_mm: int = 80,
+    profile: str = "default",
+    qr: str = "image",
+    text_mode: str = "auto",
+) -> bytes:
+    if qr not in ("image", "native"):
+        raise ValueError(f"qr must be 'image' or 'native', not {qr!r}")
+    if text_mode not in ("auto", "text", "image"):
+        raise ValueError(f"text_mode must be 'auto', 'text' or 'image', not {text_mode!r}")
+    p, dots = _dummy(profile, paper_dots(paper_width_mm))
+    texts = [b.text for b in blocks if b.kind == "text"]
+    mode = choose_mode(texts, rtl, profile) if text_mode == "auto" else text_mode
+    p.hw("INIT")
+    if mode == "text":
+        codepage = pick_codepage(texts, profile)
+        if codepage:
+            p.magic.force_encoding(codepage)  # one explicit ESC t n for the whole ticket
+        # else (text forced): python-escpos's magic encoding switches pages and prints "?" for the rest
+        _emit_text_blocks(p, blocks, dots, qr)
+    else:
+        group: list[Block] = []
+        for block in blocks:
+            if block.kind == "qr" and qr == "native":
+                if group:
+                    p.image(render_blocks_image(group, dots, lang=lang, rtl=rtl))
+                group = []
+                _emit_qr(p, block.text, dots, qr)
+            else:
+                group.append(block)
+        if group:
+            p.image(render_blocks_image(group, dots, lang=lang, rtl=rtl))
+    p.cut()
+    out: bytes = p.output
+    return out
+
+
+def ticket_escpos_bytes(
+    ticket: TicketContent,
+    *,
+    paper_width_mm: int = 80,
+    profile: str = "default",
+    qr: str = "image",
+    text_mode: str = "auto",
+) -> bytes:
+    return blocks_escpos_bytes(
+        ticket_blocks(ticket),
+        lang=ticket.lang,
+        rtl=ticket.rtl,
+        paper_width_mm=paper_width_mm,
+        profile=profile,
+        qr=qr,
+        text_mode=text_mode,
+    )
+
+
+def slip_escpos_bytes(
+    slip: SlipContent,
+    *,
+    paper_width_mm: int = 80,
+    profile: str = "default",
+    qr: str = "image",
+    text_mode: str = "auto",
+) -> bytes:
+    return blocks_escpos_bytes(
+        slip_blocks(slip),
+        lang=slip.lang,
+        rtl=slip.rtl,
+        paper_width_mm=paper_width_mm,
+        profile=profile,
+        qr=qr,
+        text_mode=text_mode,
+    )
+
+
+def ticket_mode(ticket: TicketContent, profile: str = "default") -> Literal["text", "image"]:
+    return choose_mode([b.text for b in ticket_blocks(ticket) if b.kind == "text"], ticket.rtl, profile)

@@ -1,0 +1,102 @@
+"""Shared fixtures: a site, an app on a fresh SQLite file with a fake printer and a clock we set."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from contactpoint.config import SAMPLE_SITE, load_site
+from contactpoint.domain.site import Site
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+class Clock:
+    """A clock tests set by hand: time only moves when a test says so."""
+
+    def __init__(self, when: datetime | None = None) -> None:
+        self.now = (when or datetime(2026, 11, 25, 10, 0, tzinfo=BRUSSELS)).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def set(self, when: datetime) -> None:
+        self.now = when.timestamp()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def site() -> Site:
+    return load_site(SAMPLE_SITE).site
+
+
+@pytest.fixture
+def printer() -> Any:
+    from hardware.printer import FakePrinter
+
+    return FakePrinter()
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: Clock, printer: Any) -> Iterator[Any]:
+    from contactpoint import create_app
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test"}, printer=printer, clock=clock)
+    yield app
+    cp = app.extensions["contactpoint"]
+    cp.broadcaster.stop()
+    cp.services["printer"].jobs.put(None)
+    cp.store.close()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def engine(app: Any) -> Any:
+    return app.extensions["contactpoint"].engine
+
+
+class AuthActions:
+    """Speaks the counter's language in tests: log in, then send commands with the CSRF token."""
+
+    def __init__(self, app: Any, client: Any) -> None:
+        self.app = app
+        self.client = client
+        self.csrf = ""
+
+    def create(self, name: str = "alice", password: str = "correct horse battery", role: str = "agent") -> None:
+        from contactpoint.auth import hash_password
+
+        self.app.extensions["contactpoint"].store.add_agent(name, hash_password(password), role, 0.0)
+
+    def login(self, name: str = "alice", password: str = "correct horse battery") -> Any:
+        self.create(name, password)
+        resp = self.client.post("/counter/login", data={"name": name, "password": password})
+        page = self.client.get("/counter/").get_data(as_text=True)
+        m = re.search(r'name="csrf-token" content="([^"]+)"', page)
+        self.csrf = m.group(1) if m else ""
+        return resp
+
+    def cmd(self, command: str, **body: Any) -> Any:
+        return self.client.post(f"/counter/api/{command}", json=body, headers={"X-CSRF-Token": self.csrf})
+
+
+@pytest.fixture
+def agent(app: Any, client: Any) -> AuthActions:
+    return AuthActions(app, client)
