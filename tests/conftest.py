@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -100,3 +101,56 @@ class AuthActions:
 @pytest.fixture
 def agent(app: Any, client: Any) -> AuthActions:
     return AuthActions(app, client)
+
+
+# -- browser tests: Debian's Chromium driven by Playwright --------------------------------------------------
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--autoplay-policy=no-user-gesture-required",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def chromium_path() -> str | None:
+    import shutil
+
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        message = "browser tests need Debian's 'chromium' package (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)  # under CI, browser tests never skip
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Any]:
+    from tests.live_server import LiveServer
+
+    server = LiveServer(tmp_path / "data")
+    server.data_dir.mkdir()
+    server.start()
+    yield server
+    server.stop()
+
+
+def shot(page: Any, name: str) -> None:
+    """Keep a screenshot a person can look at (tests/artifacts/, not committed)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

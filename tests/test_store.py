@@ -1,0 +1,139 @@
+"""The event store on a real SQLite file: WAL, migrations, one writer, a projection the log rebuilds."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from contactpoint.domain import commands as c
+from contactpoint.engine import Engine
+from contactpoint.store import MIGRATIONS, EventStore
+from tests.conftest import Clock
+
+
+def test_database_is_wal_full_sync_and_migrated(tmp_path: Path) -> None:
+    store = EventStore(tmp_path / "cp.sqlite3")
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    versions = [r[0] for r in store.db.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert versions == list(range(1, len(MIGRATIONS) + 1))
+    store.close()
+    EventStore(tmp_path / "cp.sqlite3").close()  # migrating again is a no-op
+
+
+def _busy_day(engine: Engine, clock: Clock) -> None:
+    engine.run(c.open_counter, counter="1", agent="alice", needs=["moving", "documents"])
+    engine.run(c.open_counter, counter="2", agent="bob", needs=["documents"])
+    for i in range(12):
+        engine.issue(need="moving" if i % 3 else "documents", lang="fr", priority=i == 5)
+        clock.advance(40)
+    for outcome in ("resolved", "referred", "online_help"):
+        engine.run(c.call_next, counter="1")
+        clock.advance(300)
+        engine.run(c.finish, counter="1", outcome=outcome)
+    engine.run(c.call_next, counter="2")
+    engine.run(c.transfer, counter="2", need="moving", note="ask for the lease")
+    engine.run(c.call_next, counter="1")
+    engine.run(c.no_show, counter="1")
+
+
+def test_rebuilding_the_projection_from_the_log_gives_the_same_tables(tmp_path: Path, site: Any) -> None:
+    clock = Clock()
+    store = EventStore(tmp_path / "cp.sqlite3")
+    engine = Engine(site, store, clock)
+    _busy_day(engine, clock)
+    clock.advance(86400)  # a day close, then a new day
+    engine.issue(need="moving", lang="nl")
+    before = store.dump_projection()
+    store.rebuild_projection()
+    assert store.dump_projection() == before
+    assert len(before["tickets"]) == 13
+
+
+def test_a_restart_resumes_numbering_and_state(tmp_path: Path, site: Any) -> None:
+    clock = Clock()
+    store = EventStore(tmp_path / "cp.sqlite3")
+    engine = Engine(site, store, clock)
+    _busy_day(engine, clock)
+    state = engine.state
+    store.close()
+    store2 = EventStore(tmp_path / "cp.sqlite3")
+    engine2 = Engine(site, store2, clock)
+    assert engine2.state.tickets == state.tickets
+    assert engine2.state.counters == state.counters
+    assert engine2.state.seq == state.seq
+    t = engine2.issue(need="moving", lang="fr")
+    assert t.number == "A009"  # 8 moving tickets before the restart
+
+
+def test_a_failed_commit_changes_nothing(tmp_path: Path, site: Any) -> None:
+    clock = Clock()
+    store = EventStore(tmp_path / "cp.sqlite3")
+    engine = Engine(site, store, clock)
+    engine.issue(need="moving", lang="fr")
+    before = (dict(engine.state.tickets), store.dump_projection())
+    store.db.execute("CREATE TRIGGER boom BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    try:
+        engine.issue(need="moving", lang="fr")
+    except sqlite3.DatabaseError:
+        pass
+    else:
+        raise AssertionError("the commit should have failed")
+    assert (dict(engine.state.tickets), store.dump_projection()) == before
+
+
+def test_concurrent_issuers_never_share_a_number(tmp_path: Path, site: Any) -> None:
+    store = EventStore(tmp_path / "cp.sqlite3")
+    engine = Engine(site, store, Clock())
+    numbers: list[str] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(50):
+            t = engine.issue(need="housing", lang="fr")
+            with lock:
+                numbers.append(t.number)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(numbers) == 400 and len(set(numbers)) == 400
+    # and another connection reading the file sees them all (readers have their own connections)
+    other = sqlite3.connect(tmp_path / "cp.sqlite3")
+    assert other.execute("SELECT count(*) FROM tickets").fetchone()[0] == 400
+    other.close()
+
+
+def test_racing_call_next_calls_every_ticket_exactly_once(tmp_path: Path, site: Any) -> None:
+    store = EventStore(tmp_path / "cp.sqlite3")
+    engine = Engine(site, store, Clock())
+    for i, cid in enumerate(("1", "2", "3")):
+        engine.run(c.open_counter, counter=cid, agent=f"agent{i}", needs=[n.id for n in site.needs])
+    for _ in range(90):
+        engine.issue(need="money", lang="fr")
+    called: list[str] = []
+    lock = threading.Lock()
+
+    def agent(counter: str) -> None:
+        from contactpoint.domain.errors import CommandError
+
+        while True:
+            try:
+                ev = engine.run(c.call_next, counter=counter)
+            except CommandError as e:
+                assert e.key == "queue_empty"
+                return
+            with lock:
+                called.append(ev[0].data["ticket"])
+            engine.run(c.finish, counter=counter, outcome="resolved")
+
+    threads = [threading.Thread(target=agent, args=(cid,)) for cid in ("1", "2", "3")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(called) == 90 and len(set(called)) == 90
