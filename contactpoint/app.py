@@ -15,7 +15,7 @@ from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
 from contactpoint.broadcast import Broadcaster
-from contactpoint.config import SiteConfig, load_site
+from contactpoint.config import ConfigError, SiteConfig, load_site
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.site import Site
 from contactpoint.engine import Clock, Engine
@@ -101,7 +101,11 @@ def create_app(config: dict[str, Any] | None = None, *, printer: Any = None, clo
     if printer is None:
         from hardware.printer import make_printer
 
-        printer = make_printer(site_config.printer)
+        try:
+            printer = make_printer(site_config.printer)
+        except ValueError as e:  # "printer.<key>: problem" → the same error as any other wrong key
+            key, _, problem = str(e).partition(": ")
+            raise ConfigError(site_config.path, key, problem) from None
     cp = Contactpoint(site_config.site, site_config, store, engine, socketio, broadcaster, printer)
     app.extensions["contactpoint"] = cp
     init_i18n(app)

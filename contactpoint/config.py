@@ -18,6 +18,33 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 SPAN_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 
+# every key a site file may hold, per table (a typo is an error, not a silent default); docs/configuration.md
+# documents each one and a test checks it
+KEYS: dict[str, tuple[str, ...]] = {
+    "": ("site", "hours", "queue", "printer", "needs", "counters"),
+    "site": (
+        "id",
+        "name",
+        "timezone",
+        "languages",
+        "default_language",
+        "announcement_languages",
+        "always_open",
+        "message",
+    ),
+    "hours": WEEKDAYS,
+    "queue": (
+        "priority_advance_minutes",
+        "appointment_advance_minutes",
+        "no_show_grace_minutes",
+        "default_service_minutes",
+        "require_open_counter",
+    ),
+    "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes"),
+    "counters": ("id", "label"),
+}
+
+
 class ConfigError(ValueError):
     """A site file that cannot be used; the message names the key and the problem."""
 
@@ -72,7 +99,7 @@ class _Reader:
     def names(self, data: dict[str, Any], key: str, languages: tuple[str, ...]) -> dict[str, str]:
         v = data.get("names")
         if not isinstance(v, dict):
-            raise self.fail(key, "missing table of translated names (e.g. names = { fr = \"…\", nl = \"…\" })")
+            raise self.fail(key, 'missing table of translated names (e.g. names = { fr = "…", nl = "…" })')
         for lang in languages:
             if not isinstance(v.get(lang), str) or not v[lang].strip():
                 raise self.fail(f"{key}.{lang}", "missing translation for a language of the site")
@@ -114,8 +141,26 @@ def _hours(r: _Reader, data: dict[str, Any]) -> dict[int, tuple[Span, ...]]:
     return week
 
 
+def _unknown_keys(r: _Reader, data: dict[str, Any]) -> None:
+    def check(table: str, where: str, d: Any) -> None:
+        if not isinstance(d, dict):
+            return
+        for k in d:
+            if k not in KEYS[table]:
+                raise r.fail(f"{where}.{k}" if where else k, f"unknown key (allowed: {', '.join(KEYS[table])})")
+
+    check("", "", data)
+    for table in ("site", "hours", "queue"):
+        check(table, table, data.get(table))
+    for table in ("needs", "counters"):
+        items = data.get(table)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            check(table, f"{table}[{i}]", item)
+
+
 def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
     r = _Reader(path)
+    _unknown_keys(r, data)
     s = r.table(data, "site", "site")
     site_id = r.str_(s, "site.id", "id")
     if not ID_RE.match(site_id):
@@ -129,8 +174,10 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
     default_language = r.str_(s, "site.default_language", "default_language", languages[0])
     if default_language not in languages:
         raise r.fail("site.default_language", f"{default_language!r} is not in site.languages")
-    announce = r.langs(s, "site.announcement_languages", "announcement_languages") if "announcement_languages" in s else (
-        default_language,
+    announce = (
+        r.langs(s, "site.announcement_languages", "announcement_languages")
+        if "announcement_languages" in s
+        else (default_language,)
     )
     message = s.get("message", {})
     if not isinstance(message, dict) or not all(isinstance(v, str) for v in message.values()):

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from contactpoint.domain import commands
 from contactpoint.domain.events import Changes, Event
-from contactpoint.domain.figures import counters_serving, recent_service_times, wait_estimate_s
+from contactpoint.domain.figures import counters_serving, idle_counters, recent_service_times, wait_estimate_s
 from contactpoint.domain.model import WAITING, SiteState, Ticket
 from contactpoint.domain.ordering import position
 from contactpoint.domain.site import Site
@@ -124,11 +124,15 @@ class Engine:
         with self.lock:
             tickets = list(self.state.tickets.values())
             ahead = position(t, tickets, self.site.policy)
-            serving = counters_serving(self.state.counters.values(), t.need)
+            counters = self.state.counters.values()
             estimate = None
             if t.state in WAITING:
                 estimate = wait_estimate_s(
-                    ahead, serving, recent_service_times(tickets, t.need), self.site.policy.default_service_s
+                    ahead,
+                    counters_serving(counters, t.need),
+                    recent_service_times(tickets, t.need),
+                    self.site.policy.default_service_s,
+                    idle_counters(counters, t.need),
                 )
         return {"ticket": t.public(), "ahead": ahead, "estimate_s": estimate}
 
@@ -144,7 +148,11 @@ class Engine:
             waiting = [t for t in tickets if t.need == need.id and t.state in WAITING]
             serving = counters_serving(counters, need.id)
             est = wait_estimate_s(
-                len(waiting), serving, recent_service_times(tickets, need.id), self.site.policy.default_service_s
+                len(waiting),
+                serving,
+                recent_service_times(tickets, need.id),
+                self.site.policy.default_service_s,
+                idle_counters(counters, need.id),
             )
             out[need.id] = {
                 "waiting": len(waiting),

@@ -33,4 +33,6 @@ def serve(app: Flask, host: str, port: int, **kwargs: Any) -> None:
     cp = app.extensions["contactpoint"]
     start_ticker(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    cp.socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False, **kwargs)
+    cp.socketio.run(
+        app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False, **kwargs
+    )

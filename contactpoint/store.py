@@ -31,8 +31,7 @@ def _m1_events(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX tickets_day_state ON tickets (day, state)")
     db.execute("CREATE TABLE counters (id TEXT PRIMARY KEY, data TEXT NOT NULL)")
     db.execute(
-        "CREATE TABLE numbering (day TEXT NOT NULL, need TEXT NOT NULL, last INTEGER NOT NULL,"
-        " PRIMARY KEY (day, need))"
+        "CREATE TABLE numbering (day TEXT NOT NULL, need TEXT NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (day, need))"
     )
     db.execute("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
@@ -134,11 +133,7 @@ class EventStore:
             )
         db.execute(
             "INSERT INTO state (key, value) VALUES ('site', ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
-            (
-                _dumps(
-                    {"day": state.day, "printer": state.printer, "calls": [c.to_dict() for c in state.calls]}
-                ),
-            ),
+            (_dumps({"day": state.day, "printer": state.printer, "calls": [c.to_dict() for c in state.calls]}),),
         )
 
     # -- reading -------------------------------------------------------------------------------------------

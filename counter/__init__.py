@@ -77,8 +77,10 @@ def console() -> Any:
         outcomes=[o.value for o in Outcome],
         config={
             "agent": auth.current_agent(),
-            "needs": [{"id": n.id, "prefix": n.prefix, "name": n.name(str(g.get("lang") or site.default_language))}
-                      for n in site.needs],
+            "needs": [
+                {"id": n.id, "prefix": n.prefix, "name": n.name(str(g.get("lang") or site.default_language))}
+                for n in site.needs
+            ],
             "counters": [{"id": c.id, "label": c.label} for c in site.counters],
             "messages": {k: str(v) for k, v in MESSAGES.items()},
         },
@@ -160,7 +162,12 @@ def api(command: str) -> Any:
         return _done(run(simple[command], counter=counter))
     if command == "call":
         return _done(
-            run(commands.call_ticket, counter=counter, ticket=_str(body, "ticket", True), reason=_str(body, "reason") or "")
+            run(
+                commands.call_ticket,
+                counter=counter,
+                ticket=_str(body, "ticket", True),
+                reason=_str(body, "reason") or "",
+            )
         )
     if command == "finish":
         return _done(

@@ -28,8 +28,12 @@ def _app(config: str | None, data: str, **extra: Any) -> Any:
 
 def _addresses(host: str, port: int) -> list[tuple[str, str]]:
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
-    return [("kiosk", f"{base}/kiosk/"), ("display", f"{base}/display/"), ("counter", f"{base}/counter/"),
-            ("state", f"{base}/api/state")]
+    return [
+        ("kiosk", f"{base}/kiosk/"),
+        ("display", f"{base}/display/"),
+        ("counter", f"{base}/counter/"),
+        ("state", f"{base}/api/state"),
+    ]
 
 
 @click.group()
@@ -41,8 +45,12 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=lambda: os.environ.get("HOST", DEFAULT_HOST), show_default=DEFAULT_HOST)
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", DEFAULT_PORT)), show_default=DEFAULT_PORT)
-@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data",
-              help="Folder for the SQLite database and the box's secrets.")
+@click.option(
+    "--data",
+    default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"),
+    show_default="data",
+    help="Folder for the SQLite database and the box's secrets.",
+)
 def demo(host: str, port: int, data: str) -> None:
     """Serve the demo site: sample configuration, SQLite under DATA, fake printer, a one-time agent login."""
     from contactpoint.auth import hash_password
@@ -61,8 +69,9 @@ def demo(host: str, port: int, data: str) -> None:
 
 
 @main.command()
-@click.option("--config", "config", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="The site's TOML file.")
+@click.option(
+    "--config", "config", required=True, type=click.Path(exists=True, dir_okay=False), help="The site's TOML file."
+)
 @click.option("--host", default=lambda: os.environ.get("HOST", "0.0.0.0"), show_default="0.0.0.0")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", DEFAULT_PORT)), show_default=DEFAULT_PORT)
 @click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
@@ -86,7 +95,9 @@ def check_config(path: str) -> None:
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     s = cfg.site
-    click.echo(f"ok: {s.name} ({s.id}), {len(s.needs)} needs, {len(s.counters)} counters, languages {', '.join(s.languages)}")
+    click.echo(
+        f"ok: {s.name} ({s.id}), {len(s.needs)} needs, {len(s.counters)} counters, languages {', '.join(s.languages)}"
+    )
 
 
 @main.group()
@@ -114,6 +125,97 @@ def agent_add(name: str, role: str, config: str | None, data: str, password: str
     store.add_agent(name.strip(), hash_password(password), role, time.time())
     store.close()
     click.echo(f"agent {name.strip()!r} ({role}) saved")
+
+
+def _sample_ticket(app: Any, lang: str) -> Any:
+    """A realistic ticket of the site's first need in `lang`, as printed (the printer's self-test)."""
+    from contactpoint.domain.model import Ticket, TicketState
+    from contactpoint.printing import ticket_content
+
+    cp = app.extensions["contactpoint"]
+    need = cp.site.needs[0]
+    now = time.time()
+    t = Ticket(
+        id="selftest",
+        token="SelfTest-" + secrets.token_urlsafe(8),
+        day=cp.site.day_of(now),
+        need=need.id,
+        number=f"{need.prefix}042",
+        serial=42,
+        lang=lang,
+        state=TicketState.ISSUED,
+        issued_at=now,
+        queue_at=now,
+    )
+    base = app.config.get("PUBLIC_URL") or "http://contactpoint.local:8080/"
+    return ticket_content(app, t, {"ahead": 3, "estimate_s": 12 * 60}, base)
+
+
+@main.group()
+def printer() -> None:
+    """The ticket printer: self-test and preview."""
+
+
+@printer.command("test")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--lang", default=None, help="Language of the test ticket (default: the site's).")
+def printer_test(config: str | None, lang: str | None) -> None:
+    """Print a test ticket on the configured printer and report its status."""
+    import tempfile
+
+    from hardware.printer import PrinterError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _app(config, tmp)
+        cp = app.extensions["contactpoint"]
+        lang = lang or cp.site.default_language
+        status = cp.printer.status()
+        click.echo(f"status before: {status.key}")
+        try:
+            cp.printer.print_ticket(_sample_ticket(app, lang))
+        except PrinterError as e:
+            raise click.ClickException(f"printing failed: {e.key}") from None
+        status = cp.printer.status()
+        click.echo(f"printed a test ticket ({lang}); status after: {status.key}")
+        if not status.ok:
+            sys.exit(1)
+
+
+@printer.command("preview")
+@click.option("--lang", required=True, help="Language of the ticket, e.g. fr, nl, ar.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
+@click.option("--escpos", "escpos_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the exact ESC/POS bytes to this file.")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--width", "paper_width_mm", type=click.Choice(["80", "58"]), default=None, help="Paper width in mm.")
+def printer_preview(lang: str, out: str, escpos_out: str | None, config: str | None, paper_width_mm: str | None) -> None:
+    """Render the ticket as a PNG (and the bytes the printer would get), without a printer."""
+    import tempfile
+
+    from hardware.printer import render_ticket_png, ticket_escpos_bytes
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _app(config, tmp)
+        cp = app.extensions["contactpoint"]
+        from contactpoint.i18n import NATIVE_NAMES
+
+        if lang not in NATIVE_NAMES:
+            raise click.BadParameter(f"one of {', '.join(NATIVE_NAMES)}", param_hint="--lang")
+        settings = cp.site_config.printer
+        width = int(paper_width_mm or settings.get("paper_width_mm", 80))
+        content = _sample_ticket(app, lang)
+        render_ticket_png(content, out, paper_width_mm=width)
+        click.echo(f"wrote {out}")
+        if escpos_out:
+            data = ticket_escpos_bytes(
+                content,
+                paper_width_mm=width,
+                profile=settings.get("profile", "default"),
+                qr=settings.get("qr", "image"),
+                text_mode=settings.get("text_mode", "auto"),
+            )
+            Path(escpos_out).write_bytes(data)
+            click.echo(f"wrote {escpos_out} ({len(data)} bytes)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -104,7 +104,12 @@ def test_a_whole_visit_through_the_console(client: Any, agent: AuthActions, cloc
     store = app.extensions["contactpoint"].store
     types = [e.type for e in store.events()]
     assert types == [
-        "counter_opened", "ticket_issued", "ticket_called", "ticket_recalled", "service_started", "service_finished"
+        "counter_opened",
+        "ticket_issued",
+        "ticket_called",
+        "ticket_recalled",
+        "service_started",
+        "service_finished",
     ]
 
 
@@ -125,10 +130,18 @@ def test_broadcasts_reach_display_and_counter_with_seq_and_the_help_alert_only_a
     agent.cmd("help")
     shown: list[dict[str, Any]] = []
     seen: list[dict[str, Any]] = []
-    wait_for(lambda: (shown.extend(display.get_received("/display")) or True) and any(
-        e["type"] == "ticket_called" for e in events_of(shown)))
-    wait_for(lambda: (seen.extend(console.get_received("/counter")) or True) and any(
-        e["type"] == "help_requested" for e in events_of(seen)))
+    wait_for(
+        lambda: (
+            (shown.extend(display.get_received("/display")) or True)
+            and any(e["type"] == "ticket_called" for e in events_of(shown))
+        )
+    )
+    wait_for(
+        lambda: (
+            (seen.extend(console.get_received("/counter")) or True)
+            and any(e["type"] == "help_requested" for e in events_of(seen))
+        )
+    )
     called = next(e for e in events_of(shown) if e["type"] == "ticket_called")
     assert called["tickets"][0]["number"] == "C001" and called["data"]["counter"] == "2"
     assert "agent" not in called["data"] and "token" not in called["tickets"][0]

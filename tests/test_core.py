@@ -181,7 +181,9 @@ def test_out_of_order_call_needs_a_reason_and_is_logged(w: World) -> None:
         (c.finish, {"counter": "1", "outcome": "resolved"}, "counter_not_open"),
     ],
 )
-def test_refusals_are_message_keys_and_change_nothing(w: World, command: c.Any, kw: dict[str, object], key: str) -> None:  # type: ignore[name-defined]
+def test_refusals_are_message_keys_and_change_nothing(
+    w: World, command: c.Any, kw: dict[str, object], key: str
+) -> None:  # type: ignore[name-defined]
     before = (dict(w.state.tickets), dict(w.state.counters), w.state.seq)
     with pytest.raises(CommandError) as e:
         w.do(command, **kw)
@@ -243,6 +245,8 @@ def test_position_and_honest_estimate(w: World) -> None:
     assert wait_estimate_s(2, 0, [], 420) is None  # no counter: no invented number
     assert wait_estimate_s(2, 2, [], 420) == pytest.approx(2.5 * 420 / 2)
     assert wait_estimate_s(0, 1, [100, 200, 300], 420) == pytest.approx(0.5 * 200)
+    assert wait_estimate_s(1, 3, [], 420, idle=2) == 0.0  # a free counter calls them at once
+    assert wait_estimate_s(3, 3, [], 420, idle=2) == pytest.approx(1.5 * 420 / 3)
 
 
 def test_transitions_table_is_closed() -> None:

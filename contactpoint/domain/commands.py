@@ -107,7 +107,9 @@ def issue_ticket(
     return events
 
 
-def open_counter(state: SiteState, site: Site, now: float, *, counter: str, agent: str, needs: list[str]) -> list[Event]:
+def open_counter(
+    state: SiteState, site: Site, now: float, *, counter: str, agent: str, needs: list[str]
+) -> list[Event]:
     if site.counter(counter) is None:
         raise CommandError("unknown_counter", 404)
     if not needs:
@@ -122,7 +124,9 @@ def open_counter(state: SiteState, site: Site, now: float, *, counter: str, agen
         if other.id != counter and other.open and other.agent == agent:
             raise CommandError("agent_at_other_counter")
     events = day_change(state, site, now)
-    events.append(Event("counter_opened", now, {"counter": counter, "agent": agent, "needs": list(dict.fromkeys(needs))}))
+    events.append(
+        Event("counter_opened", now, {"counter": counter, "agent": agent, "needs": list(dict.fromkeys(needs))})
+    )
     return events
 
 

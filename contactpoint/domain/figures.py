@@ -56,7 +56,9 @@ class DayFigures:
     service_p50_s: float | None
 
 
-def day_figures(tickets: Iterable[Ticket], service_level_s: dict[str, float], default_level_s: float = 900.0) -> DayFigures:
+def day_figures(
+    tickets: Iterable[Ticket], service_level_s: dict[str, float], default_level_s: float = 900.0
+) -> DayFigures:
     ts = list(tickets)
     called = [t for t in ts if t.called_at is not None]
     finished = [t for t in ts if t.state == TicketState.DONE]
@@ -94,14 +96,24 @@ def counters_serving(counters: Iterable[Counter], need: str) -> int:
     return sum(1 for c in counters if c.open and not c.paused and need in c.needs)
 
 
-def wait_estimate_s(position: int, serving_counters: int, recent: Sequence[float], default_service_s: float) -> float | None:
-    """Expected wait before being called: (people ahead + 1 / 2 of a visit in progress) × service time ÷ counters.
+def idle_counters(counters: Iterable[Counter], need: str) -> int:
+    return sum(1 for c in counters if c.open and not c.paused and need in c.needs and c.ticket is None)
 
-    Service time is the median of recent visits of the day (a prior until there are three).
-    None when no counter serves the need: we do not invent a number.
+
+def wait_estimate_s(
+    position: int, serving_counters: int, recent: Sequence[float], default_service_s: float, idle: int = 0
+) -> float | None:
+    """Expected wait before being called.
+
+    People ahead who go straight to an idle counter cost nothing; each other person ahead costs one service
+    time, shared by the counters serving the need, plus half a visit still in progress. Service time is the
+    median of the day's recent visits (a prior until there are three). None when no counter serves the need:
+    we do not invent a number.
     """
     if serving_counters <= 0:
         return None
+    if position < idle:
+        return 0.0
     service = percentile(recent, 50) if len(recent) >= 3 else None
     s = service if service is not None else default_service_s
-    return (position + 0.5) * s / serving_counters
+    return (position - idle + 0.5) * s / serving_counters

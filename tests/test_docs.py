@@ -1,0 +1,84 @@
+"""The docs tell the truth: every event, CLI command, setting and habit that exists is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from contactpoint.config import KEYS
+from contactpoint.domain.events import EVENT_TYPES
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def read(name: str) -> str:
+    return (ROOT / name).read_text()
+
+
+@pytest.mark.parametrize("event", EVENT_TYPES)
+def test_every_event_is_documented(event: str) -> None:
+    assert f"| `{event}` |" in read("docs/events.md")
+
+
+def test_every_event_the_code_appends_is_a_known_type() -> None:
+    source = "\n".join(p.read_text() for p in (ROOT / "contactpoint" / "domain").glob("*.py"))
+    appended = set(re.findall(r'Event\(\s*"([a-z_]+)"', source))
+    assert appended and appended <= set(EVENT_TYPES)
+
+
+def _commands(group: click.Group, prefix: str = "contactpoint") -> list[str]:
+    out = []
+    for name, cmd in group.commands.items():
+        path = f"{prefix} {name}"
+        if isinstance(cmd, click.Group):
+            out += _commands(cmd, path)
+        else:
+            out.append(path)
+    return out
+
+
+def test_every_cli_command_is_documented() -> None:
+    from provisioning.cli import main
+
+    doc = read("docs/cli.md")
+    commands = _commands(main)
+    assert len(commands) >= 6
+    for path in commands:
+        assert f"`{path}" in doc, path
+
+
+def test_every_site_setting_is_documented() -> None:
+    doc = read("docs/configuration.md")
+    for table, keys in KEYS.items():
+        for key in keys:
+            if table == "":
+                assert f"`[{key}]`" in doc or f"`[[{key}]]`" in doc, key
+            else:
+                assert f"`{key}`" in doc, f"{table}.{key}"
+
+
+def test_every_printer_setting_is_documented() -> None:
+    from hardware.printer import _ALLOWED
+
+    doc = read("docs/printers.md")
+    for kind, keys in _ALLOWED.items():
+        assert f'"{kind}"' in doc or f"`{kind}`" in doc
+        for key in keys:
+            assert f"`{key}`" in doc, f"printer.{key}"
+
+
+@pytest.mark.parametrize("target", ["demo", "serve", "test", "lint", "bench", "i18n"])
+def test_every_make_habit_is_in_the_readme_and_the_makefile(target: str) -> None:
+    assert f"make {target}" in read("README.md")
+    assert re.search(rf"^{target}:", read("Makefile"), re.M)
+
+
+def test_ci_installs_the_system_packages_and_runs_the_readme_test_command() -> None:
+    ci = read(".ci/run")
+    for package in ("chromium", "espeak-ng", "fonts-dejavu-core", "fonts-noto-core", "zbar-tools"):
+        assert package in ci and package in read("README.md")
+    assert "make test" in ci and "make test" in read("README.md")
