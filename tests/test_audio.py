@@ -109,9 +109,7 @@ def test_cache_returns_the_same_file_without_rerunning_espeak(
     assert EspeakAnnouncer(tmp_path, speed=170).render(SENTENCES["fr"], "fr") != first
 
 
-def test_text_is_never_parsed_as_options_or_shell(
-    espeak: str, tmp_path: Path, run_calls: list[list[str]]
-) -> None:
+def test_text_is_never_parsed_as_options_or_shell(espeak: str, tmp_path: Path, run_calls: list[list[str]]) -> None:
     text = f'-w {tmp_path}/pwned.wav; $(touch {tmp_path}/pwned) "quoted" `id` --help'
     out = EspeakAnnouncer(tmp_path / "cache").render(text, "en")
     assert wav_stats(out).rms > 0.01

@@ -101,8 +101,7 @@ TICKETS: dict[str, TicketContent] = {
         ISSUED,
         "Przed Tobą są 3 osoby",
         "Szacowany czas oczekiwania: około 12 min",
-        "Zgłoś się do okienka, gdy Twój numer pojawi się na ekranie. "
-        "Zachowaj ten bilet, żeby nie stracić kolejki.",
+        "Zgłoś się do okienka, gdy Twój numer pojawi się na ekranie. Zachowaj ten bilet, żeby nie stracić kolejki.",
         URL,
         "Śledź swoją kolejkę w telefonie",
     ),
@@ -151,9 +150,7 @@ def _golden_text(name: str, actual: str) -> None:
     if UPDATE or not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
-    assert actual == path.read_text(encoding="utf-8"), (
-        f"{name} differs (CONTACTPOINT_UPDATE_GOLDEN=1 to accept)"
-    )
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs (CONTACTPOINT_UPDATE_GOLDEN=1 to accept)"
 
 
 def _flat(text: str) -> str:
@@ -488,9 +485,7 @@ def test_network_printer_recovers_when_the_printer_does() -> None:
 
 
 def test_unreachable_network_printer_is_offline_quickly() -> None:
-    printer = make_printer(
-        {"type": "network", "host": "192.0.2.1", "port": 9100, "timeout": 1.0}
-    )  # TEST-NET-1
+    printer = make_printer({"type": "network", "host": "192.0.2.1", "port": 9100, "timeout": 1.0})  # TEST-NET-1
     t0 = time.monotonic()
     assert printer.status().key == "printer_offline"
     assert time.monotonic() - t0 < 2.0

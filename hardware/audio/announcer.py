@@ -142,9 +142,7 @@ class EspeakAnnouncer:
 class FakeAnnouncer:
     """Test double: writes a short, valid, audible sine WAV; records every call in `.rendered`."""
 
-    def __init__(
-        self, cache_dir: Path, *, unavailable: bool = False, voices: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, cache_dir: Path, *, unavailable: bool = False, voices: dict[str, str] | None = None) -> None:
         self.cache_dir = Path(cache_dir)
         self.unavailable = unavailable
         self.voices = dict(VOICES if voices is None else voices)

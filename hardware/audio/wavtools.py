@@ -85,9 +85,7 @@ def concat_wavs(paths: Sequence[str | os.PathLike[str]], out: Path) -> Path:
     parts: list[tuple[int, int, int, bytes]] = []
     for p in paths:
         with wave.open(os.fspath(p), "rb") as wav:
-            parts.append(
-                (wav.getnchannels(), wav.getsampwidth(), wav.getframerate(), wav.readframes(wav.getnframes()))
-            )
+            parts.append((wav.getnchannels(), wav.getsampwidth(), wav.getframerate(), wav.readframes(wav.getnframes())))
     if not parts:
         raise ValueError("concat_wavs needs at least one input")
     if len({p[:3] for p in parts}) != 1:

@@ -54,17 +54,14 @@ __all__ = [
 _COMMON = {"type", "paper_width_mm", "profile", "qr", "text_mode"}
 _ALLOWED: dict[str, set[str]] = {
     "fake": _COMMON | {"fail_with"},
-    "usb": _COMMON
-    | {"vendor_id", "product_id", "in_ep", "out_ep", "timeout", "status_query", "status_timeout"},
+    "usb": _COMMON | {"vendor_id", "product_id", "in_ep", "out_ep", "timeout", "status_query", "status_timeout"},
     "network": _COMMON | {"host", "port", "timeout", "status_query", "status_timeout"},
     "serial": _COMMON | {"device", "baudrate", "timeout", "status_query", "status_timeout"},
     "file": _COMMON | {"device"},
 }
 
 
-def _int(
-    settings: Mapping[str, Any], key: str, default: int | None = None, *, lo: int = 0, hi: int = 0xFFFF
-) -> int:
+def _int(settings: Mapping[str, Any], key: str, default: int | None = None, *, lo: int = 0, hi: int = 0xFFFF) -> int:
     value = settings.get(key, default)
     if value is None:
         raise ValueError(f"printer.{key}: missing (required for type = {settings.get('type')!r})")
@@ -109,8 +106,7 @@ def make_printer(settings: Mapping[str, Any]) -> TicketPrinter:
     unknown = sorted(set(settings) - _ALLOWED[kind])
     if unknown:
         raise ValueError(
-            f"printer.{unknown[0]}: unknown setting for type = {kind!r} "
-            f"(allowed: {', '.join(sorted(_ALLOWED[kind]))})"
+            f"printer.{unknown[0]}: unknown setting for type = {kind!r} (allowed: {', '.join(sorted(_ALLOWED[kind]))})"
         )
     profile = _str(settings, "profile", "default")
     try:

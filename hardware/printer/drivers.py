@@ -48,20 +48,14 @@ def error_key(exc: BaseException) -> str:
     """The message key for any exception raised while talking to a printer."""
     if isinstance(exc, PrinterError):
         return exc.key
-    if isinstance(
-        exc, DeviceNotFoundError | TimeoutError | ConnectionError | FileNotFoundError | socket.gaierror
-    ):
+    if isinstance(exc, DeviceNotFoundError | TimeoutError | ConnectionError | FileNotFoundError | socket.gaierror):
         return "printer_offline"
     name = type(exc).__name__  # pyusb / pyserial are optional: match without importing them
     if name in ("USBTimeoutError", "SerialTimeoutException", "NoBackendError"):
         return "printer_offline"
     if name in ("USBError", "SerialException"):
         code = getattr(exc, "errno", None) or getattr(exc, "backend_error_code", None)
-        return (
-            "printer_offline"
-            if code in _OFFLINE_ERRNOS or code is None or code in (-4, -7)
-            else "printer_error"
-        )
+        return "printer_offline" if code in _OFFLINE_ERRNOS or code is None or code in (-4, -7) else "printer_error"
     if isinstance(exc, PermissionError):
         return "printer_error"  # needs the udev rule / lp group: see docs/printers.md
     if isinstance(exc, OSError):
@@ -288,9 +282,7 @@ class SerialPrinter(EscposDriver):
 
     def _create(self) -> Escpos:
         if not Serial.is_usable():
-            raise PrinterError(
-                "printer_error", "pyserial is not installed: pip install 'python-escpos[serial]'"
-            )
+            raise PrinterError("printer_error", "pyserial is not installed: pip install 'python-escpos[serial]'")
         return Serial(devfile=self.device, baudrate=self.baudrate, timeout=self.timeout, profile=self.profile)
 
 

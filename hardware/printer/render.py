@@ -127,9 +127,7 @@ def paper_dots(paper_width_mm: int) -> int:
     try:
         return PAPER_DOTS[paper_width_mm]
     except KeyError:
-        raise ValueError(
-            f"paper_width_mm must be one of {sorted(PAPER_DOTS)}, not {paper_width_mm!r}"
-        ) from None
+        raise ValueError(f"paper_width_mm must be one of {sorted(PAPER_DOTS)}, not {paper_width_mm!r}") from None
 
 
 # --------------------------------------------------------------------------- fonts
@@ -149,9 +147,7 @@ def font_path(script: str, bold: bool) -> str:
             return font_path("latin", bold)
         except FontMissingError:
             pass
-    raise FontMissingError(
-        f"font {names[0]} not found in {', '.join(dirs)}: install the Debian package {package}"
-    )
+    raise FontMissingError(f"font {names[0]} not found in {', '.join(dirs)}: install the Debian package {package}")
 
 
 @lru_cache(maxsize=64)
@@ -196,9 +192,7 @@ _PX: dict[str, int] = {"small": 22, "normal": 26, "large": 40}
 def _text_kwargs(text: str, lang: str) -> dict[str, Any]:
     if not _HAVE_RAQM:
         if _is_rtl_text(text):
-            log.error(
-                "Pillow cannot load libraqm.so.0: Arabic prints unshaped; apt install libraqm0 libfribidi0"
-            )
+            log.error("Pillow cannot load libraqm.so.0: Arabic prints unshaped; apt install libraqm0 libfribidi0")
         return {}
     return {"direction": "rtl" if _is_rtl_text(text) else "ltr", "language": lang or None}
 
@@ -238,9 +232,7 @@ def qr_image(url: str, target_px: int) -> Image.Image:
     return img.convert("L")
 
 
-def render_blocks_image(
-    blocks: Sequence[Block], width_px: int, *, lang: str = "", rtl: bool = False
-) -> Image.Image:
+def render_blocks_image(blocks: Sequence[Block], width_px: int, *, lang: str = "", rtl: bool = False) -> Image.Image:
     """Draw blocks as a 1-bit image ``width_px`` wide (black = ink)."""
     scale = width_px / 576
     margin = max(8, round(12 * scale))
