@@ -10,7 +10,19 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from contactpoint.domain.site import WEEKDAYS, CounterDef, Need, OpeningHours, QueuePolicy, Site, Span
+from contactpoint.domain.site import (
+    WEEKDAYS,
+    CounterDef,
+    DisplaySettings,
+    KioskSettings,
+    Need,
+    OpeningHours,
+    Organisation,
+    QueuePolicy,
+    Site,
+    Span,
+    Zone,
+)
 
 SAMPLE_SITE = Path(__file__).with_name("sample_site.toml")
 LANG_RE = re.compile(r"^[a-z]{2}$")
@@ -21,7 +33,7 @@ SPAN_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 # every key a site file may hold, per table (a typo is an error, not a silent default); docs/configuration.md
 # documents each one and a test checks it
 KEYS: dict[str, tuple[str, ...]] = {
-    "": ("site", "hours", "queue", "printer", "needs", "counters"),
+    "": ("site", "hours", "queue", "printer", "kiosk", "display", "needs", "counters", "organisations", "zones"),
     "site": (
         "id",
         "name",
@@ -39,9 +51,16 @@ KEYS: dict[str, tuple[str, ...]] = {
         "no_show_grace_minutes",
         "default_service_minutes",
         "require_open_counter",
+        "last_ticket_minutes",
+        "appointment_early_minutes",
+        "appointment_late_minutes",
     ),
-    "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes"),
+    "kiosk": ("idle_reset_seconds", "ticket_screen_seconds", "rate_limit"),
+    "display": ("min_call_seconds", "speech_rate", "announce"),
+    "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes", "capacity"),
     "counters": ("id", "label"),
+    "organisations": ("id", "kind", "name", "address", "phone", "website", "hours", "description"),
+    "zones": ("id", "name", "needs", "counters"),
 }
 
 
@@ -150,12 +169,71 @@ def _unknown_keys(r: _Reader, data: dict[str, Any]) -> None:
                 raise r.fail(f"{where}.{k}" if where else k, f"unknown key (allowed: {', '.join(KEYS[table])})")
 
     check("", "", data)
-    for table in ("site", "hours", "queue"):
+    for table in ("site", "hours", "queue", "kiosk", "display"):
         check(table, table, data.get(table))
-    for table in ("needs", "counters"):
+    for table in ("needs", "counters", "organisations", "zones"):
         items = data.get(table)
         for i, item in enumerate(items if isinstance(items, list) else []):
             check(table, f"{table}[{i}]", item)
+
+
+def _translated(r: _Reader, d: dict[str, Any], key: str, name: str) -> dict[str, str]:
+    v = d.get(name, {})
+    if isinstance(v, str):
+        return {"*": v.strip()}
+    if not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()):
+        raise r.fail(key, "must be a text or a table of translated texts")
+    return {k: x.strip() for k, x in v.items()}
+
+
+def _organisations(r: _Reader, data: dict[str, Any], languages: tuple[str, ...]) -> tuple[Organisation, ...]:
+    raw = data.get("organisations", [])
+    if not isinstance(raw, list):
+        raise r.fail("organisations", "must be a list of [[organisations]] tables")
+    out: list[Organisation] = []
+    for i, o in enumerate(raw):
+        key = f"organisations[{i}]"
+        if not isinstance(o, dict):
+            raise r.fail(key, "must be a table")
+        oid = r.str_(o, f"{key}.id", "id")
+        if not ID_RE.match(oid) or any(x.id == oid for x in out):
+            raise r.fail(f"{key}.id", f"must be a unique id of lowercase letters, digits, - and _, got {oid!r}")
+        out.append(
+            Organisation(
+                id=oid,
+                kind=r.str_(o, f"{key}.kind", "kind"),
+                name=r.str_(o, f"{key}.name", "name"),
+                address=str(o.get("address", "")).strip(),
+                phone=str(o.get("phone", "")).strip(),
+                website=str(o.get("website", "")).strip(),
+                hours=_translated(r, o, f"{key}.hours", "hours"),
+                description=_translated(r, o, f"{key}.description", "description"),
+            )
+        )
+    return tuple(out)
+
+
+def _zones(r: _Reader, data: dict[str, Any], needs: list[Need], counters: list[CounterDef]) -> tuple[Zone, ...]:
+    raw = data.get("zones", [])
+    if not isinstance(raw, list):
+        raise r.fail("zones", "must be a list of [[zones]] tables")
+    need_ids = {n.id for n in needs}
+    counter_ids = {c.id for c in counters}
+    out: list[Zone] = []
+    for i, z in enumerate(raw):
+        key = f"zones[{i}]"
+        if not isinstance(z, dict):
+            raise r.fail(key, "must be a table")
+        zid = r.str_(z, f"{key}.id", "id")
+        if not ID_RE.match(zid) or any(x.id == zid for x in out):
+            raise r.fail(f"{key}.id", f"must be a unique id of lowercase letters, digits, - and _, got {zid!r}")
+        zn, zc = z.get("needs", []), z.get("counters", [])
+        if not isinstance(zn, list) or not set(zn) <= need_ids:
+            raise r.fail(f"{key}.needs", f"must list needs of this site, got {zn!r}")
+        if not isinstance(zc, list) or not {str(c) for c in zc} <= counter_ids:
+            raise r.fail(f"{key}.counters", f"must list counters of this site, got {zc!r}")
+        out.append(Zone(zid, r.str_(z, f"{key}.name", "name", zid), tuple(zn), tuple(str(c) for c in zc)))
+    return tuple(out)
 
 
 def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
@@ -202,6 +280,9 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         if any(x.prefix == prefix for x in needs):
             raise r.fail(f"{key}.prefix", f"{prefix!r} is already the prefix of another need")
         level = r.num(n, f"{key}.service_level_minutes", "service_level_minutes", 15, 1, 480)
+        capacity = n.get("capacity")
+        if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1):
+            raise r.fail(f"{key}.capacity", f"must be a whole number of tickets a day, at least 1, got {capacity!r}")
         needs.append(
             Need(
                 id=nid,
@@ -209,6 +290,7 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
                 pictogram=r.str_(n, f"{key}.pictogram", "pictogram", "question"),
                 names=r.names(n, f"{key}.names", languages),
                 service_level_minutes=int(level),
+                capacity=capacity,
             )
         )
 
@@ -241,7 +323,27 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         no_show_grace_s=60 * r.num(q, "queue.no_show_grace_minutes", "no_show_grace_minutes", 15, 0, 240),
         default_service_s=60 * r.num(q, "queue.default_service_minutes", "default_service_minutes", 7, 1, 120),
         require_open_counter=_bool(r, q, "queue.require_open_counter", "require_open_counter", False),
+        last_ticket_s=60 * r.num(q, "queue.last_ticket_minutes", "last_ticket_minutes", 15, 0, 240),
+        appointment_early_s=60 * r.num(q, "queue.appointment_early_minutes", "appointment_early_minutes", 30, 0, 480),
+        appointment_late_s=60 * r.num(q, "queue.appointment_late_minutes", "appointment_late_minutes", 15, 0, 480),
     )
+    k = r.table(data, "kiosk", "kiosk", required=False)
+    rate = r.str_(k, "kiosk.rate_limit", "rate_limit", "30 per minute")
+    if not re.fullmatch(r"\d+\s*(per|/)\s*(second|minute|hour|day)", rate):
+        raise r.fail("kiosk.rate_limit", f'must look like "30 per minute", got {rate!r}')
+    kiosk = KioskSettings(
+        idle_reset_s=int(r.num(k, "kiosk.idle_reset_seconds", "idle_reset_seconds", 90, 20, 3600)),
+        ticket_screen_s=int(r.num(k, "kiosk.ticket_screen_seconds", "ticket_screen_seconds", 45, 5, 600)),
+        rate_limit=rate,
+    )
+    dsp = r.table(data, "display", "display", required=False)
+    display = DisplaySettings(
+        min_call_s=r.num(dsp, "display.min_call_seconds", "min_call_seconds", 6, 1, 60),
+        speech_rate=int(r.num(dsp, "display.speech_rate", "speech_rate", 140, 80, 300)),
+        announce=_bool(r, dsp, "display.announce", "announce", True),
+    )
+    organisations = _organisations(r, data, languages)
+    zones = _zones(r, data, needs, counters)
     printer = r.table(data, "printer", "printer", required=False) or {"type": "fake"}
     ptype = printer.get("type", "fake")
     if ptype not in ("fake", "usb", "network", "serial", "file"):
@@ -259,6 +361,10 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         hours=OpeningHours(week=week, always_open=always),
         policy=policy,
         message={k: v.strip() for k, v in message.items()},
+        organisations=organisations,
+        zones=zones,
+        kiosk=kiosk,
+        display=display,
     )
     return SiteConfig(site=site, printer=dict(printer), path=path)
 

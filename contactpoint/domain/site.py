@@ -13,6 +13,7 @@ class Need:
     pictogram: str
     names: dict[str, str]
     service_level_minutes: int = 15
+    capacity: int | None = None  # the most tickets a day for this need; None: no limit
 
     def name(self, lang: str, fallback: str = "en") -> str:
         return self.names.get(lang) or self.names.get(fallback) or next(iter(self.names.values()), self.id)
@@ -22,6 +23,44 @@ class Need:
 class CounterDef:
     id: str
     label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """Where a visitor can be referred: printed on a referral slip in the visitor's language."""
+
+    id: str
+    kind: str  # e.g. "cpas", "housing", "employment" (the referral's category in the figures)
+    name: str
+    address: str = ""
+    phone: str = ""
+    website: str = ""
+    hours: dict[str, str] = field(default_factory=dict)  # translated opening hours text
+    description: dict[str, str] = field(default_factory=dict)  # translated one-line description
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """A part of the waiting room: a display may show only some needs or counters."""
+
+    id: str
+    name: str
+    needs: tuple[str, ...] = ()  # empty: every need
+    counters: tuple[str, ...] = ()  # empty: every counter
+
+
+@dataclass(frozen=True, slots=True)
+class KioskSettings:
+    idle_reset_s: int = 90  # back to the first screen after this long untouched (with a warning first)
+    ticket_screen_s: int = 45  # how long the ticket stays on screen
+    rate_limit: str = "30 per minute"  # tickets per kiosk address (Flask-Limiter syntax)
+
+
+@dataclass(frozen=True, slots=True)
+class DisplaySettings:
+    min_call_s: float = 6.0  # each call stays on screen at least this long; calls are queued, never overlap
+    speech_rate: int = 140  # espeak-ng words per minute
+    announce: bool = True  # chime + spoken announcement
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +112,11 @@ class QueuePolicy:
     default_service_s: float = 420.0
     # refuse tickets for a need no open counter serves (else visitors may queue before agents open)
     require_open_counter: bool = False
+    # no new ticket this close to closing time (a ticket must be servable today)
+    last_ticket_s: float = 900.0
+    # an appointment may check in this early before its slot, and this late after it keeps its appointment rules
+    appointment_early_s: float = 1800.0
+    appointment_late_s: float = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +132,22 @@ class Site:
     hours: OpeningHours
     policy: QueuePolicy = QueuePolicy()
     message: dict[str, str] = field(default_factory=dict)
+    organisations: tuple[Organisation, ...] = ()
+    zones: tuple[Zone, ...] = ()
+    kiosk: KioskSettings = KioskSettings()
+    display: DisplaySettings = DisplaySettings()
+
+    def organisation(self, org_id: str) -> Organisation | None:
+        for o in self.organisations:
+            if o.id == org_id:
+                return o
+        return None
+
+    def zone(self, zone_id: str) -> Zone | None:
+        for z in self.zones:
+            if z.id == zone_id:
+                return z
+        return None
 
     def need(self, need_id: str) -> Need | None:
         for n in self.needs:
