@@ -17,6 +17,21 @@ MESSAGES = {
     "bad_request": _l("This request is not valid."),
     "not_found": _l("This page does not exist."),
     "ticket_expired": _l("This ticket is no longer valid: the day is closed."),
+    "site_closing": _l("The contact point closes soon: no more tickets today."),
+    "capacity_reached": _l("There are no more tickets today for this."),
+    "no_counter_open": _l("No counter is open right now."),
+    "unknown_appointment": _l("We did not find this appointment. Please check the code."),
+    "appointment_cancelled": _l("This appointment was cancelled."),
+    "appointment_already_checked_in": _l("You have already checked in for this appointment."),
+    "appointment_not_today": _l("This appointment is not today."),
+    "appointment_too_early": _l("You are early for your appointment."),
+    # managers (appointments)
+    "invalid_booking_code": _l("A booking code has 4 to 12 letters or digits."),
+    "invalid_duration": _l("The duration must be between 0 and 480 minutes."),
+    "appointment_in_past": _l("This appointment is in the past."),
+    "booking_code_taken": _l("This booking code is already used that day."),
+    "appointment_not_booked": _l("This appointment is no longer open."),
+    "invalid_import": _l("This file could not be read as CSV or iCalendar."),
     # agents
     "login_required": _l("Please log in."),
     "login_failed": _l("Wrong name or password."),
@@ -44,6 +59,14 @@ MESSAGES = {
     "note_too_long": _l("The note is too long."),
     "transfer_target_required": _l("Choose where to transfer the visit."),
     "no_help_request": _l("No help request is open."),
+    "unknown_organisation": _l("This organisation is not in the site's directory."),
+    "login_throttled": _l("Too many failed logins. Try again in {minutes} min."),
+    "referral_required": _l("Choose the organisation you referred the visitor to."),
+    "unknown_organisation": _l("This organisation is not in the site's list."),
+    "unknown_agent": _l("This agent is not working at a counter now."),
+    "bad_agent_name": _l("A name is 1 to 60 characters, without line breaks."),
+    "cannot_disable_self": _l("You cannot disable your own account."),
+    "connection_lost": _l("The box does not answer. Check the network."),
     # hardware
     "printer_ok": _l("The printer is ready."),
     "printer_paper_out": _l("The printer is out of paper."),
@@ -51,6 +74,12 @@ MESSAGES = {
     "printer_cover_open": _l("The printer cover is open."),
     "printer_offline": _l("The printer does not answer."),
     "printer_error": _l("The printer has a problem."),
+    # waiting-room display and its announcements
+    "unknown_zone": _l("This display zone does not exist. Check the zone in the display's address."),
+    "audio_unavailable": _l("Spoken announcements are not available: espeak-ng is missing."),
+    "audio_render_failed": _l("An announcement could not be spoken."),
+    "audio_timeout": _l("An announcement took too long to prepare."),
+    "audio_language_unsupported": _l("Announcements are not available in this language."),
 }
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from contactpoint.domain.appointments import Appointment
 from contactpoint.domain.events import Changes, Event, apply
 from contactpoint.domain.model import Counter, SiteState, Ticket
 
@@ -43,7 +44,15 @@ def _m2_agents(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_events, _m2_agents]
+def _m3_appointments(db: sqlite3.Connection) -> None:
+    db.execute(
+        "CREATE TABLE appointments (id TEXT PRIMARY KEY, day TEXT NOT NULL, code TEXT NOT NULL, state TEXT NOT NULL,"
+        " data TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX appointments_day_code ON appointments (day, code)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_events, _m2_agents, _m3_appointments]
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -125,6 +134,15 @@ class EventStore:
                 "INSERT INTO counters (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data=excluded.data",
                 (cid, _dumps(state.counters[cid].to_dict())),
             )
+        for aid in ch.appointments:
+            a = state.appointments[aid]
+            db.execute(
+                "INSERT INTO appointments (id, day, code, state, data) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET state=excluded.state, data=excluded.data",
+                (a.id, a.day, a.code, a.state.value, _dumps(a.to_dict())),
+            )
+        if ev.type == "day_closed":
+            self._purge_names(ev.data["day"])
         if ev.type == "ticket_issued":
             db.execute(
                 "INSERT INTO numbering (day, need, last) VALUES (?, ?, ?)"
@@ -135,6 +153,24 @@ class EventStore:
             "INSERT INTO state (key, value) VALUES ('site', ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
             (_dumps({"day": state.day, "printer": state.printer, "calls": [c.to_dict() for c in state.calls]}),),
         )
+
+    def _purge_names(self, day: str) -> None:
+        """A visitor's name lives until their appointment's day closes: then it leaves the projection and the log."""
+        db = self.db
+        for aid, data in db.execute("SELECT id, data FROM appointments WHERE day <= ?", (day,)).fetchall():
+            d = json.loads(data)
+            if d.get("name") is not None:
+                d["name"] = None
+                db.execute("UPDATE appointments SET data = ? WHERE id = ?", (_dumps(d), aid))
+        rows = db.execute(
+            "SELECT seq, data FROM events WHERE type = 'appointment_booked' AND json_extract(data, '$.day') <= ?"
+            " AND json_extract(data, '$.name') IS NOT NULL",
+            (day,),
+        ).fetchall()
+        for seq, data in rows:
+            d = json.loads(data)
+            d["name"] = None
+            db.execute("UPDATE events SET data = ? WHERE seq = ?", (_dumps(d), seq))
 
     # -- reading -------------------------------------------------------------------------------------------
     def load_state(self) -> SiteState:
@@ -157,7 +193,17 @@ class EventStore:
             state.counters[c.id] = c
         for day, need, last in self.db.execute("SELECT day, need, last FROM numbering WHERE day = ?", (state.day,)):
             state.numbering[(day, need)] = last
+        # today's and later appointments (older days left memory when they closed)
+        for (data,) in self.db.execute("SELECT data FROM appointments WHERE day >= ?", (state.day,)):
+            a = Appointment.from_dict(json.loads(data))
+            state.appointments[a.id] = a
         return state
+
+    def appointments_of_day(self, day: str) -> list[Appointment]:
+        """Every appointment of a day, including past days' (names purged once the day closed)."""
+        with self.write_lock:
+            rows = self.db.execute("SELECT data FROM appointments WHERE day = ?", (day,)).fetchall()
+        return sorted((Appointment.from_dict(json.loads(d)) for (d,) in rows), key=lambda a: (a.slot_at, a.id))
 
     def events(self, after: int = 0) -> Iterator[Event]:
         with self.write_lock:  # one connection: never read another thread's open transaction
@@ -176,7 +222,13 @@ class EventStore:
         """Every projection table, for comparing a rebuilt projection with the live one."""
         out: dict[str, Any] = {}
         with self.write_lock:
-            for table, order in (("tickets", "id"), ("counters", "id"), ("numbering", "day, need"), ("state", "key")):
+            for table, order in (
+                ("tickets", "id"),
+                ("counters", "id"),
+                ("numbering", "day, need"),
+                ("state", "key"),
+                ("appointments", "id"),
+            ):
                 out[table] = [tuple(r) for r in self.db.execute(f"SELECT * FROM {table} ORDER BY {order}")]  # noqa: S608
         return out
 
@@ -187,7 +239,7 @@ class EventStore:
             db = self.db
             db.execute("BEGIN IMMEDIATE")
             try:
-                for table in ("tickets", "counters", "numbering", "state"):
+                for table in ("tickets", "counters", "numbering", "state", "appointments"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608
                 state = SiteState()
                 for ev in events:
@@ -223,3 +275,15 @@ class EventStore:
         with self.write_lock:
             rows = self.db.execute("SELECT name, role, active FROM agents ORDER BY name").fetchall()
         return [(r[0], r[1], bool(r[2])) for r in rows]
+
+    def set_agent_active(self, name: str, active: bool) -> bool:
+        """Disable (or enable again) an account; False when there is no such account."""
+        with self.write_lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self.db.execute("UPDATE agents SET active = ? WHERE name = ?", (int(active), name))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return cur.rowcount > 0

@@ -6,6 +6,17 @@ CommandError with a message key). Randomness (ids, tokens) and the time come in 
 
 from __future__ import annotations
 
+from .appointments import (
+    MAX_DURATION_S,
+    AppointmentState,
+    CheckInRule,
+    check_in_rule,
+    clean_name,
+    code_taken,
+    site_refusal,
+    ticket_refusal,
+    valid_code,
+)
 from .errors import CommandError
 from .events import Event
 from .model import AT_COUNTER, WAITING, Counter, Outcome, SiteState, Ticket, TicketState
@@ -79,10 +90,12 @@ def issue_ticket(
     if lang not in site.languages:
         raise CommandError("unknown_language", 400)
     if check_open:
-        if not site.hours.is_open(site.local(now)):
-            raise CommandError("site_closed", 409)
-        if site.policy.require_open_counter and not any(c.open and need in c.needs for c in state.counters.values()):
-            raise CommandError("no_counter_for_need", 409)
+        # never a ticket that cannot be served today: closed, closing soon, need full, or no counter for it
+        # (a late appointment is not held to the need's capacity: it was booked)
+        refusal = site_refusal(site, now) if appointment_id else ticket_refusal(state, site, now, need)
+        if refusal is not None:
+            params = {} if refusal.come_back_at is None else {"come_back_at": repr(refusal.come_back_at)}
+            raise CommandError(refusal.key, 409, **params)
     events = day_change(state, site, now)
     day = site.day_of(now)
     serial = (0 if events else state.numbering.get((day, need), 0)) + 1
@@ -276,3 +289,91 @@ def printer_status(state: SiteState, site: Site, now: float, *, key: str, ticket
     if key == state.printer and ticket is None:
         return []  # only changes are facts worth logging
     return [Event("printer_status", now, {"key": key, "ticket": ticket})]
+
+
+# -- appointments ------------------------------------------------------------------------------------------
+def book_appointment(
+    state: SiteState,
+    site: Site,
+    now: float,
+    *,
+    appointment_id: str,
+    code: str,
+    slot_at: float,
+    need: str,
+    duration_s: int = 0,
+    name: str | None = None,
+    source: str = "manual",
+) -> list[Event]:
+    """Book a slot (manager form or import). The name is kept only when given, and purged at day close."""
+    if site.need(need) is None:
+        raise CommandError("unknown_need", 400)
+    if not valid_code(code):
+        raise CommandError("invalid_booking_code", 400)
+    if not 0 <= duration_s <= MAX_DURATION_S:
+        raise CommandError("invalid_duration", 400)
+    day = site.day_of(slot_at)
+    if day < site.day_of(now):
+        raise CommandError("appointment_in_past", 400)
+    if code_taken(state, code, day):
+        raise CommandError("booking_code_taken", 409)
+    if appointment_id in state.appointments:
+        raise CommandError("booking_code_taken", 409)
+    data = {
+        "id": appointment_id,
+        "code": code,
+        "day": day,
+        "slot_at": slot_at,
+        "need": need,
+        "duration_s": int(duration_s),
+        "name": clean_name(name),
+        "source": source,
+    }
+    return [Event("appointment_booked", now, data)]
+
+
+def cancel_appointment(state: SiteState, site: Site, now: float, *, appointment: str) -> list[Event]:
+    a = state.appointments.get(appointment)
+    if a is None:
+        raise CommandError("unknown_appointment", 404)
+    if a.state != AppointmentState.BOOKED:
+        raise CommandError("appointment_not_booked", 409)
+    return [Event("appointment_cancelled", now, {"appointment": a.id})]
+
+
+def check_in(
+    state: SiteState, site: Site, now: float, *, appointment: str, lang: str, ticket_id: str, token: str
+) -> list[Event]:
+    """An appointment becomes a ticket: on time it keeps its slot, late it becomes an ordinary ticket.
+
+    Early (more than `appointment_early_s` before the slot) is refused with the time to come back: a ticket
+    then would only wait behind the slot anyway, and the visitor is free meanwhile.
+    """
+    a = state.appointments.get(appointment)
+    if a is None:
+        raise CommandError("unknown_appointment", 404)
+    if a.state == AppointmentState.CANCELLED:
+        raise CommandError("appointment_cancelled", 409)
+    if a.state == AppointmentState.CHECKED_IN:
+        raise CommandError("appointment_already_checked_in", 409)
+    if a.day != site.day_of(now):
+        raise CommandError("appointment_not_today", 409)
+    p = site.policy
+    rule = check_in_rule(a.slot_at, now, p.appointment_early_s, p.appointment_late_s)
+    if rule == CheckInRule.EARLY:
+        raise CommandError("appointment_too_early", 409, come_back_at=repr(a.slot_at - p.appointment_early_s))
+    on_time = rule == CheckInRule.ON_TIME
+    events = issue_ticket(
+        state,
+        site,
+        now,
+        need=a.need,
+        lang=lang,
+        ticket_id=ticket_id,
+        token=token,
+        slot_at=a.slot_at if on_time else None,
+        appointment_id=a.id,
+        check_open=not on_time,  # an appointment on time is served even if the kiosk would refuse walk-ins
+    )
+    events.append(Event("appointment_checked_in", now, {"appointment": a.id, "ticket": ticket_id, "rule": rule.value}))
+    return events

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .appointments import Appointment, AppointmentState, CheckInRule
 from .model import AT_COUNTER, WAITING, Call, Counter, Outcome, SiteState, Ticket, TicketState
 
 MAX_CALLS = 20
@@ -31,6 +32,9 @@ EVENT_TYPES = (
     "help_cleared",
     "printer_status",
     "day_closed",
+    "appointment_booked",
+    "appointment_cancelled",
+    "appointment_checked_in",
 )
 
 
@@ -47,6 +51,7 @@ class Changes:
     tickets: set[str] = field(default_factory=set)
     counters: set[str] = field(default_factory=set)
     dropped_day: str | None = None  # a closed day whose tickets left the projection
+    appointments: set[str] = field(default_factory=set)
 
 
 def _counter(state: SiteState, counter_id: str) -> Counter:
@@ -107,6 +112,35 @@ def apply(state: SiteState, ev: Event) -> Changes:  # noqa: C901 - one branch pe
         state.calls.clear()
         state.day = d.get("next_day", state.day)
         ch.dropped_day = day
+        # appointments of the closed day (and any older) leave memory; the store purges their names
+        for aid in [aid for aid, a in state.appointments.items() if a.day <= day]:
+            del state.appointments[aid]
+        return ch
+    if typ.startswith("appointment_"):
+        if typ == "appointment_booked":
+            a = Appointment(
+                id=d["id"],
+                code=d["code"],
+                day=d["day"],
+                slot_at=float(d["slot_at"]),
+                need=d["need"],
+                duration_s=int(d.get("duration_s") or 0),
+                name=d.get("name"),
+                source=d.get("source", "manual"),
+            )
+        elif typ == "appointment_cancelled":
+            a = replace(state.appointments[d["appointment"]], state=AppointmentState.CANCELLED)
+        elif typ == "appointment_checked_in":
+            a = replace(
+                state.appointments[d["appointment"]],
+                state=AppointmentState.CHECKED_IN,
+                ticket=d["ticket"],
+                rule=CheckInRule(d["rule"]),
+            )
+        else:
+            raise ValueError(f"unknown event type {typ!r}")
+        state.appointments[a.id] = a
+        ch.appointments.add(a.id)
         return ch
     if typ == "printer_status":
         state.printer = d["key"]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .appointments import Appointment
 
 
 class TicketState(StrEnum):
@@ -139,6 +142,7 @@ class SiteState:
     calls: list[Call] = field(default_factory=list)  # most recent last, bounded
     seq: int = 0
     printer: str = "printer_ok"  # last printer status key
+    appointments: dict[str, Appointment] = field(default_factory=dict)  # today's and later days', by id
 
     def waiting(self) -> list[Ticket]:
         return [t for t in self.tickets.values() if t.state in WAITING]
