@@ -59,7 +59,6 @@ MESSAGES = {
     "note_too_long": _l("The note is too long."),
     "transfer_target_required": _l("Choose where to transfer the visit."),
     "no_help_request": _l("No help request is open."),
-    "unknown_organisation": _l("This organisation is not in the site's directory."),
     "login_throttled": _l("Too many failed logins. Try again in {minutes} min."),
     "referral_required": _l("Choose the organisation you referred the visitor to."),
     "unknown_organisation": _l("This organisation is not in the site's list."),
