@@ -1,17 +1,31 @@
-"""Agent accounts, sessions and CSRF protection. Passwords are hashed with Werkzeug's scrypt."""
+"""Agent accounts, sessions and CSRF protection. Passwords are hashed with Werkzeug's scrypt.
+
+Sessions are signed cookies (Flask). A session ends:
+- after `PERMANENT_SESSION_LIFETIME` (10 h, a working day) from login, whatever happens;
+- after `AGENT_IDLE_TIMEOUT` seconds (default 2 h) without any request from the agent (an action, a resync);
+- at the next request once the account is disabled (or deleted), or its role changed: every request reads the
+  account again, so a manager's "disable" takes effect at once.
+
+Failed logins are throttled per address and per account name (`LoginThrottle`), in memory.
+"""
 
 from __future__ import annotations
 
 import functools
 import secrets
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, current_app, request, session
+from flask import abort, current_app, g, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 ROLES = ("agent", "manager", "technician")
+MIN_PASSWORD = 10
+MAX_NAME = 60
+DEFAULT_IDLE_TIMEOUT_S = 2 * 3600
 F = TypeVar("F", bound=Callable[..., Any])
 # a dummy hash so a login for an unknown name costs as much as one for a known name
 _DUMMY_HASH = generate_password_hash("not a password")
@@ -19,6 +33,22 @@ _DUMMY_HASH = generate_password_hash("not a password")
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password)
+
+
+def new_password() -> str:
+    """A one-time password a manager hands over (about 72 bits, no look-alike characters)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    words = ["".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(3)]
+    return "-".join(words)
+
+
+def valid_name(name: str) -> bool:
+    return 0 < len(name) <= MAX_NAME and name == " ".join(name.split()) and name.isprintable()
+
+
+def _now() -> float:
+    cp = current_app.extensions.get("contactpoint")
+    return float(cp.engine.clock()) if cp is not None else time.time()
 
 
 def check_login(name: str, password: str) -> str | None:
@@ -29,23 +59,61 @@ def check_login(name: str, password: str) -> str | None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     pw_hash, role, active = row
-    if not active or not check_password_hash(pw_hash, password):
+    if not check_password_hash(pw_hash, password) or not active:
         return None
     return role
 
 
 def log_in(name: str, role: str) -> None:
-    session.clear()
+    lang = session.get("lang")
+    session.clear()  # a fresh session: no fixation
     session.permanent = True  # PERMANENT_SESSION_LIFETIME bounds it
     session["agent"] = name
     session["role"] = role
     session["csrf"] = secrets.token_urlsafe(24)
-    session["login_at"] = time.time()
+    session["login_at"] = _now()
+    session["seen_at"] = _now()
+    if lang:
+        session["lang"] = lang
+
+
+def log_out() -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def _idle_timeout() -> float:
+    return float(current_app.config.get("AGENT_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT_S))
 
 
 def current_agent() -> str | None:
+    """The logged-in agent's name, or None (no session, expired, idle too long, account disabled)."""
+    if "agent_checked" in g:
+        return g.agent_checked  # type: ignore[no-any-return]
+    g.agent_checked = None
     name = session.get("agent")
-    return str(name) if name else None
+    if not name:
+        return None
+    now = _now()
+    seen = float(session.get("seen_at") or session.get("login_at") or 0)
+    if now - seen > _idle_timeout():
+        log_out()
+        return None
+    row = current_app.extensions["contactpoint"].store.agent(str(name))
+    if row is None or not row[2]:
+        log_out()  # disabled or deleted: this session stops here
+        return None
+    g.agent_role = row[1]
+    if now - seen > 60:  # refresh the idle clock, not on every request (each refresh rewrites the cookie)
+        session["seen_at"] = now
+    g.agent_checked = str(name)
+    return str(name)
+
+
+def current_role() -> str | None:
+    return g.get("agent_role") if current_agent() else None
 
 
 def csrf_token() -> str:
@@ -70,3 +138,71 @@ def agent_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Like agent_required, and the account's current role must be one of `roles` (else 403)."""
+
+    def deco(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if current_agent() is None:
+                abort(401)
+            if current_role() not in roles:
+                abort(403)
+            if request.method == "POST" and not check_csrf():
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return deco
+
+
+class LoginThrottle:
+    """Failed logins per address and per account name in a sliding window; in memory.
+
+    Only failures count, so many agents logging in behind one address are never locked out by their own
+    successful logins, and a wrong guess costs the guesser, not the agent: at most `per_address` failures
+    per address and `per_name` per account name within `window` seconds, then 429 until the oldest failure
+    leaves the window. One box runs one process, so memory is the right place; a restart forgets (and costs
+    an attacker far more than the throttle saves). Bounded: at most `max_keys` keys are tracked.
+    """
+
+    def __init__(self, per_address: int = 10, per_name: int = 20, window: float = 600.0, max_keys: int = 10_000):
+        self.per_address = per_address
+        self.per_name = per_name
+        self.window = window
+        self.max_keys = max_keys
+        self._fails: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._fails.get(key)
+        if q is None:
+            return deque()
+        while q and now - q[0] > self.window:
+            q.popleft()
+        if not q:
+            del self._fails[key]
+        return q
+
+    def retry_after(self, address: str, name: str, now: float) -> float:
+        """Seconds to wait before another attempt is allowed (0: allowed now)."""
+        with self._lock:
+            wait = 0.0
+            for key, limit in (("a:" + address, self.per_address), ("n:" + name.casefold(), self.per_name)):
+                q = self._recent(key, now)
+                if len(q) >= limit:
+                    wait = max(wait, self.window - (now - q[-limit]))
+            return wait
+
+    def failed(self, address: str, name: str, now: float) -> None:
+        with self._lock:
+            if len(self._fails) >= self.max_keys:
+                for key in list(self._fails):
+                    self._recent(key, now)
+                if len(self._fails) >= self.max_keys:
+                    self._fails.clear()  # under a flood from countless addresses: forget rather than grow
+            for key in ("a:" + address, "n:" + name.casefold()):
+                self._fails.setdefault(key, deque()).append(now)

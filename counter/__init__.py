@@ -1,7 +1,12 @@
-"""The counter console: agents log in, open a counter, call, serve, transfer and close visits."""
+"""The counter console: agents log in, open a counter, call, serve, transfer and close visits.
+
+Also the manager's page of agent accounts (`/counter/agents`). Every action is a POST to
+`/counter/api/<command>` with the session's CSRF token; the console keeps in sync over the `/counter` namespace.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import (
@@ -9,22 +14,54 @@ from flask import (
     Flask,
     abort,
     current_app,
-    g,
     jsonify,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
 
 from contactpoint import auth
 from contactpoint.domain import commands
-from contactpoint.domain.model import Outcome
+from contactpoint.domain.errors import CommandError
+from contactpoint.domain.model import Outcome, TicketState
+from contactpoint.domain.ordering import ordered
 from contactpoint.messages import MESSAGES, message
 
 bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static")
+
+# names the agent reads: never a raw state or outcome key on screen
+STATE_NAMES = {
+    TicketState.ISSUED: _l("waiting"),
+    TicketState.CALLED: _l("called"),
+    TicketState.SERVING: _l("being served"),
+    TicketState.DONE: _l("finished"),
+    TicketState.NO_SHOW: _l("absent"),
+    TicketState.CANCELLED: _l("cancelled"),
+    TicketState.TRANSFERRED: _l("transferred, waiting"),
+}
+OUTCOME_NAMES = {
+    Outcome.RESOLVED: _l("Resolved here"),
+    Outcome.REFERRED: _l("Referred elsewhere"),
+    Outcome.APPOINTMENT: _l("Appointment made"),
+    Outcome.ONLINE_HELP: _l("Helped online"),
+    Outcome.ESCALATED: _l("Escalated to second line"),
+}
+PAUSE_REASONS = (_l("Break"), _l("Lunch"), _l("Back-office work"), _l("Phone call"), _l("Meeting"))
+CANCEL_REASONS = (_l("Left before being called"), _l("Ticket taken by mistake"), _l("Duplicate ticket"))
+ORG_KINDS = {
+    "social_welfare": _l("Social welfare (CPAS/OCMW)"),
+    "housing": _l("Housing"),
+    "employment": _l("Employment"),
+    "tax": _l("Taxes"),
+    "health": _l("Health"),
+    "legal": _l("Legal aid"),
+    "civil_status": _l("Civil status"),
+    "other": _l("Other"),
+}
 
 
 def _cp() -> Any:
@@ -39,17 +76,31 @@ def my_counter() -> str | None:
     return None
 
 
+def _client_address() -> str:
+    return request.remote_addr or "?"
+
+
 @bp.get("/login")
 def login_form() -> Any:
+    if auth.current_agent() is not None:
+        return redirect(url_for("counter.console"))
     return render_template("counter/login.html", site=_cp().site, error=None)
 
 
 @bp.post("/login")
 def login() -> Any:
-    name = request.form.get("name", "").strip()
+    name = " ".join(request.form.get("name", "").split())
     password = request.form.get("password", "")
+    throttle: auth.LoginThrottle = current_app.extensions["counter_login_throttle"]
+    now = _cp().engine.clock()
+    wait = throttle.retry_after(_client_address(), name, now)
+    if wait > 0:
+        text = message("login_throttled").format(minutes=max(1, math.ceil(wait / 60)))
+        resp = render_template("counter/login.html", site=_cp().site, error=text, name=name)
+        return resp, 429, {"Retry-After": str(math.ceil(wait))}
     role = auth.check_login(name, password) if name and password else None
     if role is None:
+        throttle.failed(_client_address(), name, now)
         return render_template("counter/login.html", site=_cp().site, error=message("login_failed"), name=name), 401
     auth.log_in(name, role)
     return redirect(url_for("counter.console"), code=303)
@@ -59,31 +110,56 @@ def login() -> Any:
 def logout() -> Any:
     if auth.current_agent() and not auth.check_csrf():
         abort(403)
-    session.clear()
+    auth.log_out()
     return redirect(url_for("counter.login_form"), code=303)
+
+
+def console_config() -> dict[str, Any]:
+    site = _cp().site
+    lang = str(get_locale() or site.default_language)
+    p = site.policy
+    return {
+        "agent": auth.current_agent(),
+        "role": auth.current_role(),
+        "needs": [{"id": n.id, "prefix": n.prefix, "name": n.name(lang)} for n in site.needs],
+        "counters": [{"id": c.id, "label": c.label} for c in site.counters],
+        "organisations": [
+            {"id": o.id, "kind": o.kind, "kind_name": str(ORG_KINDS.get(o.kind, o.kind)), "name": o.name}
+            for o in site.organisations
+        ],
+        # the core's ordering (contactpoint/domain/ordering.py sort_key) needs only these numbers
+        "policy": {
+            "priority_advance_s": p.priority_advance_s,
+            "appointment_advance_s": p.appointment_advance_s,
+            "no_show_grace_s": p.no_show_grace_s,
+        },
+        "states": {k.value: str(v) for k, v in STATE_NAMES.items()},
+        "outcomes": {k.value: str(v) for k, v in OUTCOME_NAMES.items()},
+        "messages": {k: str(v) for k, v in MESSAGES.items()},
+        "urls": {
+            "api": url_for("counter.api", command="X")[:-1],
+            "state": url_for("counter.state"),
+            "login": url_for("counter.login_form"),
+            "slip": "/api/print/slip",
+            "reprint": "/api/print/reprint",
+        },
+    }
 
 
 @bp.get("/")
 def console() -> Any:
     if auth.current_agent() is None:
         return redirect(url_for("counter.login_form"))
-    cp = _cp()
-    site = cp.site
     return render_template(
         "counter/console.html",
-        site=site,
+        site=_cp().site,
         agent=auth.current_agent(),
+        role=auth.current_role(),
         csrf=auth.csrf_token(),
-        outcomes=[o.value for o in Outcome],
-        config={
-            "agent": auth.current_agent(),
-            "needs": [
-                {"id": n.id, "prefix": n.prefix, "name": n.name(str(g.get("lang") or site.default_language))}
-                for n in site.needs
-            ],
-            "counters": [{"id": c.id, "label": c.label} for c in site.counters],
-            "messages": {k: str(v) for k, v in MESSAGES.items()},
-        },
+        outcomes=list(OUTCOME_NAMES.items()),
+        pause_reasons=[str(r) for r in PAUSE_REASONS],
+        cancel_reasons=[str(r) for r in CANCEL_REASONS],
+        config=console_config(),
     )
 
 
@@ -92,7 +168,11 @@ def console() -> Any:
 def state() -> Any:
     from contactpoint.api import full_state
 
-    resp = jsonify(full_state())
+    cp = _cp()
+    snap = full_state()
+    with cp.engine.lock:  # the calling order, as the core computes it (the console's own sort is checked against it)
+        snap["order"] = [t.id for t in ordered(cp.engine.state.tickets.values(), cp.site.policy)]
+    resp = jsonify(snap)
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -120,8 +200,6 @@ def _str(body: dict[str, Any], name: str, required: bool = False) -> str | None:
 def _need_counter() -> str:
     c = my_counter()
     if c is None:
-        from contactpoint.domain.errors import CommandError
-
         raise CommandError("counter_not_open")
     return c
 
@@ -129,6 +207,10 @@ def _need_counter() -> str:
 def _done(events: list[Any]) -> Any:
     cp = _cp()
     return jsonify(ok=True, seq=cp.engine.state.seq, events=[e.type for e in events])
+
+
+def _at_a_counter(agent: str) -> bool:
+    return any(c.open and c.agent == agent for c in _cp().engine.state.counters.values())
 
 
 @bp.post("/api/<command>")
@@ -146,7 +228,10 @@ def api(command: str) -> Any:
     if command == "rejoin":
         return _done(run(commands.rejoin, ticket=_str(body, "ticket", True)))
     if command == "cancel":
-        return _done(run(commands.cancel, ticket=_str(body, "ticket", True), reason=_str(body, "reason")))
+        reason = _str(body, "reason")
+        if not reason or not reason.strip():
+            raise CommandError("reason_required", 400)
+        return _done(run(commands.cancel, ticket=_str(body, "ticket", True), reason=reason))
     counter = _need_counter()
     simple = {
         "close": commands.close_counter,
@@ -170,31 +255,118 @@ def api(command: str) -> Any:
             )
         )
     if command == "finish":
-        return _done(
-            run(commands.finish, counter=counter, outcome=_str(body, "outcome", True), referral=_str(body, "referral"))
-        )
+        outcome = _str(body, "outcome", True)
+        referral = _str(body, "referral")
+        if outcome == Outcome.REFERRED:
+            if referral is None:
+                raise CommandError("referral_required", 400)
+            if cp.site.organisations and cp.site.organisation(referral) is None:
+                raise CommandError("unknown_organisation", 400)
+        return _done(run(commands.finish, counter=counter, outcome=outcome, referral=referral))
     if command == "pause":
         return _done(run(commands.pause, counter=counter, reason=_str(body, "reason")))
     if command == "transfer":
+        to_agent = _str(body, "to_agent")
+        if to_agent is not None and not _at_a_counter(to_agent):
+            raise CommandError("unknown_agent", 400)
         return _done(
             run(
                 commands.transfer,
                 counter=counter,
                 need=_str(body, "need"),
                 to_counter=_str(body, "to_counter"),
-                to_agent=_str(body, "to_agent"),
+                to_agent=to_agent,
                 note=_str(body, "note"),
             )
         )
     abort(404)
 
 
+# -- the manager's page: agent accounts --------------------------------------------------------------------
+def _agents_page(status: int = 200, **extra: Any) -> Any:
+    cp = _cp()
+    working = {c.agent: c.id for c in cp.engine.state.counters.values() if c.open and c.agent}
+    return (
+        render_template(
+            "counter/agents.html",
+            site=cp.site,
+            agent=auth.current_agent(),
+            csrf=auth.csrf_token(),
+            agents=cp.store.agents(),
+            roles=auth.ROLES,
+            working=working,
+            **extra,
+        ),
+        status,
+    )
+
+
+@bp.get("/agents")
+@auth.role_required("manager")
+def agents() -> Any:
+    return _agents_page()
+
+
+@bp.post("/agents")
+@auth.role_required("manager")
+def agents_create() -> Any:
+    name = " ".join(request.form.get("name", "").split())
+    role = request.form.get("role", "agent")
+    if not auth.valid_name(name):
+        return _agents_page(400, error=message("bad_agent_name"), name=name)
+    if role not in auth.ROLES:
+        abort(400)
+    password = auth.new_password()
+    cp = _cp()
+    cp.store.add_agent(name, auth.hash_password(password), role, cp.engine.clock())
+    return _agents_page(201, created={"name": name, "role": role, "password": password})
+
+
+@bp.post("/agents/<name>/<action>")
+@auth.role_required("manager")
+def agents_set_active(name: str, action: str) -> Any:
+    if action not in ("disable", "enable"):
+        abort(404)
+    if action == "disable" and name == auth.current_agent():
+        return _agents_page(400, error=message("cannot_disable_self"))
+    if not _cp().store.set_agent_active(name, action == "enable"):
+        abort(404)
+    if action == "disable":
+        ns = current_app.extensions.get("counter_namespace")
+        if ns is not None:
+            ns.drop_agent(name)
+    return redirect(url_for("counter.agents"), code=303)
+
+
 class CounterNamespace(Namespace):
+    """Agents only; the socket of an agent whose account is disabled is closed at once."""
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(namespace)
+        self.sids: dict[str, str] = {}
+
     def on_connect(self, auth_data: Any = None) -> None:
-        if auth.current_agent() is None:  # the Flask session of the page's cookie
+        name = auth.current_agent()  # the Flask session of the page's cookie
+        if name is None:
             raise ConnectionRefusedError("login_required")
+        self.sids[request.sid] = name  # type: ignore[attr-defined]
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        self.sids.pop(request.sid, None)  # type: ignore[attr-defined]
+
+    def drop_agent(self, name: str) -> None:
+        for sid, who in list(self.sids.items()):
+            if who == name:
+                self.socketio.server.disconnect(sid, namespace=self.namespace)
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(bp)
-    socketio.on_namespace(CounterNamespace("/counter"))
+    app.extensions["counter_login_throttle"] = auth.LoginThrottle(
+        per_address=int(app.config.get("LOGIN_FAILURES_PER_ADDRESS", 10)),
+        per_name=int(app.config.get("LOGIN_FAILURES_PER_NAME", 20)),
+        window=float(app.config.get("LOGIN_FAILURE_WINDOW", 600)),
+    )
+    ns = CounterNamespace("/counter")
+    app.extensions["counter_namespace"] = ns
+    socketio.on_namespace(ns)

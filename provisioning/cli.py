@@ -127,6 +127,42 @@ def agent_add(name: str, role: str, config: str | None, data: str, password: str
     click.echo(f"agent {name.strip()!r} ({role}) saved")
 
 
+def _agent_store(data: str) -> Any:
+    from contactpoint.store import EventStore
+
+    path = Path(data) / "contactpoint.sqlite3"
+    if not path.exists():
+        raise click.ClickException(f"no database in {data!r} (use --data)")
+    return EventStore(path)
+
+
+@agent.command("list")
+@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
+def agent_list(data: str) -> None:
+    """List the agent accounts: name, role, active or disabled."""
+    store = _agent_store(data)
+    rows = store.agents()
+    store.close()
+    if not rows:
+        click.echo("no agent accounts")
+    for name, role, active in rows:
+        click.echo(f"{name}\t{role}\t{'active' if active else 'disabled'}")
+
+
+@agent.command("disable")
+@click.argument("name")
+@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
+@click.option("--enable", is_flag=True, help="Enable the account again instead.")
+def agent_disable(name: str, data: str, enable: bool) -> None:
+    """Disable an agent account: its sessions stop working at their next request (the history is kept)."""
+    store = _agent_store(data)
+    found = store.set_agent_active(name, enable)
+    store.close()
+    if not found:
+        raise click.ClickException(f"no agent named {name!r}")
+    click.echo(f"agent {name!r} {'enabled' if enable else 'disabled'}")
+
+
 def _sample_ticket(app: Any, lang: str) -> Any:
     """A realistic ticket of the site's first need in `lang`, as printed (the printer's self-test)."""
     from contactpoint.domain.model import Ticket, TicketState
