@@ -118,8 +118,9 @@ def create_app(config: dict[str, Any] | None = None, *, printer: Any = None, clo
     import counter
     import display
     import kiosk
+    import phone
 
-    for device in (kiosk, display, counter):
+    for device in (kiosk, display, counter, phone):
         device.init_app(app, socketio)
 
     @app.errorhandler(CommandError)

@@ -3,6 +3,14 @@
 The visitor's number is committed and shown first; printing happens in a worker so a jammed, stalled or
 unplugged printer never delays or loses a ticket. Every printer problem becomes a `printer_status` event
 with a message key, which consoles and the kiosk show in their own language.
+
+One worker thread owns the printer: it prints the jobs (tickets, reprints, referral slips) in order and,
+between jobs, asks the printer for its real-time status every `poll_interval` seconds, so paper running out
+or a cover left open reaches the consoles before the next visitor takes a ticket. Only changes are logged
+(the `printer_status` command drops a repeat of the current key). When the printer comes back, nothing that
+failed is reprinted by itself: the visitor was shown the number on screen, and an agent can reprint.
+
+Agents reach the worker through `POST /api/print/reprint` and `POST /api/print/slip` (202: queued).
 """
 
 from __future__ import annotations
@@ -10,18 +18,24 @@ from __future__ import annotations
 import logging
 import queue as stdqueue
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from babel.dates import format_datetime
-from flask import Flask
+from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import force_locale, gettext, ngettext
 
+from contactpoint.auth import agent_required
 from contactpoint.domain import commands
-from contactpoint.domain.model import Ticket
+from contactpoint.domain.errors import CommandError
+from contactpoint.domain.model import FINAL, Ticket
+from contactpoint.domain.site import Organisation, Site
 from contactpoint.i18n import RTL
 
 log = logging.getLogger(__name__)
+
+DEFAULT_POLL_INTERVAL = 5.0  # seconds between two status queries while no job is printing
 
 
 @dataclass(frozen=True)
@@ -29,6 +43,12 @@ class PrintJob:
     ticket_id: str
     base_url: str
     reprint: bool = False
+    organisation: str | None = None  # set: a referral slip for this organisation instead of the ticket
+
+
+def public_url() -> str:
+    """The box's address as the visitor's phone reaches it (for the QR code): PUBLIC_URL, else this request's."""
+    return str(current_app.config.get("PUBLIC_URL") or request.url_root)
 
 
 def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -> Any:
@@ -64,42 +84,176 @@ def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -
         )
 
 
+def _in_lang(texts: dict[str, str], lang: str, site: Site) -> str:
+    """A translated text of the site file in `lang`, else the site's default language, else any."""
+    return texts.get(lang) or texts.get(site.default_language) or next(iter(texts.values()), "")
+
+
+def slip_content(app: Flask, t: Ticket, org: Organisation) -> Any:
+    """A referral slip for the visitor of ticket `t`: where to go next, in the visitor's language."""
+    from hardware.printer import SlipContent
+
+    cp = app.extensions["contactpoint"]
+    site = cp.site
+    with app.app_context(), force_locale(t.lang):
+        lines: list[str] = []
+        description = _in_lang(org.description, t.lang, site)
+        if description:
+            lines.append(description)
+        if org.address:
+            lines.append(gettext("Address: %(address)s", address=org.address))
+        hours = _in_lang(org.hours, t.lang, site)
+        if hours:
+            lines.append(gettext("Opening hours: %(hours)s", hours=hours))
+        if org.phone:
+            lines.append(gettext("Phone: %(phone)s", phone=org.phone))
+        if org.website:
+            lines.append(gettext("Website: %(website)s", website=org.website))
+        lines.append(
+            gettext(
+                "Given at %(site)s, %(date)s (ticket %(number)s)",
+                site=site.name,
+                date=format_datetime(site.local(cp.engine.clock()), "short", locale=t.lang),
+                number=t.number,
+            )
+        )
+        return SlipContent(
+            lang=t.lang,
+            rtl=t.lang in RTL,
+            title=gettext("Where to go next"),
+            org_name=org.name,
+            lines=tuple(lines),
+        )
+
+
 class PrinterService:
-    def __init__(self, app: Flask) -> None:
+    """The one thread that talks to the printer: jobs in order, and a status poll when idle."""
+
+    def __init__(self, app: Flask, poll_interval: float | None = None) -> None:
         self.app = app
+        if poll_interval is None:
+            poll_interval = float(app.config.get("PRINTER_POLL_INTERVAL", DEFAULT_POLL_INTERVAL))
+        self.poll_interval = poll_interval  # 0: never poll (status is then only learnt from jobs)
         self.jobs: stdqueue.Queue[PrintJob | None] = stdqueue.Queue()
+        self.polls = 0  # status queries made (for tests and health)
         self.thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self.thread.start()
 
     def submit(self, job: PrintJob) -> None:
         self.jobs.put(job)
 
+    def stop(self) -> None:
+        self.jobs.put(None)
+
     def _status(self, key: str, ticket: str | None = None) -> None:
         cp = self.app.extensions["contactpoint"]
-        cp.engine.run(commands.printer_status, key=key, ticket=ticket)
+        try:
+            cp.engine.run(commands.printer_status, key=key, ticket=ticket)
+        except Exception:  # the store closing under us at shutdown: nothing to record it in
+            log.exception("cannot record printer status %s", key)
 
-    def _run(self) -> None:
+    def poll(self) -> None:
+        """Ask the printer for its real-time status and record a change (called by the worker)."""
+        cp = self.app.extensions["contactpoint"]
+        self.polls += 1
+        try:
+            st = cp.printer.status()  # never raises by contract; a driver bug still must not kill the worker
+        except Exception:
+            log.exception("printer status query failed")
+            self._status("printer_error")
+            return
+        self._status(st.key)
+
+    def _print(self, job: PrintJob) -> None:
         from hardware.printer import PrinterError
 
         cp = self.app.extensions["contactpoint"]
-        while True:
-            job = self.jobs.get()
-            if job is None:
-                return
-            t = cp.engine.state.tickets.get(job.ticket_id)
-            if t is None:
-                continue
-            try:
+        t = cp.engine.state.tickets.get(job.ticket_id)
+        if t is None:  # the day closed before it printed
+            return
+        try:
+            if job.organisation is not None:
+                org = cp.site.organisation(job.organisation)
+                if org is None:
+                    return
+                cp.printer.print_slip(slip_content(self.app, t, org))
+            else:
                 content = ticket_content(self.app, t, cp.engine.ticket_view(t), job.base_url)
                 cp.printer.print_ticket(content)
-            except PrinterError as e:
-                self._status(e.key, t.id)
-            except Exception:  # never let a driver bug kill the worker
-                log.exception("printing ticket %s failed", t.number)
-                self._status("printer_error", t.id)
-            else:
-                self._status("printer_ok")
+        except PrinterError as e:
+            self._status(e.key, t.id)
+        except Exception:  # never let a driver bug kill the worker
+            log.exception("printing ticket %s failed", t.number)
+            self._status("printer_error", t.id)
+        else:
+            self._status("printer_ok")
+
+    def _run(self) -> None:
+        every = self.poll_interval
+        next_poll = time.monotonic() + every
+        while True:
+            if every > 0 and time.monotonic() >= next_poll:
+                self.poll()
+                next_poll = time.monotonic() + every
+            try:
+                job = self.jobs.get(timeout=max(0.0, next_poll - time.monotonic()) if every > 0 else None)
+            except stdqueue.Empty:
+                continue
+            if job is None:
+                return
+            self._print(job)
+            if every > 0:
+                next_poll = time.monotonic() + every  # the job itself just told us the status
+
+
+# -- agents' print endpoints ---------------------------------------------------------------------------------
+bp = Blueprint("printing", __name__, url_prefix="/api/print")
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise CommandError("bad_request", 400)
+    return body
+
+
+def _todays_ticket(body: dict[str, Any]) -> Ticket:
+    cp = current_app.extensions["contactpoint"]
+    ticket_id = body.get("ticket")
+    if not isinstance(ticket_id, str):
+        raise CommandError("bad_request", 400)
+    t = cp.engine.state.tickets.get(ticket_id)
+    if t is None or t.day != cp.site.day_of(cp.engine.clock()):
+        raise CommandError("unknown_ticket", 404)
+    return t
+
+
+@bp.post("/reprint")
+@agent_required
+def reprint() -> Any:
+    """{"ticket": id} → 202: today's ticket is printed again, with its place and estimate as they are now."""
+    t = _todays_ticket(_body())
+    if t.state in FINAL:
+        raise CommandError("ticket_closed", 409)
+    current_app.extensions["contactpoint"].services["printer"].submit(PrintJob(t.id, public_url(), reprint=True))
+    return jsonify(queued=True, ticket=t.id, number=t.number), 202
+
+
+@bp.post("/slip")
+@agent_required
+def slip() -> Any:
+    """{"ticket": id, "organisation": org_id} → 202: a referral slip in the visitor's language."""
+    body = _body()
+    t = _todays_ticket(body)
+    cp = current_app.extensions["contactpoint"]
+    org_id = body.get("organisation")
+    org = cp.site.organisation(org_id) if isinstance(org_id, str) else None
+    if org is None:
+        raise CommandError("unknown_organisation", 400)
+    cp.services["printer"].submit(PrintJob(t.id, public_url(), organisation=org.id))
+    return jsonify(queued=True, ticket=t.id, number=t.number, organisation=org.id), 202
 
 
 def init_app(app: Flask, cp: Any) -> None:
     cp.services["printer"] = PrinterService(app)
+    app.register_blueprint(bp)

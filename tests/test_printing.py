@@ -1,0 +1,235 @@
+"""The printer service in the app: status polling, failed jobs, agents' reprint and referral slip endpoints."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hardware.printer import FakePrinter, decode_escpos
+from tests.conftest import AuthActions
+
+
+def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def polled(tmp_path: Path, clock: Any) -> Iterator[tuple[Any, FakePrinter]]:
+    """An app whose printer service polls the fake printer every 50 ms."""
+    from contactpoint import create_app
+
+    printer = FakePrinter()
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test", "PRINTER_POLL_INTERVAL": 0.05},
+        printer=printer,
+        clock=clock,
+    )
+    yield app, printer
+    cp = app.extensions["contactpoint"]
+    cp.services["printer"].stop()
+    cp.services["printer"].thread.join(2)
+    cp.broadcaster.stop()
+    cp.store.close()
+
+
+def printer_events(app: Any) -> list[dict[str, Any]]:
+    return [e.data for e in app.extensions["contactpoint"].store.events() if e.type == "printer_status"]
+
+
+def test_polling_logs_only_changes_and_never_reprints_by_itself(polled: tuple[Any, FakePrinter]) -> None:
+    app, printer = polled
+    service = app.extensions["contactpoint"].services["printer"]
+    wait_for(lambda: service.polls >= 3)
+    assert printer_events(app) == []  # ok, ok, ok: nothing happened
+    printer.fail_with = "printer_paper_out"
+    wait_for(lambda: printer_events(app))
+    polls = service.polls
+    wait_for(lambda: service.polls >= polls + 3)
+    assert printer_events(app) == [{"key": "printer_paper_out", "ticket": None}]
+    assert app.extensions["contactpoint"].engine.state.printer == "printer_paper_out"
+
+    # a ticket taken while the paper is out: committed, not printed, and the event names it
+    client = app.test_client()
+    r = client.post("/kiosk/api/tickets", json={"need": "moving", "lang": "fr"})
+    assert r.status_code == 201
+    tid = r.get_json()["ticket"]["id"]
+    wait_for(lambda: len(printer_events(app)) == 2)
+    assert printer_events(app)[1] == {"key": "printer_paper_out", "ticket": tid}
+    assert printer.jobs == []
+
+    printer.fail_with = None  # paper put back
+    wait_for(lambda: len(printer_events(app)) == 3)
+    assert printer_events(app)[2] == {"key": "printer_ok", "ticket": None}
+    polls = service.polls
+    wait_for(lambda: service.polls >= polls + 3)
+    assert printer.jobs == []  # the failed ticket is not printed by surprise when the printer returns
+    assert len(printer_events(app)) == 3
+
+
+def test_paper_low_is_reported_but_still_prints(polled: tuple[Any, FakePrinter]) -> None:
+    app, printer = polled
+    printer.fail_with = "printer_paper_low"
+    wait_for(lambda: printer_events(app))
+    assert printer_events(app) == [{"key": "printer_paper_low", "ticket": None}]
+    app.test_client().post("/kiosk/api/tickets", json={"need": "moving", "lang": "nl"})
+    wait_for(lambda: printer.jobs)
+    assert "A001" in decode_escpos(printer.jobs[0]).text
+
+
+def test_a_driver_bug_in_status_is_an_error_not_a_dead_worker(polled: tuple[Any, FakePrinter]) -> None:
+    app, printer = polled
+
+    def broken() -> Any:
+        raise RuntimeError("driver bug")
+
+    printer.status = broken  # type: ignore[method-assign]
+    wait_for(lambda: printer_events(app))
+    assert printer_events(app)[0]["key"] == "printer_error"
+    assert app.extensions["contactpoint"].services["printer"].thread.is_alive()
+
+
+def test_the_status_reaches_the_kiosk_and_the_consoles(polled: tuple[Any, FakePrinter]) -> None:
+    app, printer = polled
+    sio = app.extensions["contactpoint"].socketio
+    kiosk = sio.test_client(app, namespace="/kiosk")
+    printer.fail_with = "printer_cover_open"
+    got: list[Any] = []
+
+    def seen() -> bool:
+        got.extend(kiosk.get_received("/kiosk"))
+        return any(ev["type"] == "printer_status" for m in got for b in m["args"] for ev in b["events"])
+
+    wait_for(seen)
+    ev = next(ev for m in got for b in m["args"] for ev in b["events"] if ev["type"] == "printer_status")
+    assert ev["data"] == {"key": "printer_cover_open", "ticket": None}
+    assert app.test_client().get("/api/state").get_json()["printer"] == "printer_cover_open"
+    kiosk.disconnect("/kiosk")
+
+
+def test_no_polling_when_the_interval_is_zero(tmp_path: Path, clock: Any) -> None:
+    from contactpoint import create_app
+
+    printer = FakePrinter(fail_with="printer_offline")
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "t", "PRINTER_POLL_INTERVAL": 0},
+        printer=printer,
+        clock=clock,
+    )
+    cp = app.extensions["contactpoint"]
+    time.sleep(0.2)
+    assert cp.services["printer"].polls == 0 and printer_events(app) == []
+    cp.services["printer"].stop()
+    cp.services["printer"].thread.join(2)
+    cp.broadcaster.stop()
+    cp.store.close()
+
+
+# -- agents' endpoints (the `app` fixture: fake printer, default 5 s polling) --------------------------------
+
+
+def issue(app: Any, need: str = "housing", lang: str = "nl") -> Any:
+    return app.extensions["contactpoint"].engine.issue(need=need, lang=lang, check_open=False)
+
+
+def post(agent: AuthActions, path: str, **body: Any) -> Any:
+    return agent.client.post(path, json=body, headers={"X-CSRF-Token": agent.csrf})
+
+
+def test_print_endpoints_need_a_logged_in_agent_and_the_csrf_header(app: Any, client: Any, agent: AuthActions) -> None:
+    t = issue(app)
+    r = client.post("/api/print/reprint", json={"ticket": t.id})
+    assert r.status_code == 401 and r.get_json()["error"] == "login_required"
+    agent.login()
+    r = client.post("/api/print/reprint", json={"ticket": t.id})  # no CSRF header
+    assert r.status_code == 403
+    r = client.post("/api/print/reprint", json={"ticket": t.id}, headers={"X-CSRF-Token": "wrong"})
+    assert r.status_code == 403
+
+
+def test_reprint_goes_through_the_worker(app: Any, agent: AuthActions, printer: FakePrinter) -> None:
+    t = issue(app)
+    agent.login()
+    r = post(agent, "/api/print/reprint", ticket=t.id)
+    assert r.status_code == 202 and r.get_json() == {"queued": True, "ticket": t.id, "number": "D001"}
+    wait_for(lambda: printer.jobs)
+    decoded = decode_escpos(printer.jobs[0])
+    assert "D001" in decoded.text and decoded.images == 1  # the number, and the QR code as an image
+
+
+def test_reprint_refusals(app: Any, agent: AuthActions, clock: Any) -> None:
+    yesterday = issue(app)
+    clock.advance(24 * 3600)  # yesterday's ticket, before the ticker closed the day
+    agent.login()
+    assert post(agent, "/api/print/reprint", ticket="nope").get_json()["error"] == "unknown_ticket"
+    assert post(agent, "/api/print/reprint", ticket="nope").status_code == 404
+    assert post(agent, "/api/print/reprint", ticket=3).status_code == 400
+    r = agent.client.post("/api/print/reprint", data="x", headers={"X-CSRF-Token": agent.csrf})
+    assert r.status_code == 400
+    r = post(agent, "/api/print/reprint", ticket=yesterday.id)
+    assert r.status_code == 404 and r.get_json()["error"] == "unknown_ticket"
+
+
+def test_reprint_of_a_closed_visit_is_refused(app: Any, agent: AuthActions, printer: FakePrinter) -> None:
+    agent.login()
+    agent.cmd("open", counter="1", needs=["housing"])
+    t = issue(app)
+    agent.cmd("call-next")
+    agent.cmd("finish", outcome="resolved")
+    r = post(agent, "/api/print/reprint", ticket=t.id)
+    assert r.status_code == 409 and r.get_json()["error"] == "ticket_closed"
+
+
+def test_referral_slip_in_the_visitors_language(app: Any, agent: AuthActions, printer: FakePrinter) -> None:
+    t = issue(app, lang="nl")
+    agent.login()
+    r = post(agent, "/api/print/slip", ticket=t.id, organisation="cpas-saint-gilles")
+    assert r.status_code == 202 and r.get_json()["organisation"] == "cpas-saint-gilles"
+    wait_for(lambda: printer.jobs)
+    text = " ".join(decode_escpos(printer.jobs[0]).text.split())  # lines wrap on paper
+    assert "CPAS de Saint-Gilles / OCMW Sint-Gillis" in text
+    assert "Rue Fernand Bernier 40, 1060 Saint-Gilles" in text
+    assert "Maandag tot vrijdag, 8.30 – 12 uur".replace("–", "-") in text.replace("–", "-")
+    assert "02 600 54 11" in text and "cpas-saint-gilles.brussels" in text and "D001" in text
+
+
+def test_slip_refusals(app: Any, agent: AuthActions) -> None:
+    t = issue(app)
+    agent.login()
+    r = post(agent, "/api/print/slip", ticket=t.id, organisation="nowhere")
+    assert r.status_code == 400 and r.get_json()["error"] == "unknown_organisation"
+    assert post(agent, "/api/print/slip", ticket=t.id).status_code == 400
+    assert post(agent, "/api/print/slip", ticket="nope", organisation="housing-info").status_code == 404
+
+
+def test_a_failed_slip_is_a_printer_status_naming_the_ticket(
+    app: Any, agent: AuthActions, printer: FakePrinter
+) -> None:
+    t = issue(app)
+    printer.fail_with = "printer_offline"
+    agent.login()
+    assert post(agent, "/api/print/slip", ticket=t.id, organisation="housing-info").status_code == 202
+    wait_for(lambda: printer_events(app))
+    assert printer_events(app) == [{"key": "printer_offline", "ticket": t.id}]
+
+
+def test_slip_content_translates_labels_and_falls_back_for_hours(app: Any) -> None:
+    from contactpoint.printing import slip_content
+
+    cp = app.extensions["contactpoint"]
+    t = issue(app, lang="en")
+    slip = slip_content(app, t, cp.site.organisation("housing-info"))
+    assert slip.title == "Where to go next" and slip.org_name == "Maison du Logement / Woonhuis"
+    assert "Opening hours: Tuesday and Thursday, 9 am – 4 pm" in slip.lines
+    assert "Phone: 02 537 07 02" in slip.lines and not slip.rtl
+    fr = slip_content(app, issue(app, lang="fr"), cp.site.organisation("cpas-saint-gilles"))
+    assert any("Lundi au vendredi, 8 h 30 – 12 h" in line for line in fr.lines)
