@@ -202,7 +202,7 @@ def printer_test(config: str | None, lang: str | None) -> None:
     from hardware.printer import PrinterError
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = _app(config, tmp)
+        app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
         cp = app.extensions["contactpoint"]
         lang = lang or cp.site.default_language
         status = cp.printer.status()
@@ -224,14 +224,16 @@ def printer_test(config: str | None, lang: str | None) -> None:
               help="Also write the exact ESC/POS bytes to this file.")
 @click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--width", "paper_width_mm", type=click.Choice(["80", "58"]), default=None, help="Paper width in mm.")
-def printer_preview(lang: str, out: str, escpos_out: str | None, config: str | None, paper_width_mm: str | None) -> None:
+def printer_preview(
+    lang: str, out: str, escpos_out: str | None, config: str | None, paper_width_mm: str | None
+) -> None:
     """Render the ticket as a PNG (and the bytes the printer would get), without a printer."""
     import tempfile
 
     from hardware.printer import render_ticket_png, ticket_escpos_bytes
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = _app(config, tmp)
+        app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
         cp = app.extensions["contactpoint"]
         from contactpoint.i18n import NATIVE_NAMES
 

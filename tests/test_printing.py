@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -233,3 +234,32 @@ def test_slip_content_translates_labels_and_falls_back_for_hours(app: Any) -> No
     assert "Phone: 02 537 07 02" in slip.lines and not slip.rtl
     fr = slip_content(app, issue(app, lang="fr"), cp.site.organisation("cpas-saint-gilles"))
     assert any("Lundi au vendredi, 8 h 30 – 12 h" in line for line in fr.lines)
+
+
+# -- the technician's preview: the QR code of the PNG leads to the phone page ---------------------------------
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en", "tr", "ro", "pl", "ar"])
+def test_cli_preview_png_qr_decodes_to_a_tracking_url(lang: str, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    if shutil.which("zbarimg") is None:
+        pytest.skip("needs zbarimg (Debian zbar-tools)")
+    root = Path(__file__).resolve().parent.parent
+    png, raw = tmp_path / f"{lang}.png", tmp_path / f"{lang}.bin"
+    args = ["printer", "preview", "--lang", lang, "--out", str(png), "--escpos", str(raw)]
+    done = subprocess.run(
+        [sys.executable, "-m", "provisioning.cli", *args], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    with Image.open(png) as img:
+        assert img.width == 576 and img.height > 600
+    scan = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True, timeout=30)
+    urls = scan.stdout.split()
+    assert len(urls) == 1 and re.fullmatch(r"https?://[^/]+/t/[A-Za-z0-9_-]{16,64}", urls[0]), scan.stdout
+    decoded = decode_escpos(raw.read_bytes())
+    assert decoded.cut and (decoded.images >= 1)
