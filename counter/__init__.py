@@ -7,6 +7,7 @@ Also the manager's page of agent accounts (`/counter/agents`). Every action is a
 from __future__ import annotations
 
 import math
+import secrets
 from typing import Any
 
 from flask import (
@@ -301,10 +302,19 @@ def _agents_page(status: int = 200, **extra: Any) -> Any:
     )
 
 
+# passwords just created, shown once: the redirect after the POST carries a random key, the first GET pops it
+# (so a reload shows nothing and never creates a second password; the password never sits in a cookie)
+_ONE_TIME: dict[str, dict[str, str]] = {}
+
+
 @bp.get("/agents")
 @auth.role_required("manager")
 def agents() -> Any:
-    return _agents_page()
+    created = _ONE_TIME.pop(request.args.get("created", ""), None)
+    if created is not None and created.pop("by") != auth.current_agent():
+        created = None
+    resp = _agents_page(created=created)
+    return resp[0], resp[1], {"Cache-Control": "no-store"}
 
 
 @bp.post("/agents")
@@ -319,7 +329,11 @@ def agents_create() -> Any:
     password = auth.new_password()
     cp = _cp()
     cp.store.add_agent(name, auth.hash_password(password), role, cp.engine.clock())
-    return _agents_page(201, created={"name": name, "role": role, "password": password})
+    if len(_ONE_TIME) > 100:
+        _ONE_TIME.clear()
+    key = secrets.token_urlsafe(16)
+    _ONE_TIME[key] = {"name": name, "role": role, "password": password, "by": auth.current_agent() or ""}
+    return redirect(url_for("counter.agents", created=key), code=303)
 
 
 @bp.post("/agents/<name>/<action>")

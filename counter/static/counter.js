@@ -108,7 +108,7 @@
     $("current-info").textContent = cur ? [
       needName(cur.need), T.language + " " + cur.lang.toUpperCase(), stateName(cur.state),
       cur.calls > 1 ? fill(T.calls, { count: cur.calls }) : "", ...ticketTags(cur).filter((x) => !x.startsWith("✎")),
-    ].filter(Boolean).join(" · ") : "";
+    ].filter(Boolean).join(" · ") : msg("no_current_ticket");
     $("current-note").hidden = !(cur && cur.note);
     $("current-note-text").textContent = cur && cur.note ? cur.note : "";
     $("paused-banner").hidden = !me.paused;

@@ -1,0 +1,211 @@
+"""Agent accounts, sessions, roles, CSRF and login throttling (Flask's test client, the CLI through click)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from contactpoint.auth import LoginThrottle, new_password
+from tests.conftest import AuthActions
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def english(client: Any) -> None:
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the sample site speaks French by default
+
+
+def login_as(client: Any, name: str, password: str = PASSWORD) -> None:
+    """Log in without touching the account (AuthActions.login re-creates it with the role "agent")."""
+    assert client.post("/counter/login", data={"name": name, "password": password}).status_code == 303
+
+
+def csrf_of(client: Any, path: str = "/counter/") -> str:
+    page = client.get(path).get_data(as_text=True)
+    m = re.search(r'name="csrf-token" content="([^"]+)"', page) or re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert m, page[:500]
+    return m.group(1)
+
+
+def test_passwords_are_hashed_with_scrypt_and_never_stored_in_clear(app: Any, agent: AuthActions) -> None:
+    agent.create("alice", PASSWORD)
+    pw_hash, role, active = app.extensions["contactpoint"].store.agent("alice")
+    assert pw_hash.startswith("scrypt:") and PASSWORD not in pw_hash
+    assert role == "agent" and active
+
+
+def test_wrong_password_unknown_name_and_disabled_account_are_refused_alike(
+    app: Any, client: Any, agent: AuthActions
+) -> None:
+    agent.create("alice", PASSWORD)
+    for name, pw in (("alice", "wrong password!"), ("nobody", PASSWORD)):
+        r = client.post("/counter/login", data={"name": name, "password": pw})
+        assert r.status_code == 401 and "Wrong name or password" in r.get_data(as_text=True)
+    app.extensions["contactpoint"].store.set_agent_active("alice", False)
+    r = client.post("/counter/login", data={"name": "alice", "password": PASSWORD})
+    assert r.status_code == 401
+    assert client.get("/counter/").status_code == 302
+
+
+def test_a_disabled_agents_session_stops_at_the_next_request(app: Any, client: Any, agent: AuthActions) -> None:
+    agent.login()
+    assert agent.cmd("open", counter="1", needs=["moving"]).status_code == 200
+    assert client.get("/counter/api/state").status_code == 200
+    app.extensions["contactpoint"].store.set_agent_active("alice", False)
+    assert client.get("/counter/api/state").status_code == 401
+    assert agent.cmd("call-next").status_code == 401
+    # enabling the account again does not revive the old session: it was cleared
+    app.extensions["contactpoint"].store.set_agent_active("alice", True)
+    assert client.get("/counter/api/state").status_code == 401
+
+
+def test_the_session_ends_after_the_idle_timeout_but_not_while_the_agent_works(
+    app: Any, client: Any, agent: AuthActions, clock: Any
+) -> None:
+    app.config["AGENT_IDLE_TIMEOUT"] = 3600
+    agent.login()
+    for _ in range(4):  # 4 × 50 min of activity: each request refreshes the idle clock
+        clock.advance(50 * 60)
+        assert client.get("/counter/api/state").status_code == 200
+    clock.advance(3601)
+    assert client.get("/counter/api/state").status_code == 401
+    assert client.get("/counter/").status_code == 302
+
+
+def test_the_session_cookie_is_permanent_httponly_and_lax(client: Any, agent: AuthActions) -> None:
+    r = agent.login()
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+
+
+def test_logout_needs_the_csrf_token_and_ends_the_session(client: Any, agent: AuthActions) -> None:
+    agent.login()
+    assert client.post("/counter/logout").status_code == 403
+    assert client.post("/counter/logout", data={"csrf_token": agent.csrf}).status_code == 303
+    assert client.get("/counter/api/state").status_code == 401
+
+
+def test_console_commands_need_the_csrf_header(client: Any, agent: AuthActions) -> None:
+    agent.login()
+    r = client.post("/counter/api/open", json={"counter": "1", "needs": ["moving"]}, headers={"X-CSRF-Token": "x"})
+    assert r.status_code == 403 and r.get_json()["error"] == "forbidden"
+
+
+def test_failed_logins_are_throttled_per_address_and_lifted_after_the_window(
+    app: Any, client: Any, agent: AuthActions, clock: Any
+) -> None:
+    agent.create("alice", PASSWORD)
+    for _ in range(10):
+        assert client.post("/counter/login", data={"name": "alice", "password": "guess guess"}).status_code == 401
+    r = client.post("/counter/login", data={"name": "alice", "password": PASSWORD})
+    assert r.status_code == 429 and "Too many failed logins" in r.get_data(as_text=True)
+    assert int(r.headers["Retry-After"]) > 0
+    clock.advance(601)
+    assert client.post("/counter/login", data={"name": "alice", "password": PASSWORD}).status_code == 303
+
+
+def test_successful_logins_never_count_against_an_address() -> None:
+    t = LoginThrottle(per_address=3, per_name=5, window=60)
+    for i in range(3):
+        t.failed("10.0.0.9", f"guess{i}", 100.0)
+    assert t.retry_after("10.0.0.9", "alice", 101.0) > 0  # that address is blocked for every name
+    assert t.retry_after("10.0.0.7", "alice", 101.0) == 0  # another address is not
+    for i in range(5):
+        t.failed(f"10.0.1.{i}", "bob", 100.0)
+    assert t.retry_after("10.0.0.7", "bob", 101.0) > 0  # a name guessed from many addresses
+    assert t.retry_after("10.0.0.7", "bob", 161.0) == 0
+
+
+def test_one_time_passwords_are_long_and_differ() -> None:
+    pws = {new_password() for _ in range(50)}
+    assert len(pws) == 50 and all(len(p) >= 17 for p in pws)
+
+
+def test_the_agents_page_is_for_managers_only(app: Any, client: Any, agent: AuthActions) -> None:
+    assert client.get("/counter/agents").status_code == 401
+    agent.login()  # role "agent"
+    assert client.get("/counter/agents").status_code == 403
+    assert "/counter/agents" not in client.get("/counter/").get_data(as_text=True)
+
+
+def test_a_manager_creates_an_account_sees_its_password_once_and_disables_it(
+    app: Any, client: Any, agent: AuthActions
+) -> None:
+    agent.create("maria", PASSWORD, role="manager")
+    login_as(client, "maria")
+    page = client.get("/counter/agents")
+    assert page.status_code == 200
+    token = csrf_of(client, "/counter/agents")
+    # without the form's CSRF token: refused, nothing created
+    assert client.post("/counter/agents", data={"name": "bob", "role": "agent"}).status_code == 403
+    assert app.extensions["contactpoint"].store.agent("bob") is None
+    r = client.post("/counter/agents", data={"name": "bob", "role": "agent", "csrf_token": token})
+    assert r.status_code == 303 and "created=" in r.headers["Location"]
+    page = client.get(r.headers["Location"])
+    assert page.headers["Cache-Control"] == "no-store"
+    password = re.search(r'id="new-password">([^<]+)<', page.get_data(as_text=True)).group(1)
+    assert password not in client.get(r.headers["Location"]).get_data(as_text=True)  # shown once
+    bob = app.test_client()
+    bob.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert bob.post("/counter/login", data={"name": "bob", "password": password}).status_code == 303
+    assert bob.get("/counter/api/state").status_code == 200
+    # a bad name is refused with a clear message
+    r = client.post("/counter/agents", data={"name": "x" * 61, "role": "agent", "csrf_token": token})
+    assert r.status_code == 400 and "1 to 60 characters" in r.get_data(as_text=True)
+    # disable: bob's session stops at once; a manager cannot disable themself
+    r = client.post("/counter/agents/bob/disable", data={"csrf_token": token})
+    assert r.status_code == 303
+    assert bob.get("/counter/api/state").status_code == 401
+    assert client.post("/counter/agents/maria/disable", data={"csrf_token": token}).status_code == 400
+    assert client.post("/counter/agents/nobody/disable", data={"csrf_token": token}).status_code == 404
+    r = client.post("/counter/agents/bob/enable", data={"csrf_token": token})
+    assert r.status_code == 303 and app.extensions["contactpoint"].store.agent("bob")[2]
+
+
+def test_a_demoted_manager_loses_the_agents_page_at_the_next_request(app: Any, client: Any, agent: AuthActions) -> None:
+    from contactpoint.auth import hash_password
+
+    agent.create("maria", PASSWORD, role="manager")
+    login_as(client, "maria")
+    assert client.get("/counter/agents").status_code == 200
+    app.extensions["contactpoint"].store.add_agent("maria", hash_password(PASSWORD), "agent", 0.0)
+    assert client.get("/counter/agents").status_code == 403
+
+
+def test_a_disabled_agents_socket_is_closed(app: Any, client: Any, agent: AuthActions) -> None:
+    sio = app.extensions["contactpoint"].socketio
+    agent.create("maria", PASSWORD, role="manager")
+    bob_http = app.test_client()
+    AuthActions(app, bob_http).login("bob", PASSWORD)
+    bob = sio.test_client(app, namespace="/counter", flask_test_client=bob_http)
+    assert bob.is_connected("/counter")
+    login_as(client, "maria")
+    token = csrf_of(client, "/counter/agents")
+    assert client.post("/counter/agents/bob/disable", data={"csrf_token": token}).status_code == 303
+    assert not bob.is_connected("/counter")
+    assert not sio.test_client(app, namespace="/counter", flask_test_client=bob_http).is_connected("/counter")
+
+
+def test_cli_lists_disables_and_enables_agents(tmp_path: Any) -> None:
+    from provisioning.cli import main
+
+    data = str(tmp_path / "box")
+    runner = CliRunner()
+    r = runner.invoke(main, ["agent", "list", "--data", data])
+    assert r.exit_code != 0 and "no database" in r.output
+    r = runner.invoke(main, ["agent", "add", "alice", "--data", data, "--password", PASSWORD])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["agent", "add", "maria", "--role", "manager", "--data", data, "--password", PASSWORD])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["agent", "list", "--data", data])
+    assert r.output.splitlines() == ["alice\tagent\tactive", "maria\tmanager\tactive"]
+    r = runner.invoke(main, ["agent", "disable", "alice", "--data", data])
+    assert r.exit_code == 0 and "disabled" in r.output
+    assert "alice\tagent\tdisabled" in runner.invoke(main, ["agent", "list", "--data", data]).output
+    assert runner.invoke(main, ["agent", "disable", "nobody", "--data", data]).exit_code != 0
+    r = runner.invoke(main, ["agent", "disable", "alice", "--enable", "--data", data])
+    assert r.exit_code == 0 and "alice\tagent\tactive" in runner.invoke(main, ["agent", "list", "--data", data]).output
