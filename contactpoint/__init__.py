@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def create_app(config: dict[str, Any] | None = None, *, printer: Any = None, clock: Any = None) -> Flask:
+def create_app(
+    config: dict[str, Any] | None = None, *, printer: Any = None, clock: Any = None, announcer: Any = None
+) -> Flask:
     from contactpoint.app import create_app as _create_app
 
-    return _create_app(config, printer=printer, clock=clock)
+    return _create_app(config, printer=printer, clock=clock, announcer=announcer)

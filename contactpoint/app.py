@@ -69,7 +69,9 @@ def error_response(key: str, status: int) -> Any:
     return render_template("error.html", key=key, text=message(key), status=status), status
 
 
-def create_app(config: dict[str, Any] | None = None, *, printer: Any = None, clock: Clock | None = None) -> Flask:
+def create_app(
+    config: dict[str, Any] | None = None, *, printer: Any = None, clock: Clock | None = None, announcer: Any = None
+) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         DATA_DIR=os.environ.get("CONTACTPOINT_DATA", "data"),
@@ -77,6 +79,9 @@ def create_app(config: dict[str, Any] | None = None, *, printer: Any = None, clo
         DATABASE=None,
         DEMO=False,
         BROADCAST_WINDOW=0.02,
+        # a page notices a box that vanished (power, network) within interval + timeout seconds
+        SOCKETIO_PING_INTERVAL=5,
+        SOCKETIO_PING_TIMEOUT=5,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
@@ -93,7 +98,14 @@ def create_app(config: dict[str, Any] | None = None, *, printer: Any = None, clo
     site_config = load_site(app.config["SITE_CONFIG"])
     store = EventStore(app.config["DATABASE"] or data_dir / "contactpoint.sqlite3")
     engine = Engine(site_config.site, store, clock)
-    socketio = SocketIO(app, async_mode="threading", logger=False, engineio_logger=False)
+    socketio = SocketIO(
+        app,
+        async_mode="threading",
+        logger=False,
+        engineio_logger=False,
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
+    )
     broadcaster = Broadcaster(socketio, engine.summary, window=float(app.config["BROADCAST_WINDOW"]))
     engine.listeners.append(broadcaster.publish)
     broadcaster.start()
@@ -114,6 +126,10 @@ def create_app(config: dict[str, Any] | None = None, *, printer: Any = None, clo
 
     app.register_blueprint(api.bp)
     printing.init_app(app, cp)
+
+    from contactpoint import announce
+
+    announce.init_app(app, cp, announcer)  # cp.services["announcer"], cp.services["announcements"]
 
     import counter
     import display

@@ -1,19 +1,138 @@
-"""The waiting-room display: calls (number → counter), the last calls, waits per need."""
+"""The waiting-room display: calls (number → counter), the last calls, waits per need, hours, announcements.
+
+`/display/?zone=ID` shows one zone of the waiting room (a subset of needs and/or counters). Each call is
+announced: the page asks `/display/announcement/<ticket>` for its playlist (chime, then the visitor's
+language, then the site's announcement languages) and plays the WAVs from `/display/audio/<hash>.wav`.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, render_template
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, send_file, url_for
 from flask_socketio import Namespace, SocketIO
 
+from contactpoint.domain.errors import CommandError
+from contactpoint.domain.site import Site, Zone
+from contactpoint.engine import redact
+from hardware.audio import chime_path
+
 bp = Blueprint("display", __name__, url_prefix="/display", template_folder="templates", static_folder="static")
+
+AUDIO_NAME = re.compile(r"[0-9a-f]{32}")  # cache files are named by a hash: nothing else is ever served
+CHIME = "chime"
+
+
+def _cp() -> Any:
+    return current_app.extensions["contactpoint"]
+
+
+def _zone(site: Site) -> Zone | None:
+    zone_id = request.args.get("zone")
+    if not zone_id:
+        return None
+    zone = site.zone(zone_id)
+    if zone is None:
+        raise CommandError("unknown_zone", 404)
+    return zone
+
+
+def in_zone(zone: Zone | None, need: str | None, counter: str | None) -> bool:
+    """A call belongs to a zone if its need and its counter are both among the zone's (empty: any)."""
+    if zone is None:
+        return True
+    return (not zone.needs or need in zone.needs) and (not zone.counters or counter in zone.counters)
+
+
+def week_hours(site: Site) -> dict[str, list[str]]:
+    """Opening hours per weekday (0 = Monday) as "HH:MM–HH:MM" spans, for the page to show today's."""
+    return {
+        str(day): [f"{s.start:%H:%M}–{s.end:%H:%M}" for s in spans] for day, spans in sorted(site.hours.week.items())
+    }
 
 
 @bp.get("/")
 def page() -> Any:
-    cp = current_app.extensions["contactpoint"]
-    return render_template("display/display.html", site=cp.site)
+    cp = _cp()
+    site = cp.site
+    zone = _zone(site)
+    return render_template(
+        "display/display.html",
+        site=site,
+        zone=zone,
+        hours=week_hours(site),
+        tz=str(getattr(site.tz, "key", "")),
+        state_url=url_for("display.state", zone=zone.id if zone else None),
+    )
+
+
+@bp.get("/state")
+def state() -> Any:
+    """The public snapshot (as /api/state), with each call's need, cut down to the zone if one is asked for."""
+    from contactpoint.api import full_state
+
+    cp = _cp()
+    zone = _zone(cp.site)
+    snap = redact(full_state())
+    needs = {t["id"]: t["need"] for t in snap["tickets"]}
+    with cp.engine.lock:
+        for t in cp.engine.state.tickets.values():
+            needs.setdefault(t.id, t.need)
+    for c in snap["calls"]:
+        c["need"] = needs.get(c["ticket"])
+    if zone is not None:
+        snap["calls"] = [c for c in snap["calls"] if in_zone(zone, c["need"], c["counter"])]
+        if zone.needs:
+            snap["summary"]["needs"] = {k: v for k, v in snap["summary"]["needs"].items() if k in zone.needs}
+        snap["zone"] = {"id": zone.id, "name": zone.name, "needs": list(zone.needs), "counters": list(zone.counters)}
+    resp = jsonify(snap)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/announcement/<ticket_id>")
+def announcement(ticket_id: str) -> Any:
+    """The audio of one call, in play order: the chime, then the visitor's language, then the site's others."""
+    cp = _cp()
+    with cp.engine.lock:
+        ticket = cp.engine.state.tickets.get(ticket_id)
+    if ticket is None or not ticket.counter:
+        raise CommandError("unknown_ticket", 404)
+    recall = request.args.get("recall", "0") in ("1", "true")
+    service = cp.services["announcements"]
+    paths = service.playlist(ticket.number, ticket.counter, ticket.lang, recall=recall)
+    urls = [
+        url_for("display.audio", name=CHIME if p == chime_path() else p.stem)
+        for p in paths
+        if p == chime_path() or p.parent == service.cache_dir
+    ]
+    spoken = len(urls) - 1 if urls else 0
+    resp = jsonify(
+        ticket=ticket.id,
+        number=ticket.number,
+        counter=ticket.counter,
+        recall=recall,
+        urls=urls,
+        complete=not service.enabled or spoken == len(service.parts(ticket.number, ticket.counter, ticket.lang)),
+    )
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/audio/<name>.wav")
+def audio(name: str) -> Any:
+    """A cached announcement (or the chime). Names are hashes only: no path ever comes from the request."""
+    if name == CHIME:
+        return send_file(chime_path(), mimetype="audio/wav", max_age=3600, conditional=True)
+    if not AUDIO_NAME.fullmatch(name):
+        abort(404)
+    path = _cp().services["announcements"].cache_dir / f"{name}.wav"
+    if not path.is_file():
+        abort(404)
+    resp = send_file(path, mimetype="audio/wav", max_age=86400, conditional=True)
+    resp.headers["Cache-Control"] = "public, max-age=86400, immutable"  # the name is the content's hash
+    return resp
 
 
 class DisplayNamespace(Namespace):

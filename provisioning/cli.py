@@ -256,5 +256,44 @@ def printer_preview(
             click.echo(f"wrote {escpos_out} ({len(data)} bytes)")
 
 
+@main.command("announce")
+@click.option("--lang", required=True, help="Language of the announcement: fr nl en de ar tr es ro pl pt.")
+@click.option("--ticket", default="A042", show_default=True, help="The ticket number to announce.")
+@click.option("--counter", default="3", show_default=True, help="The counter (its id in the site file, or a label).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The WAV file to write.")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--recall", is_flag=True, help="The recall phrase instead of the first call.")
+def announce_cmd(lang: str, ticket: str, counter: str, out: str, config: str | None, recall: bool) -> None:
+    """Render one call (chime + spoken phrase) to a WAV file with espeak-ng: the display's audio self-test."""
+    import tempfile
+
+    from flask import Flask
+
+    from contactpoint.announce import render_one, voices_for_site
+    from contactpoint.i18n import LOCALES, babel
+    from hardware.audio import AudioError, EspeakAnnouncer, wav_stats
+
+    try:
+        site = load_site(config).site
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    app = Flask("contactpoint.announce")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(LOCALES)
+    babel.init_app(app, locale_selector=lambda: lang)
+    label = site.counter(counter).label if site.counter(counter) else counter
+    voices = voices_for_site(site)
+    with tempfile.TemporaryDirectory(prefix="contactpoint-announce-") as cache:  # a real render, never the cache
+        tts = EspeakAnnouncer(Path(cache), speed=site.display.speech_rate, voices=voices)
+        try:
+            text = render_one(app, tts, lang=lang, number=ticket, counter=label, out=Path(out), recall=recall)
+        except AudioError as e:
+            raise click.ClickException(f"{e.key}: {e.detail}") from None
+    stats = wav_stats(out)
+    click.echo(f"{lang} ({voices.get(lang, voices.get(lang.split('-')[0], '?'))}): {text}")
+    click.echo(f"wrote {out}: {stats.duration_s:.2f} s, rms {stats.rms:.3f}, peak {stats.peak:.2f}")
+    if stats.rms < 0.005:
+        raise click.ClickException(f"{out} is silent: check espeak-ng and its voices")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
