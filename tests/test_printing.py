@@ -263,3 +263,30 @@ def test_cli_preview_png_qr_decodes_to_a_tracking_url(lang: str, tmp_path: Path)
     assert len(urls) == 1 and re.fullmatch(r"https?://[^/]+/t/[A-Za-z0-9_-]{16,64}", urls[0]), scan.stdout
     decoded = decode_escpos(raw.read_bytes())
     assert decoded.cut and (decoded.images >= 1)
+
+
+@pytest.mark.parametrize(("mode", "code", "said"), [("ok", 0, "status after: printer_ok"), ("paper_out", 1, "")])
+def test_cli_printer_test_prints_and_reports_the_real_status(mode: str, code: int, said: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from contactpoint.config import SAMPLE_SITE
+    from hardware.printer.tcp_sim import VirtualNetworkPrinter
+
+    with VirtualNetworkPrinter(mode=mode) as sim:
+        table = f'[printer]\ntype = "network"\nhost = "127.0.0.1"\nport = {sim.port}\n\n'
+        site = tmp_path / "site.toml"
+        site.write_text(re.sub(r"(?ms)^\[printer\]\n.*?(?=^\[)", table, Path(SAMPLE_SITE).read_text(encoding="utf-8")))
+        done = subprocess.run(
+            [sys.executable, "-m", "provisioning.cli", "printer", "test", "--config", str(site), "--lang", "nl"],
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == code, done.stdout + done.stderr
+        assert f"status before: printer_{mode}" in done.stdout and said in done.stdout
+        printed = "A042" in decode_escpos(sim.received).text
+        assert printed == (mode == "ok")
+        if mode != "ok":
+            assert "printing failed: printer_paper_out" in done.stderr
