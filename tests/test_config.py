@@ -26,7 +26,7 @@ def broken(change: Any) -> dict[str, Any]:
         (lambda d: d["site"].pop("id"), "site.id", "missing"),
         (lambda d: d["site"].update(timezone="Europe/Bruxelles"), "site.timezone", "unknown time zone"),
         (lambda d: d["site"].update(languages=["fr", "french"]), "site.languages", "two-letter"),
-        (lambda d: d["site"].update(default_language="de"), "site.default_language", "not in site.languages"),
+        (lambda d: d["site"].update(default_language="it"), "site.default_language", "not in site.languages"),
         (lambda d: d["needs"][1].update(prefix="A"), "needs[1].prefix", "already the prefix"),
         (lambda d: d["needs"][0].update(prefix="ab"), "needs[0].prefix", "one capital letter"),
         (lambda d: d["needs"][2]["names"].pop("nl"), "needs[2].names.nl", "missing translation"),

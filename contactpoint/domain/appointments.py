@@ -197,8 +197,4 @@ def ticket_refusal(state: SiteState, site: Site, now: float, need: str) -> Refus
 
 def full_needs(state: SiteState, site: Site, now: float) -> set[str]:
     """Needs whose capacity for today is reached (the kiosk marks them)."""
-    return {
-        n.id
-        for n in site.needs
-        if n.capacity is not None and issued_today(state, site, now, n.id) >= n.capacity
-    }
+    return {n.id for n in site.needs if n.capacity is not None and issued_today(state, site, now, n.id) >= n.capacity}

@@ -1,0 +1,365 @@
+"""Appointments into the box: CSV and iCalendar files from a booking system, and the booking itself.
+
+CSV: a header row naming the columns `date, time, need, code` and optionally `name, duration` (minutes);
+comma or semicolon separated (a Belgian spreadsheet saves with semicolons); dates as 2026-11-25 or 25/11/2026.
+
+iCalendar (RFC 5545): a small, strict reader of VEVENT blocks, enough for what booking systems export:
+DTSTART (UTC `…Z`, with `TZID=`, or floating = the site's time zone), DTEND or DURATION, SUMMARY (the need),
+UID, DESCRIPTION (lines `Code: …`, `Name: …`, `Need: …`), STATUS:CANCELLED skipped. No library: a full iCalendar
+library would cost more memory and start-up on a Pi than the few rules used here (docs/appointments.md).
+
+Every line or event that cannot be used gives a clear error with its line number; the others are booked.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_babel import gettext as _
+
+from contactpoint.domain import commands
+from contactpoint.domain.appointments import MAX_DURATION_S, make_code, normalise_code, valid_code
+from contactpoint.domain.errors import CommandError
+from contactpoint.domain.site import Site
+
+MAX_FILE = 2 * 1024 * 1024
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    line: int
+    slot_at: float
+    need: str
+    code: str  # "" → the box makes one
+    name: str | None = None
+    duration_s: int = 0
+
+
+@dataclass(slots=True)
+class Parsed:
+    rows: list[Row] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+
+
+def find_need(site: Site, text: str) -> str | None:
+    """A need by its id or by its name in any language of the site (case and spaces do not matter)."""
+    t = " ".join(text.split()).casefold()
+    for n in site.needs:
+        if t == n.id.casefold() or any(t == " ".join(v.split()).casefold() for v in n.names.values()):
+            return n.id
+    return None
+
+
+def _date(text: str) -> date | None:
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _time(text: str) -> time | None:
+    m = re.fullmatch(r"(\d{1,2})[:hH.](\d{2})(?::\d{2})?", text.strip())
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        return None
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def _code(text: str) -> tuple[str, bool]:
+    code = normalise_code(text)
+    return code, (not text.strip()) or valid_code(code)
+
+
+def _decode(data: bytes) -> str:
+    if len(data) > MAX_FILE:
+        raise ValueError(_("The file is larger than 2 MB."))
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError(_("The file is not text."))
+
+
+def parse_csv(text: str, site: Site) -> Parsed:
+    out = Parsed()
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        out.errors.append((1, _("The file is empty.")))
+        return out
+    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader)]
+    missing = [c for c in ("date", "time", "need") if c not in header]
+    if missing:
+        out.errors.append((1, _("Missing column(s): %(cols)s.", cols=", ".join(missing))))
+        return out
+    col = {name: header.index(name) for name in header}
+
+    def cell(row: list[str], name: str) -> str:
+        i = col.get(name)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    for row in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in row):
+            continue
+        if len(out.rows) + len(out.errors) >= MAX_ROWS:
+            out.errors.append((line, _("Too many lines: at most %(n)d.", n=MAX_ROWS)))
+            break
+        d, t = _date(cell(row, "date")), _time(cell(row, "time"))
+        if d is None:
+            out.errors.append((line, _("Date %(value)r is not like 2026-11-25.", value=cell(row, "date"))))
+            continue
+        if t is None:
+            out.errors.append((line, _("Time %(value)r is not like 09:30.", value=cell(row, "time"))))
+            continue
+        need = find_need(site, cell(row, "need"))
+        if need is None:
+            out.errors.append((line, _("Unknown service %(value)r.", value=cell(row, "need"))))
+            continue
+        code, ok = _code(cell(row, "code"))
+        if not ok:
+            out.errors.append((line, _("Booking code %(value)r: 4 to 12 letters or digits.", value=cell(row, "code"))))
+            continue
+        duration_s = 0
+        raw = cell(row, "duration")
+        if raw:
+            if not raw.isdigit() or int(raw) * 60 > MAX_DURATION_S:
+                out.errors.append((line, _("Duration %(value)r: whole minutes, at most 480.", value=raw)))
+                continue
+            duration_s = int(raw) * 60
+        slot = datetime.combine(d, t, tzinfo=site.tz)
+        out.rows.append(Row(line, slot.timestamp(), need, code, cell(row, "name") or None, duration_s))
+    return out
+
+
+# -- iCalendar ---------------------------------------------------------------------------------------------
+_ESCAPES = {"n": "\n", "N": "\n", ",": ",", ";": ";", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), text)
+
+
+def _unfold(text: str) -> list[tuple[int, str]]:
+    """Content lines with the line number they start on (a line starting with a space or tab continues)."""
+    out: list[tuple[int, str]] = []
+    for i, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        if raw[:1] in (" ", "\t") and out:
+            out[-1] = (out[-1][0], out[-1][1] + raw[1:])
+        elif raw.strip():
+            out.append((i, raw))
+    return out
+
+
+def _property(line: str) -> tuple[str, dict[str, str], str]:
+    head, sep, value = line.partition(":")
+    if not sep:
+        raise ValueError(line)
+    name, *params = head.split(";")
+    pmap = {}
+    for p in params:
+        k, _eq, v = p.partition("=")
+        pmap[k.upper()] = v.strip('"')
+    return name.upper(), pmap, value
+
+
+def _ics_datetime(value: str, params: dict[str, str], site: Site) -> datetime:
+    if params.get("VALUE", "").upper() == "DATE" or re.fullmatch(r"\d{8}", value):
+        raise ValueError(_("an all-day event has no time"))
+    m = re.fullmatch(r"(\d{8})T(\d{6})(Z?)", value.strip())
+    if not m:
+        raise ValueError(_("%(value)r is not a date and time", value=value))
+    naive = datetime.strptime(m.group(1) + m.group(2), "%Y%m%d%H%M%S")
+    if m.group(3):
+        return naive.replace(tzinfo=UTC)
+    if "TZID" in params:
+        try:
+            return naive.replace(tzinfo=ZoneInfo(params["TZID"]))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(_("unknown time zone %(tz)r", tz=params["TZID"])) from None
+    return naive.replace(tzinfo=site.tz)
+
+
+def _ics_duration(value: str) -> int:
+    m = re.fullmatch(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", value.strip())
+    if not m or not any(m.groups()):
+        raise ValueError(_("%(value)r is not a duration", value=value))
+    d, h, mi, s = (int(x or 0) for x in m.groups())
+    return d * 86400 + h * 3600 + mi * 60 + s
+
+
+def code_from_uid(uid: str) -> str:
+    """A stable booking code for an event without one: importing the same calendar twice books nothing twice."""
+    return make_code(hashlib.sha256(uid.encode()).digest(), 6)
+
+
+def parse_ics(text: str, site: Site) -> Parsed:
+    out = Parsed()
+    lines = _unfold(text)
+    if not lines or lines[0][1].strip().upper() != "BEGIN:VCALENDAR":
+        out.errors.append((1, _("An iCalendar file starts with BEGIN:VCALENDAR.")))
+        return out
+    event: dict[str, tuple[dict[str, str], str]] | None = None
+    start_line = 0
+    for number, line in lines:
+        try:
+            name, params, value = _property(line)
+        except ValueError:
+            out.errors.append((number, _("Not an iCalendar line.")))
+            continue
+        if name == "BEGIN" and value.upper() == "VEVENT":
+            event, start_line = {}, number
+        elif name == "END" and value.upper() == "VEVENT" and event is not None:
+            if len(out.rows) + len(out.errors) >= MAX_ROWS:
+                out.errors.append((number, _("Too many lines: at most %(n)d.", n=MAX_ROWS)))
+                break
+            _ics_event(event, start_line, site, out)
+            event = None
+        elif event is not None and name not in event:
+            event[name] = (params, value)
+    return out
+
+
+def _ics_event(ev: dict[str, tuple[dict[str, str], str]], line: int, site: Site, out: Parsed) -> None:
+    if ev.get("STATUS", ({}, ""))[1].strip().upper() == "CANCELLED":
+        return
+    if "DTSTART" not in ev:
+        out.errors.append((line, _("The event has no DTSTART.")))
+        return
+    fields: dict[str, str] = {}
+    for raw in _unescape(ev.get("DESCRIPTION", ({}, ""))[1]).split("\n"):
+        key, sep, value = raw.partition(":")
+        if sep and key.strip().lower() in ("code", "name", "need"):
+            fields[key.strip().lower()] = value.strip()
+    try:
+        start = _ics_datetime(ev["DTSTART"][1], ev["DTSTART"][0], site)
+        duration_s = 0
+        if "DTEND" in ev:
+            duration_s = int((_ics_datetime(ev["DTEND"][1], ev["DTEND"][0], site) - start).total_seconds())
+        elif "DURATION" in ev:
+            duration_s = _ics_duration(ev["DURATION"][1])
+    except ValueError as e:
+        out.errors.append((line, str(e)))
+        return
+    if not 0 <= duration_s <= MAX_DURATION_S:
+        out.errors.append((line, _("Duration: at most 480 minutes.")))
+        return
+    need_text = fields.get("need") or _unescape(ev.get("SUMMARY", ({}, ""))[1])
+    need = find_need(site, need_text)
+    if need is None:
+        out.errors.append((line, _("Unknown service %(value)r.", value=need_text)))
+        return
+    code, ok = _code(fields.get("code", ""))
+    if not ok:
+        out.errors.append((line, _("Booking code %(value)r: 4 to 12 letters or digits.", value=fields["code"])))
+        return
+    uid = _unescape(ev.get("UID", ({}, ""))[1]).strip()
+    if not code and uid:
+        code = code_from_uid(uid)
+    out.rows.append(Row(line, start.timestamp(), need, code, fields.get("name") or None, duration_s))
+
+
+def parse_file(filename: str, data: bytes, site: Site) -> tuple[Parsed, str]:
+    """CSV or iCalendar by content (a file named .ics or starting with BEGIN:VCALENDAR is iCalendar)."""
+    text = _decode(data)
+    if filename.lower().endswith(".ics") or text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
+        return parse_ics(text, site), "ics"
+    return parse_csv(text, site), "csv"
+
+
+# -- booking -----------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class ImportReport:
+    booked: int = 0
+    skipped: int = 0  # already in the box (same code, same day, same slot): importing twice is harmless
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def new_code(engine: Any, day: str) -> str:
+    from contactpoint.domain.appointments import code_taken
+
+    while True:
+        code = make_code(secrets.token_bytes(8), 6)
+        if not code_taken(engine.state, code, day):
+            return code
+
+
+def book(
+    engine: Any,
+    *,
+    slot_at: float,
+    need: str,
+    code: str = "",
+    name: str | None = None,
+    duration_s: int = 0,
+    source: str = "manual",
+) -> str:
+    """Book one appointment through the engine; returns its id (raises CommandError when refused)."""
+    aid = secrets.token_hex(8)
+    code = code or new_code(engine, engine.site.day_of(slot_at))
+    engine.run(
+        commands.book_appointment,
+        appointment_id=aid,
+        code=code,
+        slot_at=slot_at,
+        need=need,
+        duration_s=duration_s,
+        name=name,
+        source=source,
+    )
+    return aid
+
+
+def import_rows(engine: Any, parsed: Parsed, source: str) -> ImportReport:
+    from contactpoint.messages import message
+
+    report = ImportReport(errors=list(parsed.errors))
+    for row in parsed.rows:
+        if row.code:
+            same = [
+                a
+                for a in engine.state.appointments.values()
+                if a.code == row.code and a.slot_at == row.slot_at and a.need == row.need
+            ]
+            if same:
+                report.skipped += 1
+                continue
+        try:
+            book(
+                engine,
+                slot_at=row.slot_at,
+                need=row.need,
+                code=row.code,
+                name=row.name,
+                duration_s=row.duration_s,
+                source=source,
+            )
+            report.booked += 1
+        except CommandError as e:
+            report.errors.append((row.line, message(e.key)))
+    report.errors.sort()
+    return report
+
+
+def import_file(engine: Any, filename: str, data: bytes) -> ImportReport:
+    try:
+        parsed, source = parse_file(filename, data, engine.site)
+    except ValueError as e:
+        return ImportReport(errors=[(0, str(e))])
+    return import_rows(engine, parsed, source)
+
+
+__all__ = ["Parsed", "Row", "ImportReport", "parse_csv", "parse_ics", "parse_file", "import_file", "book"]

@@ -1,0 +1,179 @@
+"""What each kiosk screen says, in the visitor's language: one source for the page and for "read aloud".
+
+The speech endpoint never speaks text sent by the browser: it asks this module for the screen's text by an id
+(and the ticket's token, the need, the time of an appointment), so only the box's own translated words are
+spoken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from babel.dates import format_date, format_time
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from contactpoint.domain.appointments import next_day_opening, site_refusal, todays_open
+from contactpoint.domain.site import Site
+from contactpoint.messages import message
+
+NOTICE_KINDS = (
+    "site_closed",
+    "site_closing",
+    "capacity_reached",
+    "no_counter_for_need",
+    "no_counter_open",
+    "appointment_too_early",
+    "unknown_appointment",
+    "appointment_cancelled",
+    "appointment_already_checked_in",
+    "appointment_not_today",
+    "rate_limited",
+)
+
+
+def when_text(site: Site, at: float | None, now: float, lang: str) -> str:
+    """ "today at 13:30", "tomorrow at 9:00", "on Tuesday at 9:00" in the visitor's language."""
+    if at is None:
+        return ""
+    local, today = site.local(at), site.local(now).date()
+    clock = format_time(local, "short", locale=lang)
+    days = (local.date() - today).days
+    if days <= 0:
+        return _("today at %(time)s", time=clock)
+    if days == 1:
+        return _("tomorrow at %(time)s", time=clock)
+    if days < 7:
+        return _("on %(day)s at %(time)s", day=format_date(local, "EEEE", locale=lang), time=clock)
+    return _("on %(day)s at %(time)s", day=format_date(local, "EEEE d MMMM", locale=lang), time=clock)
+
+
+def come_back_text(site: Site, at: float | None, now: float, lang: str) -> str:
+    if at is None:
+        return _("Please come back another day or ask a staff member.")
+    return _("Please come back %(when)s.", when=when_text(site, at, now, lang))
+
+
+def clock_text(site: Site, at: float, lang: str) -> str:
+    return format_time(site.local(at), "short", locale=lang)
+
+
+def need_name(site: Site, need: str, lang: str) -> str:
+    n = site.need(need)
+    return n.name(lang) if n else need
+
+
+@dataclass
+class Screen:
+    id: str  # the text id the page sends to the speech endpoint
+    title: str
+    lines: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def spoken(self) -> str:
+        return " ".join(x.strip().rstrip(".") + "." for x in [self.title, *self.lines] if x and x.strip())
+
+
+def languages_screen() -> Screen:
+    return Screen("languages", _("Choose your language"), [_("Touch your language on the screen.")])
+
+
+def needs_screen(site: Site, lang: str) -> Screen:
+    lines = [n.name(lang) for n in site.needs]
+    lines += [_("I have an appointment"), _("I need priority (reduced mobility, pregnancy, age)")]
+    return Screen("needs", _("What brings you here?"), [_("Touch what brings you here."), *lines])
+
+
+def ticket_screen(site: Site, view: dict[str, Any], need_name: str, lang: str) -> Screen:
+    t = view["ticket"]
+    ahead = view["ahead"]
+    position = (
+        _("You are next in line")
+        if ahead == 0
+        else ngettext("%(num)d person before you", "%(num)d people before you", ahead)
+    )
+    est = view["estimate_s"]
+    estimate = (
+        _("No estimate yet: no counter serves this right now.")
+        if est is None
+        else _("Estimated wait: about %(min)d min", min=max(1, round(est / 60)))
+    )
+    lines = [need_name, _("Your number"), " ".join(t["number"]), position, estimate]
+    late = t.get("appointment_id") and t.get("slot_at") is None
+    if late:
+        lines.append(_("You arrived after your appointment time: you have an ordinary ticket."))
+    elif t.get("slot_at") is not None:
+        lines.append(_("Your appointment at %(time)s is checked in.", time=clock_text(site, t["slot_at"], lang)))
+    if t.get("priority"):
+        lines.append(_("Priority ticket"))
+    lines.append(_("Keep your ticket and have a seat. Watch the screen: we call your number."))
+    return Screen(
+        "ticket",
+        _("Your number"),
+        lines[:1] + lines[2:],
+        {"position": position, "estimate": estimate, "late": bool(late)},
+    )
+
+
+def appointment_screen() -> Screen:
+    return Screen(
+        "appointment",
+        _("I have an appointment"),
+        [
+            _("Type your booking code with the keys, or hold the code of your confirmation under the scanner."),
+        ],
+    )
+
+
+def slots_screen(site: Site, state: Any, now: float, lang: str) -> Screen:
+    slots = todays_open(state, site.day_of(now))
+    lines = [f"{clock_text(site, a.slot_at, lang)} {need_name(site, a.need, lang)}" for a in slots]
+    text = _("Touch the time of your appointment.") if slots else _("There are no more appointments today.")
+    return Screen("slots", _("Choose the time of your appointment"), [text, *lines], {"slots": slots})
+
+
+def idle_screen() -> Screen:
+    return Screen("idle", _("Are you still there?"), [_("Touch Yes to continue.")])
+
+
+def notice_screen(
+    site: Site, state: Any, now: float, lang: str, kind: str, need: str | None = None, at: float | None = None
+) -> Screen:
+    """A friendly screen instead of an error: what happened and what to do, never a raw code."""
+    need_def = site.need(need) if need else None
+    title = message(kind)
+    lines: list[str] = []
+    pictogram = "question"
+    if kind in ("site_closed", "site_closing"):
+        refusal = site_refusal(site, now)
+        come = refusal.come_back_at if refusal else at
+        lines.append(come_back_text(site, come, now, lang))
+        pictogram = "home"
+    elif kind == "capacity_reached":
+        if need_def:
+            title = _("%(need)s: there are no more tickets today.", need=need_def.name(lang))
+        lines.append(come_back_text(site, next_day_opening(site, now), now, lang))
+        lines.append(_("You can choose another service."))
+        pictogram = need_def.pictogram if need_def else "question"
+    elif kind == "no_counter_for_need":
+        if need_def:
+            title = _("%(need)s: no counter serves this right now.", need=need_def.name(lang))
+        lines.append(_("Please ask a staff member, or choose another service."))
+    elif kind == "no_counter_open":
+        lines.append(_("Please wait a moment: a staff member will open a counter."))
+    elif kind == "appointment_too_early":
+        pictogram = "appointment"
+        if at is not None:
+            lines.append(_("You can check in from %(time)s.", time=clock_text(site, at, lang)))
+            lines.append(_("Come back then, or take an ordinary ticket now."))
+    elif kind == "unknown_appointment":
+        pictogram = "appointment"
+        lines.append(_("You can try again, or choose the time of your appointment in the list."))
+    elif kind in ("appointment_cancelled", "appointment_not_today", "appointment_already_checked_in"):
+        pictogram = "appointment"
+        lines.append(_("Please ask a staff member, or take an ordinary ticket."))
+    elif kind == "rate_limited":
+        lines.append(_("Wait one minute, then touch the screen again."))
+    return Screen("notice", title, lines, {"kind": kind, "pictogram": pictogram, "need": need})

@@ -1,0 +1,183 @@
+"""The site manager's pages: today's appointments, add one, import a CSV or iCalendar file, cancel.
+
+Managers only (an account with the role "manager", `contactpoint agent add NAME --role manager`); every form
+carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date, datetime, time
+from typing import Any, TypeVar
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_socketio import SocketIO
+
+from contactpoint import appointments_import as imp
+from contactpoint.auth import check_csrf, check_login, csrf_token, current_agent, log_in
+from contactpoint.domain import commands
+from contactpoint.domain.appointments import normalise_code
+from contactpoint.domain.errors import CommandError
+from contactpoint.messages import message
+
+bp = Blueprint("manage", __name__, url_prefix="/manage", template_folder="templates", static_folder="static")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _cp() -> Any:
+    return current_app.extensions["contactpoint"]
+
+
+def manager_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_agent() is None:
+            return redirect(url_for("manage.login", next=request.path))
+        if session.get("role") != "manager":
+            abort(403)
+        if request.method == "POST" and not check_csrf():
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    name = ""
+    if request.method == "POST":
+        name = request.form.get("name", "")[:80]
+        role = check_login(name, request.form.get("password", "")[:200])
+        if role == "manager":
+            log_in(name, role)
+            nxt = request.args.get("next", "")
+            return redirect(nxt if nxt.startswith("/manage/") else url_for("manage.appointments"))
+        error = message("login_failed") if role is None else message("forbidden")
+    return render_template("manage/login.html", site=_cp().site, error=error, name=name), (401 if error else 200)
+
+
+@bp.post("/logout")
+@manager_required
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("manage.login"))
+
+
+@bp.get("/")
+def index() -> Any:
+    return redirect(url_for("manage.appointments"))
+
+
+def _day_arg() -> str:
+    cp = _cp()
+    raw = request.args.get("day", "")
+    try:
+        return date.fromisoformat(raw).isoformat()
+    except ValueError:
+        return cp.site.day_of(cp.engine.clock())
+
+
+@bp.get("/appointments")
+@manager_required
+def appointments() -> Any:
+    cp = _cp()
+    day = _day_arg()
+    items = cp.store.appointments_of_day(day)
+    return render_template(
+        "manage/appointments.html",
+        site=cp.site,
+        day=day,
+        items=items,
+        csrf=csrf_token(),
+        clock=lambda at: cp.site.local(at).strftime("%H:%M"),
+        need_name=lambda n: cp.site.need(n).name(str(_locale())) if cp.site.need(n) else n,
+        today=cp.site.day_of(cp.engine.clock()),
+    )
+
+
+def _locale() -> Any:
+    from flask_babel import get_locale
+
+    return get_locale() or "en"
+
+
+@bp.post("/appointments")
+@manager_required
+def add() -> Any:
+    cp = _cp()
+    f = request.form
+    try:
+        d = date.fromisoformat(f.get("date", ""))
+        hh, mm = (int(x) for x in f.get("time", "").split(":")[:2])
+        slot = datetime.combine(d, time(hh, mm), tzinfo=cp.site.tz)
+        duration = int(f.get("duration") or 0)
+    except ValueError:
+        flash(_("Give a date and a time."), "error")
+        return redirect(url_for("manage.appointments", day=f.get("date") or None))
+    try:
+        imp.book(
+            cp.engine,
+            slot_at=slot.timestamp(),
+            need=f.get("need", ""),
+            code=normalise_code(f.get("code", "")),
+            name=f.get("name") or None,
+            duration_s=duration * 60,
+        )
+    except CommandError as e:
+        flash(message(e.key), "error")
+    else:
+        flash(_("Appointment booked."), "ok")
+    return redirect(url_for("manage.appointments", day=d.isoformat()))
+
+
+@bp.post("/appointments/import")
+@manager_required
+def import_file() -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose a file."), "error")
+        return redirect(url_for("manage.appointments"))
+    report = imp.import_file(_cp().engine, upload.filename, upload.read(imp.MAX_FILE + 1))
+    flash(
+        _(
+            "Imported: %(booked)d booked, %(skipped)d already there, %(errors)d with errors.",
+            booked=report.booked,
+            skipped=report.skipped,
+            errors=len(report.errors),
+        ),
+        "ok" if not report.errors else "error",
+    )
+    for line, text in report.errors[:50]:
+        flash(_("Line %(line)d: %(text)s", line=line, text=text), "error")
+    return redirect(url_for("manage.appointments"))
+
+
+@bp.post("/appointments/<appointment_id>/cancel")
+@manager_required
+def cancel(appointment_id: str) -> Any:
+    cp = _cp()
+    try:
+        cp.engine.run(commands.cancel_appointment, appointment=appointment_id[:64])
+    except CommandError as e:
+        flash(message(e.key), "error")
+    else:
+        flash(_("Appointment cancelled."), "ok")
+    return redirect(url_for("manage.appointments", day=request.form.get("day") or None))
+
+
+def init_app(app: Flask, socketio: SocketIO) -> None:
+    app.register_blueprint(bp)
