@@ -39,7 +39,7 @@ class Row:
     line: int
     slot_at: float
     need: str
-    code: str  # "" → the box makes one
+    code: str
     name: str | None = None
     duration_s: int = 0
 
@@ -78,7 +78,7 @@ def _time(text: str) -> time | None:
 
 def _code(text: str) -> tuple[str, bool]:
     code = normalise_code(text)
-    return code, (not text.strip()) or valid_code(code)
+    return code, valid_code(code)
 
 
 def _decode(data: bytes) -> str:
@@ -101,7 +101,7 @@ def parse_csv(text: str, site: Site) -> Parsed:
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
-    missing = [c for c in ("date", "time", "need") if c not in header]
+    missing = [c for c in ("date", "time", "need", "code") if c not in header]
     if missing:
         out.errors.append((1, _("Missing column(s): %(cols)s.", cols=", ".join(missing))))
         return out
@@ -262,13 +262,14 @@ def _ics_event(ev: dict[str, tuple[dict[str, str], str]], line: int, site: Site,
     if need is None:
         out.errors.append((line, _("Unknown service %(value)r.", value=need_text)))
         return
-    code, ok = _code(fields.get("code", ""))
+    uid = _unescape(ev.get("UID", ({}, ""))[1]).strip()
+    if "code" not in fields and not uid:
+        out.errors.append((line, _("The event has neither a UID nor a Code: line.")))
+        return
+    code, ok = _code(fields["code"]) if "code" in fields else (code_from_uid(uid), True)
     if not ok:
         out.errors.append((line, _("Booking code %(value)r: 4 to 12 letters or digits.", value=fields["code"])))
         return
-    uid = _unescape(ev.get("UID", ({}, ""))[1]).strip()
-    if not code and uid:
-        code = code_from_uid(uid)
     out.rows.append(Row(line, start.timestamp(), need, code, fields.get("name") or None, duration_s))
 
 
@@ -328,15 +329,14 @@ def import_rows(engine: Any, parsed: Parsed, source: str) -> ImportReport:
 
     report = ImportReport(errors=list(parsed.errors))
     for row in parsed.rows:
-        if row.code:
-            same = [
-                a
-                for a in engine.state.appointments.values()
-                if a.code == row.code and a.slot_at == row.slot_at and a.need == row.need
-            ]
-            if same:
-                report.skipped += 1
-                continue
+        same = [
+            a
+            for a in engine.state.appointments.values()
+            if a.code == row.code and a.slot_at == row.slot_at and a.need == row.need
+        ]
+        if same:  # the same booking imported again: harmless
+            report.skipped += 1
+            continue
         try:
             book(
                 engine,
