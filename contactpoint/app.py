@@ -79,6 +79,9 @@ def create_app(
         DATABASE=None,
         DEMO=False,
         BROADCAST_WINDOW=0.02,
+        # the kiosk's ticket endpoints are rate limited (Flask-Limiter); CONTACTPOINT_RATELIMIT=0 turns it off
+        RATELIMIT_ENABLED=os.environ.get("CONTACTPOINT_RATELIMIT", "1").strip().lower()
+        not in ("0", "false", "no", "off"),
         # a page notices a box that vanished (power, network) within interval + timeout seconds
         SOCKETIO_PING_INTERVAL=5,
         SOCKETIO_PING_TIMEOUT=5,
@@ -138,6 +141,10 @@ def create_app(
 
     for device in (kiosk, display, counter, phone):
         device.init_app(app, socketio)
+
+    import manage  # the site manager's pages (appointments)
+
+    manage.init_app(app, socketio)
 
     @app.errorhandler(CommandError)
     def command_error(e: CommandError) -> Any:

@@ -295,5 +295,37 @@ def announce_cmd(lang: str, ticket: str, counter: str, out: str, config: str | N
         raise click.ClickException(f"{out} is silent: check espeak-ng and its voices")
 
 
+@main.group()
+def appointments() -> None:
+    """Appointments booked elsewhere, brought into the box."""
+
+
+@appointments.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="The site's TOML file (default: demo).")
+@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
+def appointments_import(file: str, config: str | None, data: str) -> None:
+    """Import a CSV or iCalendar FILE; prints each line that could not be used. Stop the service first: a running
+    box reads appointments at start (while it runs, use the manager's page /manage/appointments)."""
+    from contactpoint import appointments_import as imp
+
+    app = _app(config, data)
+    cp = app.extensions["contactpoint"]
+    try:
+        with app.test_request_context():  # messages in English when the site has it
+            from flask import g
+
+            g.lang = "en" if "en" in cp.site.languages else cp.site.default_language
+            report = imp.import_file(cp.engine, Path(file).name, Path(file).read_bytes())
+    finally:
+        cp.broadcaster.stop()
+        cp.store.close()
+    for line, text in report.errors:
+        click.echo(f"{file}:{line}: {text}", err=True)
+    click.echo(f"{report.booked} booked, {report.skipped} already there, {len(report.errors)} with errors")
+    if report.errors:
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
