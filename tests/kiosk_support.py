@@ -1,0 +1,62 @@
+"""Helpers for the kiosk's tests: a site file made from the sample with a few changes, apps and live servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from contactpoint.config import SAMPLE_SITE
+
+LANGS = ("fr", "nl", "en", "de", "ar", "tr", "es", "ro", "pl", "pt")
+
+
+def site_text(
+    *,
+    always_open: bool = True,
+    rate_limit: str = "1000 per minute",
+    capacity: int | None = None,
+    hours: dict[str, str] | None = None,
+    idle_reset_s: int = 90,
+) -> str:
+    text = SAMPLE_SITE.read_text()
+    text = text.replace("always_open = true", f"always_open = {'true' if always_open else 'false'}")
+    text = text.replace('rate_limit = "30 per minute"', f'rate_limit = "{rate_limit}"')
+    text = text.replace("idle_reset_seconds = 90", f"idle_reset_seconds = {idle_reset_s}")
+    if capacity is not None:  # on the first need ("I'm moving")
+        text = text.replace('prefix = "A"\n', f'prefix = "A"\ncapacity = {capacity}\n', 1)
+    if hours is not None:
+        start, end = text.index("[hours]\n"), text.index("[queue]")
+        body = "".join(f'{day} = ["{span}"]\n' for day, span in hours.items())
+        text = text[:start] + "[hours]\n" + body + "\n" + text[end:]
+    return text
+
+
+def write_site(folder: Path, **kw: Any) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "site.toml"
+    path.write_text(site_text(**kw))
+    return path
+
+
+def make_app(tmp_path: Path, clock: Any, *, config: dict[str, Any] | None = None, **site: Any) -> Any:
+    from contactpoint import create_app
+    from hardware.printer import FakePrinter
+
+    cfg = {"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "test"}
+    cfg["SITE_CONFIG"] = str(write_site(tmp_path / "site", **site))
+    cfg.update(config or {})
+    return create_app(cfg, printer=FakePrinter(), clock=clock)
+
+
+def close_app(app: Any) -> None:
+    cp = app.extensions["contactpoint"]
+    cp.broadcaster.stop()
+    cp.services["printer"].jobs.put(None)
+    cp.store.close()
+
+
+def book(app: Any, slot_at: float, code: str, need: str = "moving", name: str | None = None) -> str:
+    from contactpoint import appointments_import as imp
+
+    with app.test_request_context():
+        return imp.book(app.extensions["contactpoint"].engine, slot_at=slot_at, need=need, code=code, name=name)

@@ -1,0 +1,217 @@
+"""The kiosk over HTTP: screens in every language, refusals as friendly screens, check-in, read aloud, rate limit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contactpoint.domain.appointments import AppointmentState
+from tests.conftest import BRUSSELS, Clock
+from tests.kiosk_support import LANGS, book, close_app, make_app
+
+
+def at(hh: int, mm: int = 0, day: int = 25) -> float:
+    return datetime(2026, 11, day, hh, mm, tzinfo=BRUSSELS).timestamp()
+
+
+@pytest.fixture
+def office(tmp_path: Path, clock: Clock) -> Iterator[Any]:
+    """The sample site with its real opening hours (Wednesday 09:00-12:30), clock on Wednesday 10:00."""
+    app = make_app(tmp_path, clock, always_open=False, capacity=2)
+    yield app
+    close_app(app)
+
+
+def html(resp: Any) -> str:
+    return str(resp.get_data(as_text=True))
+
+
+def test_the_first_screen_offers_every_language_by_its_own_name(client: Any) -> None:
+    page = html(client.get("/kiosk/"))
+    for code, name in (("fr", "Français"), ("ar", "العربية"), ("tr", "Türkçe"), ("ro", "Română"), ("pt", "Português")):
+        assert re.search(rf'href="/kiosk/{code}/" lang="{code}"[^>]*>{name}</a>', page), code
+    assert 'href="/kiosk/ar/" lang="ar" hreflang="ar"\n     dir="rtl"' in page
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_screen_answers_in_its_language_and_direction(client: Any, lang: str) -> None:
+    for path in ("", "appointment", "appointment/slots", "notice?kind=capacity_reached&need=moving"):
+        page = html(client.get(f"/kiosk/{lang}/{path}"))
+        assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in page, path
+    page = html(client.get(f"/kiosk/{lang}/"))
+    for need in ("moving", "documents", "money", "housing", "online", "dont_know"):
+        assert f'value="{need}"' in page
+    assert 'id="priority"' in page and f'href="/kiosk/{lang}/appointment"' in page
+
+
+def test_an_unknown_language_or_notice_is_not_found(client: Any) -> None:
+    assert client.get("/kiosk/xx/").status_code == 404
+    assert client.get("/kiosk/fr/notice?kind=hello").status_code == 404
+
+
+def test_priority_travels_on_the_ticket(client: Any, engine: Any) -> None:
+    r = client.post("/kiosk/tr/ticket", data={"need": "housing", "priority": "1"})
+    assert r.status_code == 303
+    page = html(client.get(r.location))
+    (t,) = engine.state.tickets.values()
+    assert t.priority and t.lang == "tr" and t.need == "housing"
+    assert 'id="ticket-number">D001<' in page and "k-badge" in page and 'id="printer-alert"' in page
+
+
+def test_a_closed_site_says_when_to_come_back_and_issues_nothing(office: Any, clock: Clock) -> None:
+    client = office.test_client()
+    engine = office.extensions["contactpoint"].engine
+    clock.set(datetime(2026, 11, 25, 13, 0, tzinfo=BRUSSELS))  # Wednesday afternoon: closed
+    page = html(client.get("/kiosk/en/"))
+    assert 'data-kind="site_closed"' in page and "tomorrow at 9:00" in page
+    page = html(client.get("/kiosk/nl/"))
+    assert 'lang="nl"' in page and 'data-kind="site_closed"' in page
+    r = client.post("/kiosk/en/ticket", data={"need": "moving"})
+    assert r.status_code == 303 and "kind=site_closed" in r.location
+    r = client.post("/kiosk/api/tickets", json={"need": "moving", "lang": "en"})
+    assert r.status_code == 409 and r.get_json()["error"] == "site_closed"
+    assert engine.state.tickets == {}
+    # Friday afternoon: back on Monday
+    clock.set(datetime(2026, 11, 27, 14, 0, tzinfo=BRUSSELS))
+    assert "Monday at 9:00" in html(client.get("/kiosk/en/"))
+
+
+def test_closing_soon_is_a_closed_screen_too(office: Any, clock: Clock) -> None:
+    clock.set(datetime(2026, 11, 25, 12, 20, tzinfo=BRUSSELS))
+    page = html(office.test_client().get("/kiosk/en/"))
+    assert 'data-kind="site_closing"' in page and "tomorrow at 9:00" in page
+
+
+def test_capacity_reached_is_a_friendly_screen(office: Any) -> None:
+    client = office.test_client()
+    for _ in range(2):
+        assert client.post("/kiosk/fr/ticket", data={"need": "moving"}).status_code == 303
+    assert "k-full" in html(client.get("/kiosk/fr/"))
+    r = client.post("/kiosk/fr/ticket", data={"need": "moving"})
+    assert "kind=capacity_reached" in r.location
+    page = html(client.get(r.location))
+    assert 'data-kind="capacity_reached"' in page and "Je déménage" in page
+    assert len(office.extensions["contactpoint"].engine.state.tickets) == 2
+
+
+def test_check_in_by_code_scan_and_slot(office: Any, clock: Clock) -> None:
+    client = office.test_client()
+    engine = office.extensions["contactpoint"].engine
+    a1 = book(office, at(10, 15), "K7P3QX", name="Fatima B.")
+    a2 = book(office, at(10, 30), "HX4M22", need="housing")
+    a3 = book(office, at(11, 0), "WXYZ", need="online")
+    # by code typed on the keypad (any case, any separators)
+    r = client.post("/kiosk/ar/appointment", data={"code": "k7p-3qx"})
+    t = engine.state.tickets[engine.state.appointments[a1].ticket]
+    assert r.status_code == 303 and r.location.endswith(t.token)
+    page = html(client.get(r.location))
+    assert 'dir="rtl"' in page and t.slot_at == at(10, 15) and "Fatima" not in page
+    # the same code again shows the same ticket, no second ticket
+    assert client.post("/kiosk/ar/appointment", data={"code": "K7P3QX"}).location == r.location
+    # by scanning a confirmation whose QR code holds a URL ending with the code
+    r = client.post("/kiosk/nl/appointment", data={"code": "https://rdv.example.be/checkin/HX4M22"})
+    assert engine.state.appointments[a2].state == AppointmentState.CHECKED_IN
+    # the slot list shows times and needs, never names; a3 is there, the checked-in ones are not
+    page = html(client.get("/kiosk/en/appointment/slots"))
+    assert "11:00" in page and "Help with an online procedure" in page and "10:15" not in page
+    assert "Fatima" not in page
+    # 11:00 is more than 30 minutes away: too early, come back at 10:30
+    r = client.post("/kiosk/en/appointment/slots", data={"appointment": a3})
+    page = html(client.get(r.location))
+    assert 'data-kind="appointment_too_early"' in page and "10:30" in page
+    clock.set(datetime(2026, 11, 25, 10, 40, tzinfo=BRUSSELS))
+    r = client.post("/kiosk/en/appointment/slots", data={"appointment": a3})
+    assert engine.state.appointments[a3].state == AppointmentState.CHECKED_IN and "/ticket/" in r.location
+
+
+def test_a_late_visitor_is_told_they_have_an_ordinary_ticket(office: Any, clock: Clock) -> None:
+    client = office.test_client()
+    book(office, at(9, 30), "LATE1")
+    r = client.post("/kiosk/en/appointment", data={"code": "LATE1"})
+    page = html(client.get(r.location))
+    assert "ordinary ticket" in page
+
+
+def test_an_unknown_code_stays_on_the_code_screen_with_a_message(client: Any, engine: Any) -> None:
+    r = client.post("/kiosk/de/appointment", data={"code": "NOPE99"})
+    page = html(r)
+    assert r.status_code == 200 and 'id="code-error"' in page and 'aria-invalid="true"' in page
+    assert engine.state.tickets == {}
+
+
+def test_read_aloud_speaks_the_screens_translated_text_only(app: Any, client: Any, tmp_path: Path) -> None:
+    from hardware.audio import FakeAnnouncer
+
+    cp = app.extensions["contactpoint"]
+    fake = FakeAnnouncer(tmp_path / "audio")
+    cp.services["announcer"] = fake
+    r = client.get("/kiosk/nl/speech?text_id=needs")
+    assert r.status_code == 200 and r.mimetype == "audio/wav" and r.data[:4] == b"RIFF"
+    r.close()
+    text, lang = fake.rendered[-1]
+    assert lang == "nl" and "Ik verhuis" in text
+    t = client.post("/kiosk/ar/ticket", data={"need": "moving"})
+    token = t.location.rsplit("/", 1)[1]
+    client.get(f"/kiosk/ar/speech?text_id=ticket&token={token}").close()
+    text, lang = fake.rendered[-1]
+    assert lang == "ar" and "A 0 0 1" in text
+    # never the client's text: an unknown id or ticket is refused
+    assert client.get("/kiosk/fr/speech?text_id=hello&text=Bonjour").status_code == 404
+    assert client.get("/kiosk/fr/speech?text_id=ticket&token=nope").status_code == 404
+    # the box cannot speak: the page is told, with the text for the browser's own voice
+    cp.services["announcer"] = FakeAnnouncer(tmp_path / "audio2", unavailable=True)
+    r = client.get("/kiosk/fr/speech?text_id=languages")
+    assert r.status_code == 503 and r.get_json()["error"] == "speech_unavailable" and r.get_json()["text"]
+
+
+def test_read_aloud_with_the_real_offline_voice(app: Any, client: Any) -> None:
+    import shutil
+
+    from hardware.audio import wav_stats
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed")
+    r = client.get("/kiosk/fr/speech?text_id=appointment")
+    assert r.status_code == 200
+    path = Path(app.config["DATA_DIR"]) / "out.wav"
+    path.write_bytes(r.data)
+    r.close()
+    stats = wav_stats(path)
+    assert stats.duration_s > 2 and stats.rms > 0.01
+
+
+def test_rate_limit_is_friendly_in_the_visitors_language(tmp_path: Path, clock: Clock) -> None:
+    app = make_app(tmp_path, clock, rate_limit="3 per minute")
+    try:
+        client = app.test_client()
+        for _ in range(3):
+            assert client.post("/kiosk/nl/ticket", data={"need": "moving"}).status_code == 303
+        r = client.post("/kiosk/nl/ticket", data={"need": "moving"})
+        page = html(r)
+        assert r.status_code == 429 and 'lang="nl"' in page and 'data-kind="rate_limited"' in page
+        # the JSON endpoint and check-in share the limit
+        r = client.post("/kiosk/api/tickets", json={"need": "moving", "lang": "fr"})
+        assert r.status_code == 429 and r.get_json()["error"] == "rate_limited"
+        assert r.get_json()["message"] != "rate_limited"
+        assert client.post("/kiosk/fr/appointment", data={"code": "ABCD"}).status_code == 429
+        # screens are not limited
+        assert client.get("/kiosk/nl/").status_code == 200
+        assert len(app.extensions["contactpoint"].engine.state.tickets) == 3
+    finally:
+        close_app(app)
+
+
+def test_rate_limit_can_be_turned_off_for_benchmarks(tmp_path: Path, clock: Clock, monkeypatch: Any) -> None:
+    monkeypatch.setenv("CONTACTPOINT_RATELIMIT", "0")
+    app = make_app(tmp_path, clock, rate_limit="2 per minute")
+    try:
+        client = app.test_client()
+        for _ in range(5):
+            assert client.post("/kiosk/api/tickets", json={"need": "moving", "lang": "fr"}).status_code == 201
+    finally:
+        close_app(app)
