@@ -152,13 +152,13 @@ def test_languages_visitor_first_then_announcement_languages_once(site: Any) -> 
 
 def test_belgian_sites_speak_belgian_french(site: Any) -> None:
     assert voices_for_site(site)["fr"] == "fr-be"
-    assert {k: v for k, v in voices_for_site(site).items() if k != "fr"} == {k: v for k, v in VOICES.items() if k != "fr"}
+    assert {k: v for k, v in voices_for_site(site).items() if k != "fr"} == {
+        k: v for k, v in VOICES.items() if k != "fr"
+    }
 
 
 # -- the announcement endpoint --------------------------------------------------------------------------------
-def test_announcement_is_chime_then_visitor_language_then_site_languages(
-    fake_app: Any, fake: FakeAnnouncer
-) -> None:
+def test_announcement_is_chime_then_visitor_language_then_site_languages(fake_app: Any, fake: FakeAnnouncer) -> None:
     client, who = fake_app.test_client(), AuthActions(fake_app, fake_app.test_client())
     t = issue(fake_app, "moving", "en")
     call(fake_app, who, "1", ["moving"], "alice")

@@ -20,6 +20,7 @@
 
   let labels = {};          // counter id -> label
   let needNames = {};       // need id -> name in the display's language
+  let needOrder = [];       // need ids in the site file's order
   let pending = [];         // calls waiting to be shown
   let showing = false;
   let generation = 0;       // bumped when the queue is thrown away (offline, day closed)
@@ -173,6 +174,7 @@
     (snap.site.counters || []).forEach((c) => { labels[c.id] = c.label; });
     const lang = data.lang;
     needNames = {};
+    needOrder = (snap.site.needs || []).map((n) => n.id);
     (snap.site.needs || []).forEach((n) => { needNames[n.id] = n.names[lang] || n.names[snap.site.languages[0]] || n.id; });
     // a snapshot is the past: its calls are shown, never announced again
     pending = [];
@@ -204,7 +206,9 @@
 
   function summary(s) {
     const ul = $("waits");
+    const rank = (id) => { const i = needOrder.indexOf(id); return i < 0 ? needOrder.length : i; };
     const items = Object.entries(s.needs || {})
+      .sort(([a], [b]) => rank(a) - rank(b))  // the site's order, however the JSON was sorted
       .filter(([id, v]) => (!zoneNeeds.length || zoneNeeds.includes(id)) && (v.waiting > 0 || v.counters > 0));
     ul.replaceChildren(...items.map(([id, v]) => {
       const li = document.createElement("li");

@@ -1,0 +1,338 @@
+"""The waiting-room display in Debian's Chromium against a real server: sound, queueing, reconnecting, zones.
+
+The server renders announcements with the real espeak-ng; Chromium runs with
+--autoplay-policy=no-user-gesture-required, as the display device must (docs/display.md).
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from hardware.audio import wav_stats
+from tests.conftest import shot
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+SITE = """
+[site]
+id = "display-test"
+name = "Point de contact Saint-Gilles"
+timezone = "Europe/Brussels"
+languages = ["fr", "nl", "en"]
+default_language = "fr"
+announcement_languages = ["fr", "nl"]
+always_open = true
+
+[site.message]
+fr = "Bienvenue. Prenez un ticket et installez-vous, nous vous appelons par votre numéro."
+nl = "Welkom. Neem een ticket en ga zitten, we roepen u af met uw nummer."
+en = "Welcome. Take a ticket and have a seat, we will call your number."
+
+[printer]
+type = "fake"
+
+[display]
+min_call_seconds = 3
+speech_rate = 170
+
+[[needs]]
+id = "moving"
+prefix = "A"
+pictogram = "moving"
+names = { fr = "Je déménage", nl = "Ik verhuis", en = "I'm moving" }
+
+[[needs]]
+id = "documents"
+prefix = "B"
+pictogram = "id-card"
+names = { fr = "Un document", nl = "Een document", en = "A document" }
+
+[[needs]]
+id = "money"
+prefix = "C"
+pictogram = "money"
+names = { fr = "Argent et aide sociale", nl = "Geld en sociale hulp", en = "Money and social help" }
+
+[[counters]]
+id = "1"
+label = "1"
+
+[[counters]]
+id = "2"
+label = "2"
+
+[[counters]]
+id = "3"
+label = "3"
+
+[[zones]]
+id = "ground"
+name = "Rez-de-chaussée"
+counters = ["1", "2"]
+
+[[zones]]
+id = "upstairs"
+name = "Étage"
+counters = ["3"]
+"""
+PASSWORD = "display-test-password"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    from contactpoint.auth import hash_password
+    from contactpoint.store import EventStore
+
+    site = tmp_path / "site.toml"
+    site.write_text(SITE)
+    data = tmp_path / "data"
+    data.mkdir()
+    store = EventStore(data / "contactpoint.sqlite3")
+    for name in ("alice", "bob", "carol"):
+        store.add_agent(name, hash_password(PASSWORD), "agent", time.time())
+    store.close()
+    srv = LiveServer(data, config=str(site))
+    srv.start()
+    yield srv
+    if srv.proc is not None and srv.proc.poll() is None:
+        os.kill(srv.proc.pid, signal.SIGCONT)  # in case a test left it stopped
+    srv.stop()
+
+
+class Agent:
+    """An agent's console spoken over HTTP (cookies + CSRF), independent of the console's UI."""
+
+    def __init__(self, base: str, name: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        form = urllib.parse.urlencode({"name": name, "password": PASSWORD}).encode()
+        self.opener.open(base + "/counter/login", data=form, timeout=5).close()
+        with self.opener.open(base + "/counter/", timeout=5) as r:
+            m = re.search(r'name="csrf-token" content="([^"]+)"', r.read().decode())
+        assert m, "not logged in"
+        self.csrf = m.group(1)
+
+    def cmd(self, command: str, **body: Any) -> dict[str, Any]:
+        req = urllib.request.Request(
+            f"{self.base}/counter/api/{command}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "X-CSRF-Token": self.csrf},
+        )
+        with self.opener.open(req, timeout=10) as r:
+            return dict(json.load(r))
+
+
+def take_ticket(base: str, need: str, lang: str) -> dict[str, Any]:
+    req = urllib.request.Request(
+        base + "/kiosk/api/tickets",
+        data=json.dumps({"need": need, "lang": lang}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return dict(json.load(r))
+
+
+def open_display(browser: Any, url: str, width: int = 1920, height: int = 1080) -> Any:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    expect(page.locator("#display")).to_have_attribute("data-state", "online")
+    return page
+
+
+def audio_log(page: Any) -> list[dict[str, Any]]:
+    return list(page.evaluate("window.contactpointAudioLog"))
+
+
+def call_log(page: Any) -> list[dict[str, Any]]:
+    return list(page.evaluate("window.contactpointCallLog"))
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def test_a_call_is_shown_then_chime_and_announcement_play_in_order(browser: Any, server: LiveServer) -> None:
+    page = open_display(browser, server.url + "/display/?lang=fr")
+    wavs: list[str] = []
+    page.on("request", lambda req: wavs.append(req.url) if req.url.endswith(".wav") else None)
+    playlists: list[Any] = []
+    page.on("response", lambda r: playlists.append(r.json()) if "/display/announcement/" in r.url else None)
+
+    take_ticket(server.url, "moving", "en")
+    take_ticket(server.url, "documents", "nl")
+    take_ticket(server.url, "money", "fr")
+    alice = Agent(server.url, "alice")
+    alice.cmd("open", counter="2", needs=["moving", "documents", "money"])
+    alice.cmd("call-next")
+
+    expect(page.locator("#current-number")).to_have_text("A001")
+    expect(page.locator("#current-counter")).to_have_text("2")
+    shot(page, "display-1920-call")
+    # chime, then English (the visitor's), then French and Dutch (the site's), each played to its end
+    wait_for(lambda: sum(1 for e in audio_log(page) if e["end"]) >= 4, 40, "four sounds played")
+    log = audio_log(page)
+    assert [e["why"] for e in log] == ["ended"] * 4, log
+    assert log[0]["url"].endswith("/display/audio/chime.wav")
+    assert len(playlists) == 1
+    urls = playlists[0]["urls"]
+    assert len(urls) == 4 and urls[0] == "/display/audio/chime.wav"
+    assert [e["url"] for e in log] == urls
+    for a, b in zip(log, log[1:], strict=False):
+        assert b["start"] >= a["end"]  # one after the other, never together
+    assert {server.url + u for u in urls} <= set(wavs)  # the display fetched every file
+    # every file the display fetched is a valid, audible WAV (fetched again here to measure it)
+    for i, url in enumerate(urls):
+        with urllib.request.urlopen(server.url + url, timeout=5) as r:
+            (server.data_dir / f"fetched-{i}.wav").write_bytes(r.read())
+        stats = wav_stats(server.data_dir / f"fetched-{i}.wav")
+        assert stats.rms > 0.01 and stats.duration_s > 0.8, (url, stats)
+    assert wav_stats(server.data_dir / "fetched-1.wav").duration_s > 1.5  # a sentence, not a blip
+    assert not page.locator("#enable-sound").is_visible()
+
+    # a recall is announced again, with its own phrase
+    alice.cmd("recall")
+    # (the page is asked first: Playwright delivers the response events while it talks to the page)
+    wait_for(lambda: sum(1 for e in audio_log(page) if e["end"]) >= 8 and len(playlists) == 2, 40, "the recall")
+    assert playlists[1]["recall"] is True and playlists[1]["urls"][1:] != urls[1:]
+
+    # last calls, waits per need, hours and the message at both sizes; looked at by a person
+    bob = Agent(server.url, "bob")
+    bob.cmd("open", counter="1", needs=["documents", "money"])
+    bob.cmd("call-next")
+    expect(page.locator("#current-number")).to_have_text("B001", timeout=20_000)
+    expect(page.locator("#last-calls li")).to_have_count(2)
+    expect(page.locator("#waits li[data-need=money]")).to_contain_text("1")
+    expect(page.locator("#hours")).not_to_be_empty()
+    shot(page, "display-1920-last-calls")
+    small = open_display(browser, server.url + "/display/?lang=nl", 1280, 720)
+    expect(small.locator("#current-number")).to_have_text("B001")
+    expect(small.locator("#site-message")).to_contain_text("Welkom")
+    assert call_log(small) == []  # a page that opens late shows the calls but never replays them
+    shot(small, "display-1280-nl")
+    for p in (page, small):
+        box = p.locator("#current-call").bounding_box()
+        vw = p.viewport_size
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= vw["width"]
+        assert p.evaluate("document.documentElement.scrollHeight <= window.innerHeight + 1")
+    page.close()
+    small.close()
+
+
+def test_calls_in_quick_succession_are_shown_one_after_the_other(browser: Any, server: LiveServer) -> None:
+    page = open_display(browser, server.url + "/display/")
+    take_ticket(server.url, "moving", "fr")
+    take_ticket(server.url, "documents", "nl")
+    take_ticket(server.url, "money", "fr")
+    agents = [Agent(server.url, n) for n in ("alice", "bob", "carol")]
+    for agent, counter in zip(agents, ("1", "2", "3"), strict=True):
+        agent.cmd("open", counter=counter, needs=["moving", "documents", "money"])
+    for agent in agents:  # three calls within a few milliseconds
+        agent.cmd("call-next")
+    wait_for(lambda: sum(1 for c in call_log(page) if c["done"]) == 3, 90, "three calls shown")
+    calls = call_log(page)
+    assert [c["number"] for c in calls] == ["A001", "B001", "C001"]
+    for a, b in zip(calls, calls[1:], strict=False):
+        assert b["shown"] >= a["done"]  # never two at once
+    for c in calls:
+        assert c["done"] - c["shown"] >= 2900  # at least min_call_seconds = 3 (and the audio, longer)
+    log = audio_log(page)
+    assert len(log) >= 9 and all(e["ok"] for e in log), log  # 3 calls × (chime + fr + nl)
+    for a, b in zip(log, log[1:], strict=False):
+        assert b["start"] >= a["end"]
+    # each call's sound plays while that call is on screen
+    for c in calls:
+        mine = [e for e in log if e["ticket"] == c["ticket"]]
+        assert mine and mine[0]["start"] >= c["shown"] and mine[-1]["end"] <= c["done"]
+    page.close()
+
+
+def test_reconnecting_when_the_box_stops_or_vanishes_then_recovers(browser: Any, server: LiveServer) -> None:
+    page = open_display(browser, server.url + "/display/", 1280, 720)
+    take_ticket(server.url, "moving", "fr")
+    alice = Agent(server.url, "alice")
+    alice.cmd("open", counter="1", needs=["moving"])
+    alice.cmd("call-next")
+    expect(page.locator("#current-number")).to_have_text("A001")
+
+    # 1. the box vanishes without closing anything (power cut, cable): only the heartbeat can tell
+    assert server.proc is not None
+    os.kill(server.proc.pid, signal.SIGSTOP)
+    t0 = time.monotonic()
+    expect(page.locator("#offline")).to_be_visible(timeout=15_000)
+    vanished_s = time.monotonic() - t0
+    assert not page.locator("#current-number").is_visible()  # the stale call is hidden
+    shot(page, "display-1280-reconnecting")
+    os.kill(server.proc.pid, signal.SIGCONT)
+    expect(page.locator("#display")).to_have_attribute("data-state", "online", timeout=15_000)
+    expect(page.locator("#current-number")).to_be_visible()
+    assert vanished_s <= 11, vanished_s  # ping_interval 5 s + ping_timeout 5 s
+    print(f"\ndisplay noticed a vanished box after {vanished_s:.1f} s")
+
+    # 2. the server stops (restart, update): noticed at once; back by itself after the restart
+    server.stop()
+    t0 = time.monotonic()
+    expect(page.locator("#offline")).to_be_visible(timeout=10_000)
+    stopped_s = time.monotonic() - t0
+    server.start()
+    t0 = time.monotonic()
+    expect(page.locator("#display")).to_have_attribute("data-state", "online", timeout=15_000)
+    back_s = time.monotonic() - t0
+    expect(page.locator("#offline")).to_be_hidden()
+    expect(page.locator("#current-number")).to_have_text("A001")
+    print(f"display noticed a stopped server after {stopped_s:.1f} s, was back {back_s:.1f} s after it answered")
+    n_before = len(call_log(page))
+    take_ticket(server.url, "moving", "fr")
+    alice = Agent(server.url, "alice")
+    alice.cmd("finish", outcome="resolved")
+    alice.cmd("call-next")
+    expect(page.locator("#current-number")).to_have_text("A002")
+    assert len(call_log(page)) == n_before + 1  # the new call only: nothing replayed after the resync
+    page.close()
+
+
+def test_a_zone_display_shows_only_its_calls(browser: Any, server: LiveServer) -> None:
+    ground = open_display(browser, server.url + "/display/?zone=ground&lang=fr", 1280, 720)
+    upstairs = open_display(browser, server.url + "/display/?zone=upstairs&lang=fr", 1280, 720)
+    take_ticket(server.url, "money", "fr")
+    take_ticket(server.url, "moving", "nl")
+    carol = Agent(server.url, "carol")
+    carol.cmd("open", counter="3", needs=["money", "moving"])
+    carol.cmd("call-next")
+    expect(upstairs.locator("#current-number")).to_have_text("C001")
+    alice = Agent(server.url, "alice")
+    alice.cmd("open", counter="1", needs=["money", "moving"])
+    alice.cmd("call-next")
+    expect(ground.locator("#current-number")).to_have_text("A001")
+    time.sleep(0.5)
+    assert [c["number"] for c in call_log(ground)] == ["A001"]
+    assert [c["number"] for c in call_log(upstairs)] == ["C001"]
+    expect(ground.locator("#last-calls li")).to_have_count(1)
+    expect(ground.locator(".d-zone")).to_contain_text("Rez-de-chaussée")
+    shot(upstairs, "display-1280-zone-upstairs")
+    # a zone page opened now takes its calls from the zone's snapshot
+    late = open_display(browser, server.url + "/display/?zone=upstairs", 1280, 720)
+    expect(late.locator("#current-number")).to_have_text("C001")
+    expect(late.locator("#last-calls li")).to_have_count(1)
+    resp = late.goto(server.url + "/display/?zone=attic")
+    assert resp is not None and resp.status == 404
+    shot(late, "display-unknown-zone")
+    for p in (ground, upstairs, late):
+        p.close()
