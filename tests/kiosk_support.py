@@ -60,3 +60,44 @@ def book(app: Any, slot_at: float, code: str, need: str = "moving", name: str | 
 
     with app.test_request_context():
         return imp.book(app.extensions["contactpoint"].engine, slot_at=slot_at, need=need, code=code, name=name)
+
+
+# -- browser: a live server on a site file, with appointments booked before it starts ----------------------
+def start_live(folder: Path, *, slots: list[tuple[int, str, str]] | None = None, **site: Any) -> Any:
+    """A LiveServer for a site made by `site_text(**site)`; `slots` = [(minutes from now, code, need)]."""
+    import time
+
+    from tests.live_server import LiveServer
+
+    config = write_site(folder / "site", **site)
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    if slots:
+        from contactpoint import create_app
+        from hardware.printer import FakePrinter
+
+        app = create_app({"SITE_CONFIG": str(config), "DATA_DIR": str(data)}, printer=FakePrinter())
+        now = time.time()
+        for minutes, code, need in slots:
+            book(app, now + minutes * 60, code, need)
+        close_app(app)
+    server = LiveServer(data, config=str(config))
+    server.start()
+    return server
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_problems(page: Any) -> list[str]:
+    """Serious and critical axe-core violations of the page as it is now (empty: none)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    out = []
+    for v in result["violations"]:
+        if v["impact"] in ("serious", "critical"):
+            targets = [n["target"] for n in v["nodes"]][:3]
+            out.append(f"{v['id']} ({v['impact']}): {v['help']} {targets}")
+    return out

@@ -1,0 +1,221 @@
+"""The kiosk in Debian's Chromium: a ticket in every language, check-in by keypad, scanner and slot, the display
+choices, read aloud, the idle reset, closed and full states. One server per module keeps it quick."""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from contactpoint.config import load_site
+from tests.conftest import shot
+from tests.kiosk_support import LANGS, start_live, write_site
+
+pytestmark = pytest.mark.browser
+
+PORTRAIT = {"width": 1080, "height": 1920}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: Any) -> Iterator[Any]:
+    folder = tmp_path_factory.mktemp("kiosk")
+    live = start_live(
+        folder,
+        capacity=1,  # "I'm moving": one ticket a day, to see the full screen
+        slots=[(5, "K7P3QX", "housing"), (10, "HX4M22", "online"), (15, "WXYZ", "money"), (20, "QQQQ", "housing")],
+    )
+    live.site = load_site(folder / "site" / "site.toml").site
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(viewport=PORTRAIT)
+    p = ctx.new_page()
+    yield p
+    ctx.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_ticket_in_every_language(page: Any, server: Any, lang: str) -> None:
+    from contactpoint.i18n import NATIVE_NAMES
+
+    page.goto(server.url + "/kiosk/")
+    page.get_by_role("link", name=NATIVE_NAMES[lang], exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+    need = server.site.need("documents").name(lang)
+    shot(page, f"kiosk-needs-{lang}")
+    page.get_by_role("button", name=need).click()
+    expect(page.locator("#ticket-number")).to_contain_text("B0")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+    expect(page.locator(".k-qr svg")).to_be_visible()
+    shot(page, f"kiosk-ticket-{lang}")
+
+
+def test_arabic_mirrors_the_back_arrow(page: Any, server: Any) -> None:
+    page.goto(server.url + "/kiosk/ar/")
+    transform = page.locator(".k-mirror").first.evaluate("e => getComputedStyle(e).transform")
+    assert transform.startswith("matrix(-1")
+    page.goto(server.url + "/kiosk/fr/")
+    assert page.locator(".k-mirror").first.evaluate("e => getComputedStyle(e).transform") == "none"
+
+
+def test_priority_toggle_gives_a_priority_ticket(page: Any, server: Any) -> None:
+    page.goto(server.url + "/kiosk/fr/")
+    page.locator("label[for=priority]").click()
+    expect(page.locator("#priority")).to_be_checked()
+    shot(page, "kiosk-priority-fr")
+    page.get_by_role("button", name="Logement").click()
+    expect(page.locator(".k-badge")).to_be_visible()
+
+
+def test_check_in_with_the_on_screen_keypad(page: Any, server: Any) -> None:
+    page.goto(server.url + "/kiosk/fr/")
+    page.locator("a.k-appointment").click()
+    expect(page.locator("#code")).to_be_focused()
+    shot(page, "kiosk-appointment-fr")
+    for ch in "K7P3QXX":
+        page.locator(f".k-key[data-key='{ch}']").click()
+    page.locator(".k-key[data-key='del']").click()
+    expect(page.locator("#code")).to_have_value("K7P3QX")
+    page.locator("#code-ok").click()
+    expect(page.locator("#ticket-number")).to_contain_text("D0")
+    expect(page.locator(".k-note")).to_be_visible()  # "your appointment at HH:MM is checked in"
+
+
+def test_check_in_by_scanning_the_confirmation(page: Any, server: Any) -> None:
+    page.goto(server.url + "/kiosk/nl/appointment")
+    # a USB scanner is a keyboard: it types the QR code's text and Enter, with no click first
+    page.keyboard.type("https://rdv.example.be/checkin/HX4M22\n", delay=5)
+    expect(page.locator("#ticket-number")).to_contain_text("E0")
+
+
+def test_check_in_by_choosing_the_slot(page: Any, server: Any) -> None:
+    page.goto(server.url + "/kiosk/en/appointment")
+    page.locator("#k-to-slots").click()
+    slots = page.locator(".k-slot")
+    expect(slots.first).to_be_visible()
+    shot(page, "kiosk-slots-en")
+    assert "Money and social help" in page.locator(".k-slots").inner_text()
+    page.locator(".k-slot", has_text="Money and social help").click()
+    expect(page.locator("#ticket-number")).to_contain_text("C0")
+
+
+def test_an_unknown_code_is_said_plainly(page: Any, server: Any) -> None:
+    page.goto(server.url + "/kiosk/de/appointment")
+    page.keyboard.type("ZZZZ99\n")
+    expect(page.locator("#code-error")).to_be_visible()
+    expect(page.locator("#code")).to_be_focused()  # ready for the next scan
+
+
+def test_display_choices_persist_for_the_visitor_and_reset_after(page: Any, server: Any) -> None:
+    page.goto(server.url + "/kiosk/fr/")
+    page.locator("#k-contrast").click()
+    page.locator("#k-large").click()
+    expect(page.locator("html")).to_have_class("k-contrast k-large")
+    shot(page, "kiosk-needs-fr-contrast-large")
+    page.locator("a.k-appointment").click()
+    expect(page.locator("html")).to_have_class("k-contrast k-large")
+    expect(page.locator("#k-contrast")).to_have_attribute("aria-pressed", "true")
+    shot(page, "kiosk-appointment-fr-contrast")
+    page.locator("a[data-reset]").first.click()  # "Start again": the next visitor starts fresh
+    expect(page.locator("html")).not_to_have_class("k-contrast k-large")
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_low_layout_puts_every_control_in_the_lower_half(page: Any, server: Any, lang: str) -> None:
+    page.goto(server.url + f"/kiosk/{lang}/")
+    page.locator("#k-low").click()
+    for path in (f"/kiosk/{lang}/", f"/kiosk/{lang}/appointment", "/kiosk/"):
+        page.goto(server.url + path)
+        expect(page.locator("html")).to_have_class("k-low")
+        page.evaluate("window.scrollTo(0, 0)")
+        tops = page.evaluate(
+            """() => [...document.querySelectorAll('a[href], button, input, label')]
+                .filter(e => e.offsetParent !== null && !e.classList.contains('k-skip'))
+                .map(e => e.getBoundingClientRect().top)"""
+        )
+        assert tops and min(tops) >= PORTRAIT["height"] / 2 - 1, (path, min(tops))
+        shot(page, f"kiosk-low-{lang}-{path.strip('/').replace('/', '-') or 'start'}")
+
+
+def test_read_aloud_plays_the_screen(page: Any, server: Any) -> None:
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(server.url + "/kiosk/pl/")
+    page.locator("#k-read").click()
+    expect(page.locator("#k-read")).to_have_attribute("data-state", "playing", timeout=15_000)
+    assert any("/kiosk/pl/speech?text_id=needs" in u for u in requests)
+
+
+def test_read_aloud_falls_back_to_the_browsers_voice(page: Any, server: Any) -> None:
+    page.route("**/speech?**", lambda route: route.fulfill(status=503, body="{}"))
+    page.add_init_script(
+        "window.__spoken = []; window.speechSynthesis.speak = (u) => window.__spoken.push([u.text, u.lang]);"
+    )
+    page.goto(server.url + "/kiosk/es/")
+    page.locator("#k-read").click()
+    expect(page.locator("#k-read")).to_have_attribute("data-state", "browser")
+    text, lang = page.evaluate("window.__spoken[0]")
+    assert lang == "es" and server.site.need("moving").name("es") in text
+
+
+def test_idle_warning_then_back_to_the_first_screen(page: Any, server: Any) -> None:
+    page.clock.install()
+    page.goto(server.url + "/kiosk/ro/appointment")
+    page.locator("#k-contrast").click()
+    page.clock.fast_forward(server.site.kiosk.idle_reset_s * 1000 + 1000)
+    dialog = page.locator("#k-idle")
+    expect(dialog).to_be_visible()
+    shot(page, "kiosk-idle-ro")
+    page.locator("#k-idle-yes").click()  # still there: nothing is lost
+    expect(dialog).to_be_hidden()
+    assert page.url.endswith("/kiosk/ro/appointment")
+    page.clock.fast_forward(server.site.kiosk.idle_reset_s * 1000 + 1000)
+    expect(dialog).to_be_visible()
+    page.clock.run_for(21_000)
+    page.wait_for_url(server.url + "/kiosk/")
+    expect(page.locator("html")).not_to_have_class("k-contrast")
+
+
+def test_the_full_need_shows_when_to_come_back(page: Any, server: Any) -> None:
+    import json
+
+    req = urllib.request.Request(
+        server.url + "/kiosk/api/tickets",
+        data=json.dumps({"need": "moving", "lang": "fr"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=5) as r:
+        assert r.status == 201
+    page.goto(server.url + "/kiosk/fr/")
+    page.get_by_role("button", name="Je déménage").click()
+    expect(page.locator("#k-notice")).to_have_attribute("data-kind", "capacity_reached")
+    shot(page, "kiosk-capacity-fr")
+
+
+def test_a_closed_site_says_when_to_come_back(browser: Any, tmp_path: Path) -> None:
+    tomorrow = (datetime.now(ZoneInfo("Europe/Brussels")) + timedelta(days=1)).strftime("%a").lower()[:3]
+    from tests.live_server import LiveServer
+
+    config = write_site(tmp_path / "site", always_open=False, hours={tomorrow: "09:00-12:00"})
+    (tmp_path / "data").mkdir()
+    live = LiveServer(tmp_path / "data", config=str(config))
+    live.start()
+    try:
+        page = browser.new_page(viewport=PORTRAIT)
+        for lang in ("fr", "ar"):
+            page.goto(live.url + f"/kiosk/{lang}/")
+            expect(page.locator("#k-notice")).to_have_attribute("data-kind", "site_closed")
+            shot(page, f"kiosk-closed-{lang}")
+        page.close()
+    finally:
+        live.stop()
