@@ -49,6 +49,9 @@ class Broadcaster:
         self._pending: list[Published] = []
         self._cv = threading.Condition()
         self._last_flush = 0.0
+        self._last_summary = 0.0
+        self._summary_stale = False
+        self.summary_every = 0.25
         self._stopped = False
         self._thread: threading.Thread | None = None
         self.extra: list[Callable[[list[Published]], None]] = []  # e.g. per-ticket phone rooms
@@ -72,27 +75,50 @@ class Broadcaster:
         while True:
             with self._cv:
                 while not self._pending and not self._stopped:
-                    self._cv.wait()
+                    due = self._last_summary + self.summary_every - time.monotonic()
+                    if self._summary_stale and due <= 0:
+                        break
+                    self._cv.wait(due if self._summary_stale else None)
                 if self._stopped:
                     return
-            delay = self._last_flush + self.window - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)  # a burst: let it gather
-            with self._cv:
-                batch, self._pending = self._pending, []
-            self._last_flush = time.monotonic()
+                quiet = not self._pending
             try:
+                if quiet:  # the last burst left without an up-to-date summary: send it now
+                    self.flush_summary()
+                    continue
+                delay = self._last_flush + self.window - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)  # a burst: let it gather
+                with self._cv:
+                    batch, self._pending = self._pending, []
+                self._last_flush = time.monotonic()
                 self.flush(batch)
             except Exception:  # a broken client must never stop the broadcasts
                 import logging
 
                 logging.getLogger(__name__).exception("broadcast failed")
 
+    def _summary_due(self) -> dict[str, Any] | None:
+        """The summary when it is due (a few times a second at most under a burst: it is for people)."""
+        now = time.monotonic()
+        if now - self._last_summary < self.summary_every:
+            self._summary_stale = True
+            return None
+        self._last_summary = now
+        self._summary_stale = False
+        return self.summary()
+
+    def flush_summary(self) -> None:
+        summary = self._summary_due()
+        if summary is not None:
+            for ns in AUDIENCES:
+                self.socketio.emit("summary", summary, namespace=ns)
+
     def flush(self, batch: list[Published]) -> None:
         if not batch:
             return
         first, last = batch[0].seq, batch[-1].seq
-        summary = self.summary()
+        summary = self._summary_due()
         for ns, types in AUDIENCES.items():
             if types is None:
                 events = [p.payload for p in batch]

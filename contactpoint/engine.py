@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from contactpoint.domain import commands
 from contactpoint.domain.events import Changes, Event
 from contactpoint.domain.figures import counters_serving, idle_counters, recent_service_times, wait_estimate_s
-from contactpoint.domain.model import WAITING, SiteState, Ticket
+from contactpoint.domain.model import WAITING, SiteState, Ticket, TicketState
 from contactpoint.domain.ordering import position
 from contactpoint.domain.site import Site
 from contactpoint.store import EventStore
@@ -137,26 +137,35 @@ class Engine:
         return {"ticket": t.public(), "ahead": ahead, "estimate_s": estimate}
 
     def summary(self) -> dict[str, Any]:
-        """Per need: how many wait, the longest wait so far, and the estimate for a newcomer."""
+        """Per need: how many wait, the longest wait so far, and the estimate for a newcomer (one pass)."""
         with self.lock:
             now = self.clock()
             tickets = list(self.state.tickets.values())
             counters = list(self.state.counters.values())
             seq = self.state.seq
+        waiting: dict[str, int] = {n.id: 0 for n in self.site.needs}
+        oldest: dict[str, float] = {}
+        done: dict[str, list[Ticket]] = {}
+        for t in tickets:
+            if t.state in WAITING:
+                waiting[t.need] = waiting.get(t.need, 0) + 1
+                if t.issued_at < oldest.get(t.need, now):
+                    oldest[t.need] = t.issued_at
+            elif t.state == TicketState.DONE:
+                done.setdefault(t.need, []).append(t)
         out: dict[str, Any] = {}
         for need in self.site.needs:
-            waiting = [t for t in tickets if t.need == need.id and t.state in WAITING]
             serving = counters_serving(counters, need.id)
             est = wait_estimate_s(
-                len(waiting),
+                waiting[need.id],
                 serving,
-                recent_service_times(tickets, need.id),
+                recent_service_times(done.get(need.id, ())),
                 self.site.policy.default_service_s,
                 idle_counters(counters, need.id),
             )
             out[need.id] = {
-                "waiting": len(waiting),
-                "longest_wait_s": max((now - t.issued_at for t in waiting), default=0.0),
+                "waiting": waiting[need.id],
+                "longest_wait_s": now - oldest[need.id] if need.id in oldest else 0.0,
                 "counters": serving,
                 "estimate_s": est,
             }

@@ -262,7 +262,11 @@ def test_cli_preview_png_qr_decodes_to_a_tracking_url(lang: str, tmp_path: Path)
     urls = scan.stdout.split()
     assert len(urls) == 1 and re.fullmatch(r"https?://[^/]+/t/[A-Za-z0-9_-]{16,64}", urls[0]), scan.stdout
     decoded = decode_escpos(raw.read_bytes())
-    assert decoded.cut and (decoded.images >= 1)
+    assert decoded.cut
+    if lang in ("ar", "ro"):
+        assert decoded.images >= 1  # scripts no code page holds print as images
+    # the sample site's printer draws the QR code itself (qr = "native"): the bytes carry the same URL
+    assert [str(p) for p in decoded.qr_payloads] == urls
 
 
 @pytest.mark.parametrize(("mode", "code", "said"), [("ok", 0, "status after: printer_ok"), ("paper_out", 1, "")])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -78,13 +78,12 @@ class Ticket:
     out_of_order: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # flat fields only: cheaper than dataclasses.asdict, which deep-copies (hot path: every event)
+        return {f: getattr(self, f) for f in TICKET_FIELDS}
 
     def public(self) -> dict[str, Any]:
         """What may be broadcast: everything but the tracking token."""
-        d = asdict(self)
-        del d["token"]
-        return d
+        return {f: getattr(self, f) for f in PUBLIC_FIELDS}
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> Ticket:
@@ -93,6 +92,10 @@ class Ticket:
         if d.get("outcome") is not None:
             d["outcome"] = Outcome(d["outcome"])
         return Ticket(**d)
+
+
+TICKET_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Ticket))
+PUBLIC_FIELDS: tuple[str, ...] = tuple(f for f in TICKET_FIELDS if f != "token")
 
 
 @dataclass(frozen=True, slots=True)

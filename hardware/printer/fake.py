@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 
-from escpos.printer import Dummy
-
 from .model import STATUS_KEYS, PrinterError, PrinterStatus, SlipContent, TicketContent, TicketPrinter
 from .render import slip_escpos_bytes, ticket_escpos_bytes
 
@@ -13,7 +11,8 @@ from .render import slip_escpos_bytes, ticket_escpos_bytes
 class FakePrinter(TicketPrinter):
     """Renders like a real printer and keeps the bytes.
 
-    Set ``fail_with`` to an error key to simulate a fault."""
+    Set ``fail_with`` to an error key to simulate a fault. It keeps the last ``keep`` jobs only (a demo box
+    runs for days: every ticket kept would grow memory by a few KB each)."""
 
     def __init__(
         self,
@@ -23,6 +22,7 @@ class FakePrinter(TicketPrinter):
         qr: str = "image",
         text_mode: str = "auto",
         fail_with: str | None = None,
+        keep: int = 200,
     ) -> None:
         self.paper_width_mm = paper_width_mm
         self.profile = profile
@@ -31,13 +31,16 @@ class FakePrinter(TicketPrinter):
         if fail_with is not None and fail_with not in STATUS_KEYS:
             raise ValueError(f"fail_with must be one of {STATUS_KEYS}, not {fail_with!r}")
         self.fail_with = fail_with
-        self.jobs: list[bytes] = []
-        self._dummy = Dummy(profile=profile)
+        self.keep = keep
+        self.jobs: list[bytes] = []  # the most recent jobs, oldest first
+        self.printed = 0  # every job ever printed, kept or not
         self._lock = threading.Lock()
 
     @property
     def output(self) -> bytes:
-        return bytes(self._dummy.output)
+        """The bytes of the kept jobs, as the printer received them."""
+        with self._lock:
+            return b"".join(self.jobs)
 
     def _check(self) -> None:
         if self.fail_with not in (None, "printer_ok", "printer_paper_low"):  # low paper still prints
@@ -46,7 +49,8 @@ class FakePrinter(TicketPrinter):
     def _keep(self, job: bytes) -> None:
         with self._lock:
             self.jobs.append(job)
-            self._dummy._raw(job)
+            self.printed += 1
+            del self.jobs[: -self.keep]
 
     def print_ticket(self, ticket: TicketContent) -> None:
         self._check()
@@ -83,4 +87,3 @@ class FakePrinter(TicketPrinter):
     def clear(self) -> None:
         with self._lock:
             self.jobs.clear()
-            self._dummy.clear()

@@ -51,5 +51,7 @@ window.Live = function (namespace, handlers, stateUrl) {
   socket.on("disconnect", () => { ready = false; status("offline"); });
   socket.on("connect_error", () => status("offline"));
   socket.on("events", apply);
+  // the per-need summary also comes alone, after a burst whose batches left without it
+  socket.on("summary", (s) => { if (ready && handlers.summary) handlers.summary(s); });
   return { socket, resync, get seq() { return seq; } };
 };
