@@ -54,11 +54,20 @@ def printer() -> Any:
 @pytest.fixture
 def app(tmp_path: Path, clock: Clock, printer: Any) -> Iterator[Any]:
     from contactpoint import create_app
+    from hardware.audio import FakeAnnouncer
 
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test"}, printer=printer, clock=clock)
+    # a fake announcer: tests that want espeak-ng's real audio build their own (tests/test_announce.py, display)
+    announcer = FakeAnnouncer(tmp_path / "audio")
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test"},
+        printer=printer,
+        clock=clock,
+        announcer=announcer,
+    )
     yield app
     cp = app.extensions["contactpoint"]
     cp.broadcaster.stop()
+    cp.services["announcements"].close()
     cp.services["printer"].jobs.put(None)
     cp.store.close()
 
@@ -154,3 +163,14 @@ def shot(page: Any, name: str) -> None:
     """Keep a screenshot a person can look at (tests/artifacts/, not committed)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def require_tool(tool: str, package: str) -> None:
+    """A test that needs a Debian tool: skipped on a developer's machine without it, never under CI."""
+    import shutil
+
+    if shutil.which(tool) is None:
+        message = f"needs {tool} (Debian package {package})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)

@@ -169,20 +169,32 @@ def test_read_aloud_speaks_the_screens_translated_text_only(app: Any, client: An
     assert r.status_code == 503 and r.get_json()["error"] == "speech_unavailable" and r.get_json()["text"]
 
 
-def test_read_aloud_with_the_real_offline_voice(app: Any, client: Any) -> None:
-    import shutil
+def test_read_aloud_with_the_real_offline_voice(tmp_path: Path, clock: Clock) -> None:
+    # espeak-ng itself (Debian's espeak-ng package, which CI installs): the shared fixture uses a fake voice
+    from contactpoint import create_app
+    from hardware.audio import EspeakAnnouncer, wav_stats
+    from hardware.printer import FakePrinter
 
-    from hardware.audio import wav_stats
-
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng not installed")
-    r = client.get("/kiosk/fr/speech?text_id=appointment")
-    assert r.status_code == 200
-    path = Path(app.config["DATA_DIR"]) / "out.wav"
-    path.write_bytes(r.data)
-    r.close()
-    stats = wav_stats(path)
-    assert stats.duration_s > 2 and stats.rms > 0.01
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test"},
+        printer=FakePrinter(),
+        clock=clock,
+        announcer=EspeakAnnouncer(tmp_path / "audio"),
+    )
+    try:
+        r = app.test_client().get("/kiosk/fr/speech?text_id=appointment")
+        assert r.status_code == 200
+        path = tmp_path / "out.wav"
+        path.write_bytes(r.data)
+        r.close()
+        stats = wav_stats(path)
+        assert stats.duration_s > 2 and stats.rms > 0.01
+    finally:
+        cp = app.extensions["contactpoint"]
+        cp.broadcaster.stop()
+        cp.services["announcements"].close()
+        cp.services["printer"].jobs.put(None)
+        cp.store.close()
 
 
 def test_rate_limit_is_friendly_in_the_visitors_language(tmp_path: Path, clock: Clock) -> None:

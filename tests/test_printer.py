@@ -33,6 +33,7 @@ from hardware.printer import (
 )
 from hardware.printer.decode import IncompleteCommand, UnknownCommand, iter_commands
 from hardware.printer.tcp_sim import VirtualNetworkPrinter
+from tests.conftest import require_tool
 
 GOLDEN = Path(__file__).parent / "golden" / "printer"
 UPDATE = os.environ.get("CONTACTPOINT_UPDATE_GOLDEN") == "1"
@@ -214,8 +215,7 @@ def test_png_preview_matches_snapshot(lang: str, mm: int, tmp_path: Path) -> Non
 
 
 def _zbar(path: Path) -> list[str]:
-    if not shutil.which("zbarimg"):
-        pytest.skip("zbarimg missing: apt install zbar-tools")
+    require_tool("zbarimg", "zbar-tools")
     res = subprocess.run(["zbarimg", "--raw", "-q", str(path)], capture_output=True, text=True, timeout=30)
     return res.stdout.split()
 

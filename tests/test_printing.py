@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hardware.printer import FakePrinter, decode_escpos
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, require_tool
 
 
 def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
@@ -241,14 +241,12 @@ def test_slip_content_translates_labels_and_falls_back_for_hours(app: Any) -> No
 
 @pytest.mark.parametrize("lang", ["fr", "nl", "en", "tr", "ro", "pl", "ar"])
 def test_cli_preview_png_qr_decodes_to_a_tracking_url(lang: str, tmp_path: Path) -> None:
-    import shutil
     import subprocess
     import sys
 
     from PIL import Image
 
-    if shutil.which("zbarimg") is None:
-        pytest.skip("needs zbarimg (Debian zbar-tools)")
+    require_tool("zbarimg", "zbar-tools")
     root = Path(__file__).resolve().parent.parent
     png, raw = tmp_path / f"{lang}.png", tmp_path / f"{lang}.bin"
     args = ["printer", "preview", "--lang", lang, "--out", str(png), "--escpos", str(raw)]
