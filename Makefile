@@ -56,8 +56,8 @@ bench: setup-dev
 
 # extract, update and compile the translation catalogues
 i18n: setup-dev
-	$(DEV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o locales/messages.pot --no-location --sort-output .
-	$(DEV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+	$(DEV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o locales/messages.pot --no-location --sort-output --project contactpoint .
+	$(DEV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 	$(DEV)/bin/pybabel compile -f -d locales -D messages
 
 clean:
