@@ -15,13 +15,14 @@ from typing import Any, Protocol
 
 from contactpoint.domain import commands
 from contactpoint.domain.events import Changes, Event
-from contactpoint.domain.figures import counters_serving, idle_counters, recent_service_times, wait_estimate_s
+from contactpoint.domain.figures import counters_serving, idle_counters, service_time, wait_estimate_s
 from contactpoint.domain.model import WAITING, SiteState, Ticket, TicketState
 from contactpoint.domain.ordering import position
 from contactpoint.domain.site import Site
 from contactpoint.store import EventStore
 
 Clock = Callable[[], float]
+RECENT_VISITS = 20  # the wait estimate uses the median service time of the need's last visits
 
 
 class Command(Protocol):
@@ -66,8 +67,46 @@ class Engine:
         self.store = store
         self.clock: Clock = clock or time.time
         self.lock = store.write_lock
-        self.state = store.load_state()
         self.listeners: list[Callable[[list[Published]], None]] = []
+        self._load()
+
+    def _load(self) -> None:
+        self.state = self.store.load_state()
+        # indexes of the projection, kept in step with every commit, so reading a visitor's place or the
+        # summary costs the size of one need's queue, not the whole day's tickets
+        self._waiting: dict[str, dict[str, Ticket]] = {}  # need -> waiting tickets
+        self._service: dict[str, list[float]] = {}  # need -> service times of finished visits, in finish order
+        done = sorted(
+            (t for t in self.state.tickets.values() if t.state == TicketState.DONE), key=lambda t: t.finished_at or 0
+        )
+        for t in self.state.tickets.values():
+            if t.state in WAITING:
+                self._waiting.setdefault(t.need, {})[t.id] = t
+        for t in done:
+            self._note_service(t)
+
+    def _note_service(self, t: Ticket) -> None:
+        s = service_time(t)
+        if s is not None:
+            times = self._service.setdefault(t.need, [])
+            times.append(s)
+            del times[:-RECENT_VISITS]
+
+    def _index(self, ev: Event, ch: Changes) -> None:
+        if ch.dropped_day is not None:
+            self._waiting = {need: {} for need in self._waiting}
+            self._service = {}
+        for tid in ch.tickets:
+            t = self.state.tickets[tid]
+            for need, queue in self._waiting.items():
+                if need != t.need:
+                    queue.pop(tid, None)  # a transfer moved it to another need
+            if t.state in WAITING:
+                self._waiting.setdefault(t.need, {})[tid] = t
+            else:
+                self._waiting.get(t.need, {}).pop(tid, None)
+            if ev.type == "service_finished" and t.state == TicketState.DONE:
+                self._note_service(t)
 
     # -- commands ------------------------------------------------------------------------------------------
     def run(self, command: Command, **kwargs: Any) -> list[Event]:
@@ -79,8 +118,10 @@ class Engine:
             try:
                 results = self.store.commit(events, self.state)
             except BaseException:
-                self.state = self.store.load_state()  # memory was changed by apply: take the truth again
+                self._load()  # memory was changed by apply: take the truth again
                 raise
+            for ev, ch in results:
+                self._index(ev, ch)
             published = [self._published(ev, ch) for ev, ch in results]
             for listener in self.listeners:  # inside the lock: listeners see events in seq order
                 listener(published)
@@ -122,15 +163,14 @@ class Engine:
     def ticket_view(self, t: Ticket) -> dict[str, Any]:
         """What a visitor is told about their ticket: its place and an honest estimate (None = no estimate)."""
         with self.lock:
-            tickets = list(self.state.tickets.values())
-            ahead = position(t, tickets, self.site.policy)
+            ahead = position(t, self._waiting.get(t.need, {}).values(), self.site.policy)
             counters = self.state.counters.values()
             estimate = None
             if t.state in WAITING:
                 estimate = wait_estimate_s(
                     ahead,
                     counters_serving(counters, t.need),
-                    recent_service_times(tickets, t.need),
+                    list(self._service.get(t.need, ())),
                     self.site.policy.default_service_s,
                     idle_counters(counters, t.need),
                 )
@@ -140,26 +180,20 @@ class Engine:
         """Per need: how many wait, the longest wait so far, and the estimate for a newcomer (one pass)."""
         with self.lock:
             now = self.clock()
-            tickets = list(self.state.tickets.values())
             counters = list(self.state.counters.values())
             seq = self.state.seq
-        waiting: dict[str, int] = {n.id: 0 for n in self.site.needs}
-        oldest: dict[str, float] = {}
-        done: dict[str, list[Ticket]] = {}
-        for t in tickets:
-            if t.state in WAITING:
-                waiting[t.need] = waiting.get(t.need, 0) + 1
-                if t.issued_at < oldest.get(t.need, now):
-                    oldest[t.need] = t.issued_at
-            elif t.state == TicketState.DONE:
-                done.setdefault(t.need, []).append(t)
+            waiting = {n.id: len(self._waiting.get(n.id, {})) for n in self.site.needs}
+            oldest = {
+                need: min(t.issued_at for t in queue.values()) for need, queue in self._waiting.items() if queue
+            }
+            recent = {need: list(times) for need, times in self._service.items()}
         out: dict[str, Any] = {}
         for need in self.site.needs:
             serving = counters_serving(counters, need.id)
             est = wait_estimate_s(
                 waiting[need.id],
                 serving,
-                recent_service_times(done.get(need.id, ())),
+                recent.get(need.id, []),
                 self.site.policy.default_service_s,
                 idle_counters(counters, need.id),
             )

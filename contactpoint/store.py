@@ -91,6 +91,7 @@ class EventStore:
         self.db = connect(self.path)
         migrate(self.db)
         self.write_lock = threading.RLock()  # the one writer
+        self._site_row: tuple[object, ...] | None = None  # what the 'site' state row last said
 
     def close(self) -> None:
         self.db.close()
@@ -117,6 +118,7 @@ class EventStore:
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
+                self._site_row = None
                 raise
         return out
 
@@ -149,10 +151,15 @@ class EventStore:
                 " ON CONFLICT (day, need) DO UPDATE SET last=max(last, excluded.last)",
                 (ev.data["day"], ev.data["need"], ev.data["serial"]),
             )
-        db.execute(
-            "INSERT INTO state (key, value) VALUES ('site', ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
-            (_dumps({"day": state.day, "printer": state.printer, "calls": [c.to_dict() for c in state.calls]}),),
-        )
+        # the site row changes with calls, the day and the printer only: not rewritten for every ticket
+        key = (state.day, state.printer, len(state.calls), state.calls[-1].at if state.calls else None)
+        if key != self._site_row:
+            db.execute(
+                "INSERT INTO state (key, value) VALUES ('site', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+                (_dumps({"day": state.day, "printer": state.printer, "calls": [c.to_dict() for c in state.calls]}),),
+            )
+            self._site_row = key
 
     def _purge_names(self, day: str) -> None:
         """A visitor's name lives until their appointment's day closes: then it leaves the projection and the log."""
@@ -241,6 +248,7 @@ class EventStore:
             try:
                 for table in ("tickets", "counters", "numbering", "state", "appointments"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608
+                self._site_row = None
                 state = SiteState()
                 for ev in events:
                     ch = apply(state, ev)

@@ -137,3 +137,25 @@ def test_racing_call_next_calls_every_ticket_exactly_once(tmp_path: Path, site: 
     for th in threads:
         th.join()
     assert len(called) == 90 and len(set(called)) == 90
+
+
+def test_the_engines_indexes_agree_with_the_projection(tmp_path: Path, site: Any) -> None:
+    """Places and summaries come from per-need indexes kept in step with commits: same answers as a full scan."""
+    from contactpoint.domain.figures import recent_service_times
+    from contactpoint.domain.model import WAITING
+    from contactpoint.domain.ordering import position
+
+    clock = Clock()
+    engine = Engine(site, EventStore(tmp_path / "cp.sqlite3"), clock)
+    _busy_day(engine, clock)
+    for reloaded in (False, True):
+        if reloaded:
+            engine = Engine(site, EventStore(tmp_path / "cp.sqlite3"), clock)
+        tickets = list(engine.state.tickets.values())
+        for t in tickets:
+            if t.state in WAITING:
+                assert engine.ticket_view(t)["ahead"] == position(t, tickets, site.policy)
+        summary = engine.summary()["needs"]
+        for need in site.needs:
+            assert summary[need.id]["waiting"] == sum(1 for t in tickets if t.need == need.id and t.state in WAITING)
+            assert engine._service.get(need.id, []) == recent_service_times(tickets, need.id)

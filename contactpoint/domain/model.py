@@ -131,7 +131,14 @@ class Call:
     recall: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "ticket": self.ticket,
+            "number": self.number,
+            "counter": self.counter,
+            "lang": self.lang,
+            "at": self.at,
+            "recall": self.recall,
+        }
 
 
 @dataclass(slots=True)
