@@ -78,7 +78,7 @@ def create_app(
         SITE_CONFIG=os.environ.get("CONTACTPOINT_CONFIG") or None,
         DATABASE=None,
         DEMO=False,
-        BROADCAST_WINDOW=0.02,
+        BROADCAST_WINDOW=0.05,
         # the kiosk's ticket endpoints are rate limited (Flask-Limiter); CONTACTPOINT_RATELIMIT=0 turns it off
         RATELIMIT_ENABLED=os.environ.get("CONTACTPOINT_RATELIMIT", "1").strip().lower()
         not in ("0", "false", "no", "off"),
