@@ -2,10 +2,10 @@
 
 The first event after a quiet spell (10 ms without an event) goes out at once: an agent's call reaches the
 display without delay. Events of a burst (tickets issued several a second) leave together, one message per
-namespace at most every `window` seconds, so 300 tickets a second cost 20 broadcasts a second, not 300.
-Each message covers a contiguous range of seqs (`from`..`to`), so a page that sees `from` ≠ its last
-seq + 1 knows it missed something and resyncs from `GET /api/state`. Each namespace receives only the event types it is allowed to see (the help
-alert never reaches the waiting room), but always the whole seq range.
+namespace at most every `window` seconds, so 300 tickets a second cost 20 broadcasts a second, not 300. Each
+message covers a contiguous range of seqs (`from`..`to`), so a page that sees `from` ≠ its last seq + 1 knows
+it missed something and resyncs from `GET /api/state`. Each namespace receives only the event types it is
+allowed to see (the help alert never reaches the waiting room), but always the whole seq range.
 """
 
 from __future__ import annotations
