@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.load import Conn, drive, issue_body
+from bench.load import Conn, drive_apart
 from bench.proc import REPO, BenchError, Server, fresh_dir
 from bench.sio import Pool
 from bench.stats import ms
@@ -41,10 +41,10 @@ def flask_floor(python: str, work: Path, *, seconds: float, rate: float, threads
         "floor-flask", [python, "-m", "bench.floor_app", "flask", "--data", str(d), "--port", "{port}"], work
     ).start() as srv:
         srv.wait_ready("/ping")
-        drive(srv.port, "/tickets", issue_body, seconds=0.5, threads=threads, alive=srv.check)  # warm-up
-        paced = drive(srv.port, "/tickets", issue_body, seconds=seconds, threads=4, rate=rate, alive=srv.check)
+        drive_apart(srv.port, "/tickets", "issue", seconds=0.5, threads=threads, alive=srv.check)  # warm-up
+        paced = drive_apart(srv.port, "/tickets", "issue", seconds=seconds, threads=4, rate=rate, alive=srv.check)
         cpu0, own0 = srv.cpu_s(), sum(os.times()[:2])
-        burst = drive(srv.port, "/tickets", issue_body, seconds=seconds, threads=threads, alive=srv.check)
+        burst = drive_apart(srv.port, "/tickets", "issue", seconds=seconds, threads=threads, alive=srv.check)
         cpu, own = srv.cpu_s() - cpu0, sum(os.times()[:2]) - own0
         rss = srv.status()
     return {

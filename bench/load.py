@@ -143,3 +143,51 @@ def drive(
 
 def issue_body(i: int) -> dict[str, Any]:
     return {"need": NEEDS[i % len(NEEDS)], "lang": "fr"}
+
+
+BODIES = {"issue": issue_body}
+
+
+def drive_apart(
+    port: int,
+    path: str,
+    body: str,
+    *,
+    seconds: float,
+    threads: int,
+    rate: float | None = None,
+    expect: int = 201,
+    alive: Callable[[], None] = lambda: None,
+) -> LoadResult:
+    """`drive` in a process of its own. The 40 Socket.IO listeners live in the bench's process, as 40 devices
+    would live on 40 machines: the HTTP clients must not queue behind their threads for this process's GIL,
+    or the latency measured would be the bench's, not the server's. Same clock (perf_counter is system-wide)."""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "bench.load", str(port), path, body, str(seconds), str(threads), str(rate or 0),
+            str(expect)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        alive()
+        raise BenchError(f"load process failed: {done.stderr.strip()[-500:]}")
+    d = json.loads(done.stdout)
+    res = LoadResult(d["latencies"], d["sent_at"], d["bodies"], d["errors"], d["elapsed"], d["late"])
+    return res
+
+
+def _main(argv: list[str]) -> None:
+    port, path, body, seconds, threads, rate, expect = argv
+    try:
+        res = drive(int(port), path, BODIES[body], seconds=float(seconds), threads=int(threads),
+                    rate=float(rate) or None, expect=int(expect))
+    except BenchError as e:
+        raise SystemExit(str(e)) from None
+    print(json.dumps({"latencies": res.latencies, "sent_at": res.sent_at, "bodies": res.bodies,
+                      "errors": res.errors, "elapsed": res.elapsed, "late": res.late}))
+
+
+if __name__ == "__main__":
+    import sys
+
+    _main(sys.argv[1:])

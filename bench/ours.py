@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.load import NEEDS, Conn, LoadResult, drive, issue_body
+from bench.load import NEEDS, Conn, LoadResult, drive_apart, issue_body
 from bench.proc import HOST, REPO, BenchError, Server, fresh_dir
 from bench.sio import Listener, Pool
 from bench.stats import ms
@@ -171,7 +171,7 @@ class Ours:
                 "calls": len(all_lat), "clients": len(group)}
 
     def issue(self, *, seconds: float, threads: int, rate: float | None = None) -> LoadResult:
-        res = drive(self.port, ISSUE, issue_body, seconds=seconds, threads=threads, rate=rate, alive=self.srv.check)
+        res = drive_apart(self.port, ISSUE, "issue", seconds=seconds, threads=threads, rate=rate, alive=self.srv.check)
         self.bodies.extend(res.bodies)
         return res
 

@@ -38,4 +38,4 @@ def state() -> Any:
 @bp.get("/health")
 def health() -> Any:
     cp = current_app.extensions["contactpoint"]
-    return jsonify(ok=True, seq=cp.engine.state.seq, printer=cp.engine.state.printer)
+    return jsonify(ok=True, seq=cp.engine.state.seq, printer=cp.engine.state.printer, server=cp.socketio.async_mode)

@@ -78,6 +78,9 @@ def create_app(
         SITE_CONFIG=os.environ.get("CONTACTPOINT_CONFIG") or None,
         DATABASE=None,
         DEMO=False,
+        # "threading" (Werkzeug + simple-websocket) or "gevent" (only in a process that monkey-patched at start:
+        # `contactpoint serve|demo` do when CONTACTPOINT_ASYNC=gevent); docs/performance.md says which and why
+        ASYNC_MODE=os.environ.get("CONTACTPOINT_ASYNC", "threading"),
         BROADCAST_WINDOW=0.05,
         # the kiosk's ticket endpoints are rate limited (Flask-Limiter); CONTACTPOINT_RATELIMIT=0 turns it off
         RATELIMIT_ENABLED=os.environ.get("CONTACTPOINT_RATELIMIT", "1").strip().lower()
@@ -103,7 +106,7 @@ def create_app(
     engine = Engine(site_config.site, store, clock)
     socketio = SocketIO(
         app,
-        async_mode="threading",
+        async_mode=app.config["ASYNC_MODE"],
         logger=False,
         engineio_logger=False,
         ping_interval=app.config["SOCKETIO_PING_INTERVAL"],

@@ -27,6 +27,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import force_locale, gettext, ngettext
 
 from contactpoint.auth import agent_required
+from contactpoint.concurrency import blocking
 from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import FINAL, Ticket
@@ -152,12 +153,17 @@ class PrinterService:
         except Exception:  # the store closing under us at shutdown: nothing to record it in
             log.exception("cannot record printer status %s", key)
 
+    def _io(self, fn: Any, *args: Any) -> Any:
+        """USB, serial and device-file printing block: under gevent, off the event loop (its thread pool)."""
+        printer = self.app.extensions["contactpoint"].printer
+        return blocking(fn, *args) if getattr(printer, "blocking_io", True) else fn(*args)
+
     def poll(self) -> None:
         """Ask the printer for its real-time status and record a change (called by the worker)."""
         cp = self.app.extensions["contactpoint"]
         self.polls += 1
         try:
-            st = cp.printer.status()  # never raises by contract; a driver bug still must not kill the worker
+            st = self._io(cp.printer.status)  # never raises by contract; a driver bug still must not kill the worker
         except Exception:
             log.exception("printer status query failed")
             self._status("printer_error")
@@ -176,10 +182,10 @@ class PrinterService:
                 org = cp.site.organisation(job.organisation)
                 if org is None:
                     return
-                cp.printer.print_slip(slip_content(self.app, t, org))
+                self._io(cp.printer.print_slip, slip_content(self.app, t, org))
             else:
                 content = ticket_content(self.app, t, cp.engine.ticket_view(t), job.base_url)
-                cp.printer.print_ticket(content)
+                self._io(cp.printer.print_ticket, content)
         except PrinterError as e:
             self._status(e.key, t.id)
         except Exception:  # never let a driver bug kill the worker

@@ -29,10 +29,28 @@ def start_ticker(app: Flask, every: float = 15.0) -> threading.Thread:
     return t
 
 
+def _serve_gevent(app: Flask, host: str, port: int) -> None:
+    """gevent's WSGI server on a listener with TCP_NODELAY (else a keep-alive client waits ~40 ms per request
+    for Nagle and delayed ACKs); websockets through simple-websocket, as in threading mode."""
+    import socket
+
+    from gevent import pywsgi
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.bind((host, port))
+    listener.listen(256)
+    pywsgi.WSGIServer(listener, app, log=None, error_log=None).serve_forever()
+
+
 def serve(app: Flask, host: str, port: int, **kwargs: Any) -> None:
     cp = app.extensions["contactpoint"]
     start_ticker(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if cp.socketio.async_mode == "gevent":
+        _serve_gevent(app, host, port)
+        return
     cp.socketio.run(
         app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False, **kwargs
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from contactpoint.concurrency import blocking
 from contactpoint.domain.appointments import Appointment
 from contactpoint.domain.events import Changes, Event, apply
 from contactpoint.domain.model import Counter, SiteState, Ticket
@@ -115,7 +116,7 @@ class EventStore:
                     ch = apply(state, stored)
                     self._write_projection(state, stored, ch)
                     out.append((stored, ch))
-                db.execute("COMMIT")
+                blocking(db.execute, "COMMIT")  # the fsync: off gevent's loop
             except BaseException:
                 db.execute("ROLLBACK")
                 self._site_row = None

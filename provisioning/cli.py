@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import os
-import secrets
 import sys
+
+_SERVING = os.path.basename(sys.argv[0]) in ("contactpoint", "cli.py") and sys.argv[1:2] in (["serve"], ["demo"])
+if _SERVING and os.environ.get("CONTACTPOINT_ASYNC", "gevent") == "gevent":
+    # the server runs under gevent (docs/performance.md: 2x the tickets a second and a quarter of the p99 of
+    # threading mode, with 2 threads instead of one per connection); gevent must patch the standard library
+    # before anything imports it. CONTACTPOINT_ASYNC=threading runs Werkzeug's threaded server instead.
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a runtime dependency; a broken install still serves
+        os.environ["CONTACTPOINT_ASYNC"] = "threading"
+    else:
+        monkey.patch_all()
+        os.environ["CONTACTPOINT_ASYNC"] = "gevent"
+
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +26,22 @@ from typing import Any
 import click
 
 from contactpoint.config import ConfigError, load_site
+
+
+def _few_malloc_arenas() -> None:
+    """glibc gives each thread that allocates its own malloc arena (up to 8 per core), and each keeps freed
+    memory: with a thread per connection that is megabytes of resident memory a 1 GB Pi does not have. Two
+    arenas suffice for a server whose threads mostly wait. Must run before any thread starts."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name and sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(name).mallopt(-8, 2)  # M_ARENA_MAX
+        except (OSError, AttributeError):  # not glibc (musl has no arenas to tame)
+            pass
+
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -53,6 +83,7 @@ def main() -> None:
 )
 def demo(host: str, port: int, data: str) -> None:
     """Serve the demo site: sample configuration, SQLite under DATA, fake printer, a one-time agent login."""
+    _few_malloc_arenas()
     from contactpoint.auth import hash_password
     from contactpoint.server import serve
 
@@ -77,6 +108,7 @@ def demo(host: str, port: int, data: str) -> None:
 @click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
 def serve(config: str, host: str, port: int, data: str) -> None:
     """Serve a site from its configuration file."""
+    _few_malloc_arenas()
     from contactpoint.server import serve as run
 
     app = _app(config, data)
@@ -220,8 +252,13 @@ def printer_test(config: str | None, lang: str | None) -> None:
 @printer.command("preview")
 @click.option("--lang", required=True, help="Language of the ticket, e.g. fr, nl, ar.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
-@click.option("--escpos", "escpos_out", type=click.Path(dir_okay=False), default=None,
-              help="Also write the exact ESC/POS bytes to this file.")
+@click.option(
+    "--escpos",
+    "escpos_out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the exact ESC/POS bytes to this file.",
+)
 @click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--width", "paper_width_mm", type=click.Choice(["80", "58"]), default=None, help="Paper width in mm.")
 def printer_preview(

@@ -33,6 +33,8 @@ def take_ticket_over_http(live: Any, need: str) -> str:
 
 
 def test_kiosk_console_display_and_recovery_after_a_restart(browser: Any, live: Any) -> None:
+    with urllib.request.urlopen(live.url + "/api/health", timeout=5) as r:
+        assert json.load(r)["server"] == "gevent"  # what `contactpoint demo` runs (docs/performance.md)
     display = browser.new_page(viewport={"width": 1280, "height": 720})
     display.goto(live.url + "/display/")
     expect(display.locator("#display")).to_have_attribute("data-state", "online")

@@ -222,6 +222,8 @@ class _Network(Network):  # type: ignore[misc]  # python-escpos is untyped
 
 
 class NetworkPrinter(EscposDriver):
+    blocking_io = False  # sockets: cooperative under gevent
+
     def __init__(self, host: str, port: int = 9100, timeout: float = 2.0, **kw: Any) -> None:
         kw.setdefault("status_timeout", min(1.0, timeout))
         super().__init__(**kw)

@@ -9,10 +9,12 @@ from .render import slip_escpos_bytes, ticket_escpos_bytes
 
 
 class FakePrinter(TicketPrinter):
-    """Renders like a real printer and keeps the bytes.
+    """Renders like a real printer and keeps the bytes (no IO: it renders in the caller's thread).
 
     Set ``fail_with`` to an error key to simulate a fault. It keeps the last ``keep`` jobs only (a demo box
     runs for days: every ticket kept would grow memory by a few KB each)."""
+
+    blocking_io = False
 
     def __init__(
         self,

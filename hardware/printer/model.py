@@ -68,6 +68,10 @@ class PrinterError(Exception):
 class TicketPrinter(ABC):
     """One ticket printer, whatever the transport."""
 
+    #: whether printing waits on IO that does not yield to an event loop (USB, serial, a device file): the
+    #: app then runs it in gevent's thread pool. A socket (network printer) or no IO at all (the fake) does not.
+    blocking_io: bool = True
+
     @abstractmethod
     def print_ticket(self, ticket: TicketContent) -> None:
         """Print a ticket; raises :class:`PrinterError`."""
