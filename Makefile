@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e .
-	$(VENV)/bin/pybabel compile -f -d locales -D messages >/dev/null
+	$(VENV)/bin/pybabel -q compile -f -d locales -D messages
 	touch $@
 
 # the developers' environment: runtime + test, lint and client libraries
@@ -43,7 +43,7 @@ browser:
 	  else echo "browser tests need Debian's 'chromium' package: sudo apt-get install chromium"; exit 1; fi; }
 
 test: setup-dev browser
-	$(VENV)/bin/pybabel compile -f -d locales -D messages >/dev/null
+	$(VENV)/bin/pybabel -q compile -f -d locales -D messages
 	$(DEV)/bin/python -m pytest -q
 
 lint: setup-dev

@@ -21,6 +21,11 @@ from tests.conftest import shot
 from tests.live_server import ROOT
 
 pytestmark = pytest.mark.browser
+
+
+def idle(page: Any) -> None:
+    """A shortcut pressed while the previous command is still on its way is ignored, as a second click would be."""
+    expect(page.locator("#console")).to_have_attribute("aria-busy", "false")
 BOB_PASSWORD = "bob's long password"
 
 
@@ -118,6 +123,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     expect(a.locator("#current-number")).to_have_text("A001")
     expect(display.locator("#current-number")).to_have_text("A001")
     expect(b.locator('#counters-list li[data-counter="1"]')).to_contain_text("A001")
+    idle(a)
     a.keyboard.press("r")
     expect(a.locator("#current-info")).to_contain_text("called 2 times")
     calls = a.request.get(live.url + "/api/state").json()["calls"]
@@ -125,6 +131,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     a.click("#btn-start")
     expect(a.locator("#current-info")).to_contain_text("being served")
     shot(a, "console-serving")
+    idle(a)
     a.keyboard.press("1")  # resolved at first line
     expect(a.locator("#current-number")).to_have_text("—")
 
@@ -136,6 +143,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
         expect(a.locator("#current-number")).to_have_text("—")
     a.click("#btn-call-next")
     expect(a.locator("#current-number")).to_have_text("A005")
+    idle(a)
     a.keyboard.press("2")
     dlg = a.locator("#dlg-referred")
     expect(dlg).to_be_visible()
@@ -147,6 +155,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     a.click("#btn-print-slip")
     # the slip endpoint belongs to the printing service: success or its own error, never a blocked console
     expect(dlg.locator("#slip-result:not(:empty), .c-dialog-error:not([hidden])")).to_have_count(1)
+    idle(a)
     a.keyboard.press("Escape")
     expect(dlg).to_be_hidden()
     finished = log(live, "service_finished")
@@ -169,6 +178,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     assert called["reason"] == "pregnant, cannot stand" and called["out_of_order"] is True
 
     # transfer to bob with a note: bob sees it in his queue and, prominently, when he calls it
+    idle(a)
     a.keyboard.press("t")
     tdlg = a.locator("#dlg-transfer")
     expect(tdlg).to_be_visible()
@@ -186,12 +196,14 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     expect(b.locator("#current-note")).to_be_visible()
     expect(b.locator("#current-note")).to_contain_text("Wants to register a lease; documents checked.")
     shot(b, "console-transferred-note")
+    idle(b)
     b.keyboard.press("1")
     expect(b.locator("#current-number")).to_have_text("—")
 
     # no-show, then the visitor comes back within the grace window
     a.click("#btn-call-next")
     expect(a.locator("#current-number")).to_have_text("A006")
+    idle(a)
     a.keyboard.press("a")
     expect(a.locator("#current-number")).to_have_text("—")
     absent = a.locator('#absent-list li:has-text("A006")')
@@ -201,6 +213,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     expect(a.locator("#queue-list button.c-ticket").first).to_contain_text("A006")  # its original place
     a.click("#btn-call-next")
     expect(a.locator("#current-number")).to_have_text("A006")
+    idle(a)
     a.keyboard.press("1")
 
     # cancel a waiting ticket with a reason
@@ -217,6 +230,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     assert log(live, "ticket_cancelled")[-1]["reason"] == "Left before being called"
 
     # pause with a reason: call-next disabled, the other console sees it; resume
+    idle(a)
     a.keyboard.press("p")
     pdlg = a.locator("#dlg-pause")
     expect(pdlg).to_be_visible()
@@ -225,6 +239,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     expect(a.locator("#paused-banner")).to_have_text("Paused: Lunch")
     expect(a.locator("#btn-call-next")).to_be_disabled()
     expect(b.locator('#counters-list li[data-counter="1"]')).to_contain_text("Paused: Lunch")
+    idle(a)
     a.keyboard.press("p")
     expect(a.locator("#paused-banner")).to_be_hidden()
     expect(a.locator("#btn-call-next")).to_be_enabled()
@@ -232,6 +247,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     # the discreet help alert: on bob's console, calm; never on the waiting-room display
     a.click("#btn-call-next")
     expect(a.locator("#current-number")).to_have_text("A007")
+    idle(a)
     a.keyboard.press("h")
     expect(a.locator("#help-mine")).to_be_visible()
     expect(b.locator("#help-alert")).to_be_visible()

@@ -79,6 +79,7 @@
     const usable = online && inSync && !busy;
     const st = online ? (inSync ? "online" : "syncing") : "offline";
     root.dataset.state = st;
+    root.setAttribute("aria-busy", busy ? "true" : "false");  // a command is on its way: keys wait for it
     $("conn").textContent = T[st];
     $("offline").hidden = online && inSync;
     $("open-panel").hidden = !!me || !inSync;
