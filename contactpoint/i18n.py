@@ -26,6 +26,21 @@ NATIVE_NAMES = {
 babel = Babel()
 
 
+def place_phrases(ahead: int, estimate_s: float | None) -> tuple[str, str]:
+    """A visitor's place and honest estimate, in the current locale (printed ticket, phone page alike)."""
+    from flask_babel import gettext, ngettext
+
+    if ahead == 0:
+        position = gettext("You are next in line")
+    else:
+        position = ngettext("%(num)d person before you", "%(num)d people before you", ahead)
+    if estimate_s is None:
+        estimate = gettext("No estimate yet: no counter serves this right now.")
+    else:
+        estimate = gettext("Estimated wait: about %(min)d min", min=max(1, round(estimate_s / 60)))
+    return position, estimate
+
+
 def select_locale() -> str:
     site = current_app.extensions["contactpoint"].site
     lang = getattr(g, "lang", None)

@@ -24,7 +24,7 @@ from typing import Any
 
 from babel.dates import format_datetime
 from flask import Blueprint, Flask, current_app, jsonify, request
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, gettext
 
 from contactpoint.auth import agent_required
 from contactpoint.concurrency import blocking
@@ -32,7 +32,7 @@ from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import FINAL, Ticket
 from contactpoint.domain.site import Organisation, Site
-from contactpoint.i18n import RTL
+from contactpoint.i18n import RTL, place_phrases
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +62,7 @@ def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -
     ahead = int(view["ahead"])
     est = view["estimate_s"]
     with app.app_context(), force_locale(t.lang):
-        if ahead == 0:
-            position = gettext("You are next in line")
-        else:
-            position = ngettext("%(num)d person before you", "%(num)d people before you", ahead)
-        if est is None:
-            estimate = gettext("No estimate yet: no counter serves this right now.")
-        else:
-            estimate = gettext("Estimated wait: about %(min)d min", min=max(1, round(est / 60)))
+        position, estimate = place_phrases(ahead, est)
         return TicketContent(
             lang=t.lang,
             rtl=t.lang in RTL,

@@ -18,11 +18,12 @@ import threading
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, render_template, request
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, gettext
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room
 
 from contactpoint.domain.model import WAITING, Ticket, TicketState
 from contactpoint.engine import Published
+from contactpoint.i18n import place_phrases
 
 bp = Blueprint(
     "phone", __name__, url_prefix="/t", template_folder="templates", static_folder="static", static_url_path="/static"
@@ -80,14 +81,7 @@ def phone_view(app: Flask, ticket_id: str) -> dict[str, Any] | None:
         position = ""
         estimate = ""
         if waiting:
-            if ahead == 0:
-                position = gettext("You are next in line")
-            else:
-                position = ngettext("%(num)d person before you", "%(num)d people before you", ahead)
-            if est is None:
-                estimate = gettext("No estimate yet: no counter serves this right now.")
-            else:
-                estimate = gettext("Estimated wait: about %(min)d min", min=max(1, round(est / 60)))
+            position, estimate = place_phrases(ahead, est)
     return {
         "seq": seq,
         "number": t.number,

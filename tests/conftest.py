@@ -174,3 +174,16 @@ def require_tool(tool: str, package: str) -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+
+
+def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
+    """Poll until `predicate()` is truthy (background threads: printer, broadcaster), or fail."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError("condition not met in time")

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
-from tests.conftest import AuthActions
-
-
-def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError("condition not met in time")
+from tests.conftest import AuthActions, wait_for
 
 
 def events_of(received: list[dict[str, Any]]) -> list[dict[str, Any]]:

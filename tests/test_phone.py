@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,17 +11,7 @@ import pytest
 
 from contactpoint.config import SAMPLE_SITE
 from hardware.printer import FakePrinter
-from tests.conftest import AuthActions
-
-
-def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError("condition not met in time")
+from tests.conftest import AuthActions, wait_for
 
 
 def issue(app: Any, need: str = "moving", lang: str = "en") -> Any:

@@ -11,17 +11,7 @@ from typing import Any
 import pytest
 
 from hardware.printer import FakePrinter, decode_escpos
-from tests.conftest import AuthActions, require_tool
-
-
-def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError("condition not met in time")
+from tests.conftest import AuthActions, require_tool, wait_for
 
 
 @pytest.fixture
