@@ -81,6 +81,8 @@ def create_app(
         # "threading" (Werkzeug + simple-websocket) or "gevent" (only in a process that monkey-patched at start:
         # `contactpoint serve|demo` do when CONTACTPOINT_ASYNC=gevent); docs/performance.md says which and why
         ASYNC_MODE=os.environ.get("CONTACTPOINT_ASYNC", "threading"),
+        # the box's address as visitors' phones reach it, for the QR codes (else the address the kiosk used)
+        PUBLIC_URL=os.environ.get("CONTACTPOINT_PUBLIC_URL") or None,
         BROADCAST_WINDOW=0.05,
         # the kiosk's ticket endpoints are rate limited (Flask-Limiter); CONTACTPOINT_RATELIMIT=0 turns it off
         RATELIMIT_ENABLED=os.environ.get("CONTACTPOINT_RATELIMIT", "1").strip().lower()

@@ -44,7 +44,7 @@ from contactpoint.domain.appointments import (
 from contactpoint.domain.errors import CommandError
 from contactpoint.i18n import RTL
 from contactpoint.messages import message
-from contactpoint.printing import PrintJob
+from contactpoint.printing import PrintJob, public_url
 from kiosk import screens
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates", static_folder="static")
@@ -71,10 +71,6 @@ def _lang(lang: str) -> str:
         abort(404)
     g.lang = lang
     return lang
-
-
-def public_url() -> str:
-    return str(current_app.config.get("PUBLIC_URL") or request.url_root)
 
 
 def qr_svg(url: str) -> Markup:

@@ -82,3 +82,17 @@ def test_ci_installs_the_system_packages_and_runs_the_readme_test_command() -> N
     for package in ("chromium", "espeak-ng", "fonts-dejavu-core", "fonts-noto-core", "zbar-tools"):
         assert package in ci and package in read("README.md")
     assert "make test" in ci and "make test" in read("README.md")
+
+
+def test_every_environment_variable_the_code_reads_is_documented() -> None:
+    source = "\n".join(
+        p.read_text()
+        for folder in ("contactpoint", "kiosk", "counter", "display", "phone", "manage", "provisioning", "hardware")
+        for p in (ROOT / folder).rglob("*.py")
+    )
+    names = set(re.findall(r'environ(?:\.get)?\(\s*"(CONTACTPOINT_[A-Z_]+|PORT|HOST)"', source))
+    names |= set(re.findall(r'environ\["(CONTACTPOINT_[A-Z_]+)"\]', source))
+    assert {"CONTACTPOINT_ASYNC", "CONTACTPOINT_PUBLIC_URL"} <= names
+    doc = read("docs/configuration.md")
+    for name in names:
+        assert f"`{name}`" in doc, name
