@@ -202,3 +202,22 @@ def test_an_unknown_ticket_gets_a_clear_page(browser: Any, live: Any) -> None:
     assert resp is not None and resp.status == 404
     expect(phone.locator("h1")).to_be_visible()
     shot(phone, "phone-gone")
+
+
+@pytest.mark.parametrize("served", ["refuse"], indirect=True)
+def test_without_a_printed_ticket_the_screen_stays_longer(browser: Any, served: Any) -> None:
+    """The ticket screen is the visitor's only ticket when the printer failed: it stays three times as long."""
+    server, _ = served
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="fr-BE")
+    context.clock.install()
+    kiosk = context.new_page()
+    kiosk.goto(server.url + "/kiosk/fr/")
+    kiosk.get_by_role("button", name="Je déménage").click()
+    expect(kiosk.locator("#ticket-number")).to_have_text("A001")
+    expect(kiosk.locator("#printer-alert")).to_be_visible(timeout=10000)
+    screen_s = 45  # [kiosk] ticket_screen_seconds of the sample site
+    kiosk.clock.run_for((screen_s + 5) * 1000)
+    expect(kiosk.locator("#ticket-number")).to_have_text("A001")  # a printed ticket would have gone by now
+    kiosk.clock.run_for(2 * screen_s * 1000)
+    expect(kiosk.locator("#ticket-number")).to_have_count(0)  # back to the first screen for the next visitor
+    context.close()

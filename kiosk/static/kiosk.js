@@ -106,9 +106,18 @@
     }
 
     // -- ticket screen: back to the start after a while (the ticket is printed; nothing is lost) ------------
+    // When the printer failed, the screen is the visitor's only ticket: it stays three times as long (or
+    // until "Done"), so they can note the number or scan the code.
     const ticketS = Number(frame.dataset.ticketS || 0);
     if (ticketS > 0) {
-      setTimeout(() => { reset(); location.href = home; }, ticketS * 1000);
+      const shownAt = Date.now();
+      const leave = () => {
+        const printerDown = document.querySelector(".k-printer-down");
+        if (printerDown && Date.now() - shownAt < ticketS * 3000) { setTimeout(leave, 1000); return; }
+        reset();
+        location.href = home;
+      };
+      setTimeout(leave, ticketS * 1000);
       return;
     }
 
