@@ -6,7 +6,7 @@ PORT ?= 8080
 CONFIG ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo serve test lint bench i18n setup setup-dev browser clean
+.PHONY: demo serve test lint bench i18n setup setup-dev system clean
 
 # the box's runtime environment: runtime dependencies only (what a Pi runs)
 $(VENV)/.installed: pyproject.toml
@@ -36,13 +36,17 @@ serve: setup
 	@test -n "$(CONFIG)" || { echo "usage: make serve CONFIG=path/to/site.toml"; exit 2; }
 	$(VENV)/bin/contactpoint serve --config $(CONFIG) --port $(PORT)
 
-# Debian's chromium for the browser tests (installed when missing and we are root)
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "browser tests need Debian's 'chromium' package: sudo apt-get install chromium"; exit 1; fi; }
+# the Debian packages the tests use: Chromium (browser tests), espeak-ng (announcements), the ticket fonts, raqm
+# (Arabic shaping), zbar (reading printed QR codes). Installed when missing and we are root; else say which.
+DEBIAN_PACKAGES := chromium espeak-ng fonts-dejavu-core fonts-noto-core libraqm0 zbar-tools
+system:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing $$missing"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "the tests need these Debian packages: sudo apt-get install $$missing"; exit 1; fi; fi
 
-test: setup-dev browser
+test: setup-dev system
 	$(VENV)/bin/pybabel -q compile -f -d locales -D messages
 	$(DEV)/bin/python -m pytest -q
 
