@@ -326,6 +326,16 @@ def test_a_zone_display_shows_only_its_calls(browser: Any, server: LiveServer) -
     assert [c["number"] for c in call_log(upstairs)] == ["C001"]
     expect(ground.locator("#last-calls li")).to_have_count(1)
     expect(ground.locator(".d-zone")).to_contain_text("Rez-de-chaussée")
+    # a zone given by counters shows the waits of the needs its open counters serve, not the whole site's
+    take_ticket(server.url, "documents", "fr")
+    carol.cmd("finish", outcome="resolved")
+    carol.cmd("close")
+    expect(upstairs.locator("#waits li")).to_have_count(0)
+    expect(ground.locator('#waits li[data-need="money"]')).to_have_count(1)
+    expect(ground.locator('#waits li[data-need="documents"]')).to_have_count(0)
+    carol.cmd("open", counter="3", needs=["documents"])
+    expect(upstairs.locator('#waits li[data-need="documents"]')).to_have_count(1)
+    expect(upstairs.locator('#waits li[data-need="money"]')).to_have_count(0)
     shot(upstairs, "display-1280-zone-upstairs")
     # a zone page opened now takes its calls from the zone's snapshot
     late = open_display(browser, server.url + "/display/?zone=upstairs", 1280, 720)

@@ -169,7 +169,21 @@
   }
 
   // -- live state ------------------------------------------------------------------------------------------
+  // the needs each open counter serves: a zone given by counters shows the waits of the needs they serve now
+  let counterNeeds = {};
+  let lastSummary = null;
+  function noteCounters(list) {
+    (list || []).forEach((c) => { counterNeeds[c.id] = c.open && !c.paused ? (c.needs || []) : []; });
+  }
+  function needInZone(id) {
+    if (zoneNeeds.length) return zoneNeeds.includes(id);
+    if (zoneCounters.length) return zoneCounters.some((c) => (counterNeeds[c] || []).includes(id));
+    return true;
+  }
+
   function snapshot(snap) {
+    counterNeeds = {};
+    noteCounters(snap.counters);
     labels = {};
     (snap.site.counters || []).forEach((c) => { labels[c.id] = c.label; });
     const lang = data.lang;
@@ -191,6 +205,7 @@
   }
 
   function event(ev) {
+    if (ev.counters) { noteCounters(ev.counters); if (lastSummary) summary(lastSummary); }
     if (ev.type === "ticket_called" || ev.type === "ticket_recalled") {
       const t = ev.tickets && ev.tickets[0];
       if (!t) return;
@@ -205,11 +220,12 @@
   }
 
   function summary(s) {
+    lastSummary = s;
     const ul = $("waits");
     const rank = (id) => { const i = needOrder.indexOf(id); return i < 0 ? needOrder.length : i; };
     const items = Object.entries(s.needs || {})
       .sort(([a], [b]) => rank(a) - rank(b))  // the site's order, however the JSON was sorted
-      .filter(([id, v]) => (!zoneNeeds.length || zoneNeeds.includes(id)) && (v.waiting > 0 || v.counters > 0));
+      .filter(([id, v]) => needInZone(id) && (v.waiting > 0 || v.counters > 0));
     ul.replaceChildren(...items.map(([id, v]) => {
       const li = document.createElement("li");
       const mins = v.estimate_s == null ? "–" : "~" + Math.max(1, Math.round(v.estimate_s / 60)) + " min";
