@@ -129,6 +129,18 @@ def test_transfer_to_a_named_counter(w: World) -> None:
     assert w.call("2") == a
 
 
+def test_a_visit_sent_to_a_counter_that_closes_goes_back_to_its_queue(w: World) -> None:
+    w.open("1", "alice", ("moving",))
+    w.open("2", "bob", ("documents",))
+    a = w.issue("moving")
+    w.call("1")
+    w.do(c.transfer, counter="1", to_counter="2", note="for Bob")
+    w.do(c.close_counter, counter="2")
+    t = w.state.tickets[a]
+    assert t.state == TicketState.TRANSFERRED and t.target_counter is None and t.note == "for Bob"
+    assert w.call("1") == a  # back in its need's queue, at its original place
+
+
 def test_two_counters_never_get_the_same_ticket(w: World) -> None:
     w.open("1", "alice")
     w.open("2", "bob")

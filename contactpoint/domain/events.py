@@ -150,6 +150,13 @@ def apply(state: SiteState, ev: Event) -> Changes:  # noqa: C901 - one branch pe
         if typ == "counter_opened":
             c = replace(c, open=True, agent=d.get("agent"), needs=tuple(d.get("needs", ())), paused=False)
         elif typ == "counter_closed":
+            # visits sent to this counter, or to its agent, go back to their need's queue at their original
+            # place: nobody waits for a desk that has closed
+            for t in list(state.tickets.values()):
+                if t.state in WAITING and (
+                    t.target_counter == c.id or (c.agent is not None and t.target_agent == c.agent)
+                ):
+                    _set_ticket(state, ch, replace(t, target_counter=None, target_agent=None))
             c = Counter(id=c.id)
         elif typ == "counter_paused":
             c = replace(c, paused=True, pause_reason=d.get("reason"))
