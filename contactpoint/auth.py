@@ -3,8 +3,8 @@
 Sessions are signed cookies (Flask). A session ends:
 - after `PERMANENT_SESSION_LIFETIME` (10 h, a working day) from login, whatever happens;
 - after `AGENT_IDLE_TIMEOUT` seconds (default 2 h) without any request from the agent (an action, a resync);
-- at the next request once the account is disabled (or deleted), or its role changed: every request reads the
-  account again, so a manager's "disable" takes effect at once.
+- at the next request once the account is disabled (or deleted), its role changed or its password reset: every
+  request reads the account again, so a manager's "disable" or a new password takes effect at once.
 
 Failed logins are throttled per address and per account name (`LoginThrottle`), in memory.
 """
@@ -12,6 +12,7 @@ Failed logins are throttled per address and per account name (`LoginThrottle`), 
 from __future__ import annotations
 
 import functools
+import hashlib
 import secrets
 import threading
 import time
@@ -27,8 +28,18 @@ MIN_PASSWORD = 10
 MAX_NAME = 60
 DEFAULT_IDLE_TIMEOUT_S = 2 * 3600
 F = TypeVar("F", bound=Callable[..., Any])
-# a dummy hash so a login for an unknown name costs as much as one for a known name
-_DUMMY_HASH = generate_password_hash("not a password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check when the name is unknown, so that costs as much as a known name (made at first use:
+    scrypt takes ~0.1 s and 32 MB, which the server's start-up should not pay)."""
+    return generate_password_hash("not a password")
+
+
+def _password_mark(pw_hash: str) -> str:
+    """What a session remembers of the password it was opened with: a new password ends old sessions."""
+    return hashlib.sha256(pw_hash.encode()).hexdigest()[:16]
 
 
 def hash_password(password: str) -> str:
@@ -56,7 +67,7 @@ def check_login(name: str, password: str) -> str | None:
     store = current_app.extensions["contactpoint"].store
     row = store.agent(name)
     if row is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     pw_hash, role, active = row
     if not check_password_hash(pw_hash, password) or not active:
@@ -73,6 +84,9 @@ def log_in(name: str, role: str) -> None:
     session["csrf"] = secrets.token_urlsafe(24)
     session["login_at"] = _now()
     session["seen_at"] = _now()
+    row = current_app.extensions["contactpoint"].store.agent(name)
+    if row is not None:
+        session["pw"] = _password_mark(row[0])
     if lang:
         session["lang"] = lang
 
@@ -102,8 +116,8 @@ def current_agent() -> str | None:
         log_out()
         return None
     row = current_app.extensions["contactpoint"].store.agent(str(name))
-    if row is None or not row[2]:
-        log_out()  # disabled or deleted: this session stops here
+    if row is None or not row[2] or session.get("pw") != _password_mark(row[0]):
+        log_out()  # disabled, deleted or its password reset: this session stops here
         return None
     g.agent_role = row[1]
     if now - seen > 60:  # refresh the idle clock, not on every request (each refresh rewrites the cookie)

@@ -63,6 +63,18 @@ def test_a_disabled_agents_session_stops_at_the_next_request(app: Any, client: A
     assert client.get("/counter/api/state").status_code == 401
 
 
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app: Any, client: Any, agent: AuthActions) -> None:
+    from contactpoint.auth import hash_password
+
+    agent.login()
+    assert client.get("/counter/").status_code == 200
+    app.extensions["contactpoint"].store.add_agent("alice", hash_password("a brand new password"), "agent", 0.0)
+    assert client.get("/counter/").status_code == 302  # back to the login page
+    assert agent.cmd("call-next").status_code == 401
+    agent.login("alice", "a brand new password")
+    assert client.get("/counter/").status_code == 200
+
+
 def test_the_session_ends_after_the_idle_timeout_but_not_while_the_agent_works(
     app: Any, client: Any, agent: AuthActions, clock: Any
 ) -> None:
@@ -172,8 +184,12 @@ def test_a_demoted_manager_loses_the_agents_page_at_the_next_request(app: Any, c
     agent.create("maria", PASSWORD, role="manager")
     login_as(client, "maria")
     assert client.get("/counter/agents").status_code == 200
-    app.extensions["contactpoint"].store.add_agent("maria", hash_password(PASSWORD), "agent", 0.0)
+    store = app.extensions["contactpoint"].store
+    with store.write_lock:  # the role alone changes (`agent add` would also set a new password: see above)
+        store.db.execute("UPDATE agents SET role = 'agent' WHERE name = 'maria'")
     assert client.get("/counter/agents").status_code == 403
+    store.add_agent("maria", hash_password(PASSWORD), "manager", 0.0)  # a new hash, even for the same password
+    assert client.get("/counter/agents").status_code == 401  # the session ended: log in again
 
 
 def test_a_disabled_agents_socket_is_closed(app: Any, client: Any, agent: AuthActions) -> None:
