@@ -8,6 +8,7 @@ the other console and never the display, the manager page, and a server outage: 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -280,6 +281,11 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
         expect(a.locator(sel)).to_be_disabled()
     shot(a, "console-offline")
     live.start()
+    # bob's session survives the restart and resyncs by itself
+    expect(b.locator("#console")).to_have_attribute("data-state", "online", timeout=15_000)
+    # the demo agent's password is new at every start ("for this run only"): its console goes to the login page
+    expect(a).to_have_url(re.compile(r"/counter/login"), timeout=15_000)
+    login(a, live, "demo", live.password)
     expect(a.locator("#console")).to_have_attribute("data-state", "online", timeout=15_000)
     expect(a.locator("#offline")).to_be_hidden()
     expect(a.locator("#current-number")).to_have_text("A007")  # resynced: still at the counter

@@ -487,7 +487,9 @@
     if (!btn && /^[1-5]$/.test(k)) btn = document.querySelectorAll("button[data-outcome]")[Number(k) - 1];
     if (btn && !btn.disabled && !btn.hidden && !$("work-panel").hidden) { e.preventDefault(); btn.click(); }
   });
-  window.contactpointLive = Live("/counter", { snapshot, event, summary: onSummary, status }, cfg.urls.state);
+  // a session the box refuses (expired, new password, account disabled): back to the login page, not "offline"
+  const refused = () => { location.href = cfg.urls.login; };
+  window.contactpointLive = Live("/counter", { snapshot, event, summary: onSummary, status, refused }, cfg.urls.state);
   setInterval(render, 15000); // waits and grace windows move on without events
   render();
 })();

@@ -1,6 +1,7 @@
 // Live state for every device page: a snapshot from /api/state, then seq-numbered batches over Socket.IO.
 // A page that connects, reconnects or sees a gap in seqs takes a fresh snapshot: it never shows stale state
-// silently. handlers: snapshot(snap), event(ev), summary(s), status("online" | "offline").
+// silently. handlers: snapshot(snap), event(ev), summary(s), status("online" | "offline"), and refused() when
+// the box no longer accepts the page's session (an agent's console then goes to the login page).
 "use strict";
 window.Live = function (namespace, handlers, stateUrl) {
   stateUrl = stateUrl || "/api/state";
@@ -22,6 +23,7 @@ window.Live = function (namespace, handlers, stateUrl) {
     ready = false;
     try {
       const r = await fetch(stateUrl, { cache: "no-store", credentials: "same-origin" });
+      if (r.status === 401 && handlers.refused) { handlers.refused(); return; }  // the session ended
       if (!r.ok) throw new Error("state " + r.status);
       const snap = await r.json();
       seq = snap.seq;
@@ -49,7 +51,11 @@ window.Live = function (namespace, handlers, stateUrl) {
 
   socket.on("connect", () => { status("online"); resync(); });
   socket.on("disconnect", () => { ready = false; status("offline"); });
-  socket.on("connect_error", () => status("offline"));
+  socket.on("connect_error", (err) => {
+    status("offline");
+    // the box refuses this page's session (expired, password changed, account disabled): say so, don't retry
+    if (err && err.message === "login_required" && handlers.refused) handlers.refused();
+  });
   socket.on("events", apply);
   // the per-need summary also comes alone, after a burst whose batches left without it
   socket.on("summary", (s) => { if (ready && handlers.summary) handlers.summary(s); });
