@@ -75,6 +75,7 @@ def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -
             expect_line=gettext("Keep this ticket: your number will be shown on the screen and announced."),
             qr_url=f"{base_url.rstrip('/')}/t/{t.token}",
             qr_caption=gettext("Follow your turn on your phone"),
+            priority_label=gettext("Priority ticket") if t.priority else "",
         )
 
 

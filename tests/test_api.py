@@ -37,6 +37,17 @@ def test_kiosk_form_gives_a_ticket_page_and_a_printed_ticket(client: Any, printe
 
     text = decode_escpos(printer.jobs[0]).text
     assert "A001" in text and "Je déménage" in text
+    assert "prioritaire" not in text.lower()
+
+
+def test_a_priority_ticket_says_so_on_paper(client: Any, printer: Any) -> None:
+    from hardware.printer import decode_escpos
+
+    r = client.post("/kiosk/api/tickets", json={"need": "moving", "lang": "fr", "priority": True})
+    assert r.status_code == 201 and r.get_json()["ticket"]["priority"] is True
+    wait_for(lambda: printer.jobs)
+    text = decode_escpos(printer.jobs[0]).text
+    assert "Ticket prioritaire" in text
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ class TicketContent:
     expect_line: str
     qr_url: str
     qr_caption: str = ""
+    priority_label: str = ""  # e.g. "Priority ticket" when the visitor asked for it: printed under the number
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ def ticket_blocks(ticket: TicketContent) -> list[Block]:
         Block("rule"),
         Block("text", ticket.need_label, "large", bold=True),
         Block("text", ticket.number, "huge", bold=True),
+        *([Block("text", ticket.priority_label, "large", bold=True)] if ticket.priority_label else []),
         Block("text", ticket.issued_label, "small"),
         Block("gap"),
         Block("text", ticket.position_label, "normal", bold=True),
