@@ -220,3 +220,31 @@ class LoginThrottle:
                     self._fails.clear()  # under a flood from countless addresses: forget rather than grow
             for key in ("a:" + address, "n:" + name.casefold()):
                 self._fails.setdefault(key, deque()).append(now)
+
+
+def login_throttle() -> LoginThrottle:
+    """The box's one throttle of failed logins, shared by every login page (console, manager's pages)."""
+    ext = current_app.extensions
+    if "login_throttle" not in ext:
+        cfg = current_app.config
+        ext["login_throttle"] = LoginThrottle(
+            per_address=int(cfg.get("LOGIN_FAILURES_PER_ADDRESS", 10)),
+            per_name=int(cfg.get("LOGIN_FAILURES_PER_NAME", 20)),
+            window=float(cfg.get("LOGIN_FAILURE_WINDOW", 600)),
+        )
+    throttle: LoginThrottle = ext["login_throttle"]
+    return throttle
+
+
+def attempt_login(name: str, password: str) -> tuple[str | None, float]:
+    """Check a login through the throttle: (role or None, seconds to wait; > 0 means refused unchecked)."""
+    throttle = login_throttle()
+    address = request.remote_addr or "?"
+    now = _now()
+    wait = throttle.retry_after(address, name, now)
+    if wait > 0:
+        return None, wait
+    role = check_login(name, password) if name and password else None
+    if role is None:
+        throttle.failed(address, name, now)
+    return role, 0.0

@@ -77,10 +77,6 @@ def my_counter() -> str | None:
     return None
 
 
-def _client_address() -> str:
-    return request.remote_addr or "?"
-
-
 @bp.get("/login")
 def login_form() -> Any:
     if auth.current_agent() is not None:
@@ -91,17 +87,12 @@ def login_form() -> Any:
 @bp.post("/login")
 def login() -> Any:
     name = " ".join(request.form.get("name", "").split())
-    password = request.form.get("password", "")
-    throttle: auth.LoginThrottle = current_app.extensions["counter_login_throttle"]
-    now = _cp().engine.clock()
-    wait = throttle.retry_after(_client_address(), name, now)
+    role, wait = auth.attempt_login(name, request.form.get("password", ""))
     if wait > 0:
         text = message("login_throttled").format(minutes=max(1, math.ceil(wait / 60)))
         resp = render_template("counter/login.html", site=_cp().site, error=text, name=name)
         return resp, 429, {"Retry-After": str(math.ceil(wait))}
-    role = auth.check_login(name, password) if name and password else None
     if role is None:
-        throttle.failed(_client_address(), name, now)
         return render_template("counter/login.html", site=_cp().site, error=message("login_failed"), name=name), 401
     auth.log_in(name, role)
     return redirect(url_for("counter.console"), code=303)
@@ -376,11 +367,6 @@ class CounterNamespace(Namespace):
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(bp)
-    app.extensions["counter_login_throttle"] = auth.LoginThrottle(
-        per_address=int(app.config.get("LOGIN_FAILURES_PER_ADDRESS", 10)),
-        per_name=int(app.config.get("LOGIN_FAILURES_PER_NAME", 20)),
-        window=float(app.config.get("LOGIN_FAILURE_WINDOW", 600)),
-    )
     ns = CounterNamespace("/counter")
     app.extensions["counter_namespace"] = ns
     socketio.on_namespace(ns)

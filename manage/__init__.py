@@ -7,6 +7,7 @@ carries the session's CSRF token.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any, TypeVar
@@ -20,14 +21,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_socketio import SocketIO
 
 from contactpoint import appointments_import as imp
-from contactpoint.auth import check_csrf, check_login, csrf_token, current_agent, log_in
+from contactpoint.auth import attempt_login, check_csrf, csrf_token, current_agent, current_role, log_in, log_out
 from contactpoint.domain import commands
 from contactpoint.domain.appointments import normalise_code
 from contactpoint.domain.errors import CommandError
@@ -46,7 +46,7 @@ def manager_required(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_agent() is None:
             return redirect(url_for("manage.login", next=request.path))
-        if session.get("role") != "manager":
+        if current_role() != "manager":  # read from the account at every request, not the session
             abort(403)
         if request.method == "POST" and not check_csrf():
             abort(403)
@@ -61,7 +61,11 @@ def login() -> Any:
     name = ""
     if request.method == "POST":
         name = request.form.get("name", "")[:80]
-        role = check_login(name, request.form.get("password", "")[:200])
+        role, wait = attempt_login(name, request.form.get("password", "")[:200])  # the console's throttle too
+        if wait > 0:
+            text = message("login_throttled").format(minutes=max(1, math.ceil(wait / 60)))
+            page = render_template("manage/login.html", site=_cp().site, error=text, name=name)
+            return page, 429, {"Retry-After": str(math.ceil(wait))}
         if role == "manager":
             log_in(name, role)
             nxt = request.args.get("next", "")
@@ -73,7 +77,7 @@ def login() -> Any:
 @bp.post("/logout")
 @manager_required
 def logout() -> Any:
-    session.clear()
+    log_out()
     return redirect(url_for("manage.login"))
 
 

@@ -120,6 +120,14 @@ def test_failed_logins_are_throttled_per_address_and_lifted_after_the_window(
     assert client.post("/counter/login", data={"name": "alice", "password": PASSWORD}).status_code == 303
 
 
+def test_the_managers_login_page_shares_the_consoles_throttle(app: Any, client: Any, agent: AuthActions) -> None:
+    agent.create("maria", PASSWORD, role="manager")
+    for _ in range(10):  # guesses at the manager's page
+        assert client.post("/manage/login", data={"name": "maria", "password": "guess"}).status_code == 401
+    assert client.post("/manage/login", data={"name": "maria", "password": PASSWORD}).status_code == 429
+    assert client.post("/counter/login", data={"name": "maria", "password": PASSWORD}).status_code == 429
+
+
 def test_successful_logins_never_count_against_an_address() -> None:
     t = LoginThrottle(per_address=3, per_name=5, window=60)
     for i in range(3):
