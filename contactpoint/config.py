@@ -186,15 +186,24 @@ def _translated(r: _Reader, d: dict[str, Any], key: str, name: str) -> dict[str,
     return {k: x.strip() for k, x in v.items()}
 
 
-def _organisations(r: _Reader, data: dict[str, Any], languages: tuple[str, ...]) -> tuple[Organisation, ...]:
-    raw = data.get("organisations", [])
+def _entries(r: _Reader, data: dict[str, Any], table: str, *, required: bool) -> list[tuple[str, dict[str, Any]]]:
+    """The `[[table]]` entries of a site file, each with the key errors name it by (`needs[2]`)."""
+    raw = data.get(table, None if required else [])
+    if required and (not isinstance(raw, list) or not raw):
+        raise r.fail(table, f"at least one [[{table}]] entry is required")
     if not isinstance(raw, list):
-        raise r.fail("organisations", "must be a list of [[organisations]] tables")
+        raise r.fail(table, f"must be a list of [[{table}]] tables")
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise r.fail(f"{table}[{i}]", "must be a table")
+        out.append((f"{table}[{i}]", item))
+    return out
+
+
+def _organisations(r: _Reader, data: dict[str, Any], languages: tuple[str, ...]) -> tuple[Organisation, ...]:
     out: list[Organisation] = []
-    for i, o in enumerate(raw):
-        key = f"organisations[{i}]"
-        if not isinstance(o, dict):
-            raise r.fail(key, "must be a table")
+    for key, o in _entries(r, data, "organisations", required=False):
         oid = r.str_(o, f"{key}.id", "id")
         if not ID_RE.match(oid) or any(x.id == oid for x in out):
             raise r.fail(f"{key}.id", f"must be a unique id of lowercase letters, digits, - and _, got {oid!r}")
@@ -214,16 +223,10 @@ def _organisations(r: _Reader, data: dict[str, Any], languages: tuple[str, ...])
 
 
 def _zones(r: _Reader, data: dict[str, Any], needs: list[Need], counters: list[CounterDef]) -> tuple[Zone, ...]:
-    raw = data.get("zones", [])
-    if not isinstance(raw, list):
-        raise r.fail("zones", "must be a list of [[zones]] tables")
     need_ids = {n.id for n in needs}
     counter_ids = {c.id for c in counters}
     out: list[Zone] = []
-    for i, z in enumerate(raw):
-        key = f"zones[{i}]"
-        if not isinstance(z, dict):
-            raise r.fail(key, "must be a table")
+    for key, z in _entries(r, data, "zones", required=False):
         zid = r.str_(z, f"{key}.id", "id")
         if not ID_RE.match(zid) or any(x.id == zid for x in out):
             raise r.fail(f"{key}.id", f"must be a unique id of lowercase letters, digits, - and _, got {zid!r}")
@@ -261,14 +264,8 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
     if not isinstance(message, dict) or not all(isinstance(v, str) for v in message.values()):
         raise r.fail("site.message", "must be a table of translated strings")
 
-    raw_needs = data.get("needs")
-    if not isinstance(raw_needs, list) or not raw_needs:
-        raise r.fail("needs", "at least one [[needs]] entry is required")
     needs: list[Need] = []
-    for i, n in enumerate(raw_needs):
-        key = f"needs[{i}]"
-        if not isinstance(n, dict):
-            raise r.fail(key, "must be a table")
+    for key, n in _entries(r, data, "needs", required=True):
         nid = r.str_(n, f"{key}.id", "id")
         if not ID_RE.match(nid):
             raise r.fail(f"{key}.id", f"use lowercase letters, digits, - and _, got {nid!r}")
@@ -294,14 +291,8 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
             )
         )
 
-    raw_counters = data.get("counters")
-    if not isinstance(raw_counters, list) or not raw_counters:
-        raise r.fail("counters", "at least one [[counters]] entry is required")
     counters: list[CounterDef] = []
-    for i, c in enumerate(raw_counters):
-        key = f"counters[{i}]"
-        if not isinstance(c, dict):
-            raise r.fail(key, "must be a table")
+    for key, c in _entries(r, data, "counters", required=True):
         cid = str(c.get("id", "")).strip()
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,12}", cid):
             raise r.fail(f"{key}.id", f"must be 1-12 letters or digits, got {c.get('id')!r}")
