@@ -215,6 +215,9 @@ def test_without_a_printed_ticket_the_screen_stays_longer(browser: Any, served: 
     kiosk.get_by_role("button", name="Je déménage").click()
     expect(kiosk.locator("#ticket-number")).to_have_text("A001")
     expect(kiosk.locator("#printer-alert")).to_be_visible(timeout=10000)
+    # the alert can be in the served HTML: wait until the page's scripts have started their timers, or the
+    # clock below runs before the screen's countdown exists (seen on a loaded CI machine)
+    kiosk.wait_for_load_state("load")
     screen_s = 45  # [kiosk] ticket_screen_seconds of the sample site
     kiosk.clock.run_for((screen_s + 5) * 1000)
     expect(kiosk.locator("#ticket-number")).to_have_text("A001")  # a printed ticket would have gone by now
