@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from .model import STATUS_KEYS, PrinterError, PrinterStatus, SlipContent, TicketContent, TicketPrinter
 from .render import slip_escpos_bytes, ticket_escpos_bytes
@@ -26,10 +27,12 @@ class FakePrinter(TicketPrinter):
         fail_with: str | None = None,
         keep: int = 200,
     ) -> None:
-        self.paper_width_mm = paper_width_mm
-        self.profile = profile
-        self.qr = qr
-        self.text_mode = text_mode
+        self.render_args: dict[str, Any] = {  # as EscposDriver: the same renderer, the same settings
+            "paper_width_mm": paper_width_mm,
+            "profile": profile,
+            "qr": qr,
+            "text_mode": text_mode,
+        }
         if fail_with is not None and fail_with not in STATUS_KEYS:
             raise ValueError(f"fail_with must be one of {STATUS_KEYS}, not {fail_with!r}")
         self.fail_with = fail_with
@@ -56,27 +59,11 @@ class FakePrinter(TicketPrinter):
 
     def print_ticket(self, ticket: TicketContent) -> None:
         self._check()
-        self._keep(
-            ticket_escpos_bytes(
-                ticket,
-                paper_width_mm=self.paper_width_mm,
-                profile=self.profile,
-                qr=self.qr,
-                text_mode=self.text_mode,
-            )
-        )
+        self._keep(ticket_escpos_bytes(ticket, **self.render_args))
 
     def print_slip(self, slip: SlipContent) -> None:
         self._check()
-        self._keep(
-            slip_escpos_bytes(
-                slip,
-                paper_width_mm=self.paper_width_mm,
-                profile=self.profile,
-                qr=self.qr,
-                text_mode=self.text_mode,
-            )
-        )
+        self._keep(slip_escpos_bytes(slip, **self.render_args))
 
     def status(self) -> PrinterStatus:
         if self.fail_with and self.fail_with != "printer_ok":
