@@ -1,17 +1,10 @@
-"""Percentiles and small summaries (nearest-rank, like contactpoint.domain.figures.percentile)."""
+"""Small summaries for the bench; percentiles are the nearest-rank ones of contactpoint.domain.figures."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-
-def percentile(values: Sequence[float], p: float) -> float | None:
-    if not values:
-        return None
-    s = sorted(values)
-    k = max(0, min(len(s) - 1, math.ceil(p / 100 * len(s)) - 1))
-    return s[k]
+from contactpoint.domain.figures import percentile  # one definition for the figures and the bench
 
 
 def ms(values_s: Sequence[float], p: float) -> float | None:
