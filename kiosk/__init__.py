@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import secrets
-from pathlib import Path
 from typing import Any
 
 import qrcode
@@ -162,8 +161,6 @@ def ticket(lang: str, token: str) -> Any:
         screens.ticket_screen(cp.site, view, need_name, lang),
         t=t,
         need_name=need_name,
-        ahead=view["ahead"],
-        estimate_min=None if view["estimate_s"] is None else max(1, round(view["estimate_s"] / 60)),
         qr=qr_svg(url),
         printer=cp.engine.state.printer,
         slot_time=screens.clock_text(cp.site, t.slot_at, lang) if t.slot_at is not None else None,
@@ -287,16 +284,7 @@ def _speech_text(lang: str) -> str:
 
 
 def _announcer() -> Any:
-    cp = _cp()
-    shared = cp.services.get("announcer")
-    if shared is not None and hasattr(shared, "render"):
-        return shared  # the display's offline speech, when the box has it
-    if "kiosk_announcer" not in cp.services:
-        from hardware.audio import EspeakAnnouncer
-
-        cache = Path(current_app.config["DATA_DIR"]).resolve() / "audio"
-        cp.services["kiosk_announcer"] = EspeakAnnouncer(cache, speed=140)
-    return cp.services["kiosk_announcer"]
+    return _cp().services["announcer"]  # the display's offline speech (contactpoint.announce.init_app)
 
 
 @bp.get("/<lang>/speech")

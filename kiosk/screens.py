@@ -12,10 +12,10 @@ from typing import Any
 
 from babel.dates import format_date, format_time
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from contactpoint.domain.appointments import next_day_opening, site_refusal, todays_open
 from contactpoint.domain.site import Site
+from contactpoint.i18n import place_phrases
 from contactpoint.messages import message
 
 NOTICE_KINDS = (
@@ -88,18 +88,7 @@ def needs_screen(site: Site, lang: str) -> Screen:
 
 def ticket_screen(site: Site, view: dict[str, Any], need_name: str, lang: str) -> Screen:
     t = view["ticket"]
-    ahead = view["ahead"]
-    position = (
-        _("You are next in line")
-        if ahead == 0
-        else ngettext("%(num)d person before you", "%(num)d people before you", ahead)
-    )
-    est = view["estimate_s"]
-    estimate = (
-        _("No estimate yet: no counter serves this right now.")
-        if est is None
-        else _("Estimated wait: about %(min)d min", min=max(1, round(est / 60)))
-    )
+    position, estimate = place_phrases(view["ahead"], view["estimate_s"])
     lines = [need_name, _("Your number"), " ".join(t["number"]), position, estimate]
     late = t.get("appointment_id") and t.get("slot_at") is None
     if late:
