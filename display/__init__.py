@@ -75,12 +75,11 @@ def state() -> Any:
     cp = _cp()
     zone = _zone(cp.site)
     snap = redact(full_state())
-    needs = {t["id"]: t["need"] for t in snap["tickets"]}
-    with cp.engine.lock:
-        for t in cp.engine.state.tickets.values():
-            needs.setdefault(t.id, t.need)
-    for c in snap["calls"]:
-        c["need"] = needs.get(c["ticket"])
+    with cp.engine.lock:  # the last calls' needs, from the day's tickets (done ones included)
+        tickets = cp.engine.state.tickets
+        for c in snap["calls"]:
+            t = tickets.get(c["ticket"])
+            c["need"] = t.need if t is not None else None
     if zone is not None:
         snap["calls"] = [c for c in snap["calls"] if in_zone(zone, c["need"], c["counter"])]
         if zone.needs:
