@@ -34,11 +34,12 @@
 
   if (box.dataset.down === "1") down("", false);
 
+  // only the printer and the seq matter here: /api/health has both, without the whole day's snapshot
   window.Live("/kiosk", {
     snapshot(snap) { if (snap.printer && !FINE.includes(snap.printer)) down(snap.printer, false); },
     event(ev) {
       if (ev.type !== "printer_status" || FINE.includes(ev.data.key)) return;
       down(ev.data.key, ev.data.ticket === ticketId);
     },
-  });
+  }, "/api/health");
 })();
