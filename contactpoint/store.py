@@ -92,7 +92,6 @@ class EventStore:
         self.db = connect(self.path)
         migrate(self.db)
         self.write_lock = threading.RLock()  # the one writer
-        self._site_row: tuple[object, ...] | None = None  # what the 'site' state row last said
 
     def close(self) -> None:
         self.db.close()
@@ -115,11 +114,12 @@ class EventStore:
                     stored = Event(ev.type, ev.at, ev.data, int(cur.lastrowid or 0))
                     ch = apply(state, stored)
                     self._write_projection(state, stored, ch)
+                    if stored.type == "day_closed":  # once, when the day closes (a rebuild reads purged events)
+                        self._purge_names(stored.data["day"])
                     out.append((stored, ch))
                 blocking(db.execute, "COMMIT")  # the fsync: off gevent's loop
             except BaseException:
                 db.execute("ROLLBACK")
-                self._site_row = None
                 raise
         return out
 
@@ -144,23 +144,18 @@ class EventStore:
                 " ON CONFLICT (id) DO UPDATE SET state=excluded.state, data=excluded.data",
                 (a.id, a.day, a.code, a.state.value, _dumps(a.to_dict())),
             )
-        if ev.type == "day_closed":
-            self._purge_names(ev.data["day"])
         if ev.type == "ticket_issued":
             db.execute(
                 "INSERT INTO numbering (day, need, last) VALUES (?, ?, ?)"
                 " ON CONFLICT (day, need) DO UPDATE SET last=max(last, excluded.last)",
                 (ev.data["day"], ev.data["need"], ev.data["serial"]),
             )
-        # the site row changes with calls, the day and the printer only: not rewritten for every ticket
-        key = (state.day, state.printer, len(state.calls), state.calls[-1].at if state.calls else None)
-        if key != self._site_row:
+        if ch.site:  # the day, the printer or the calls changed: not rewritten for every ticket
             db.execute(
                 "INSERT INTO state (key, value) VALUES ('site', ?)"
                 " ON CONFLICT (key) DO UPDATE SET value=excluded.value",
                 (_dumps({"day": state.day, "printer": state.printer, "calls": [c.to_dict() for c in state.calls]}),),
             )
-            self._site_row = key
 
     def _purge_names(self, day: str) -> None:
         """A visitor's name lives until their appointment's day closes: then it leaves the projection and the log."""
@@ -249,7 +244,6 @@ class EventStore:
             try:
                 for table in ("tickets", "counters", "numbering", "state", "appointments"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608
-                self._site_row = None
                 state = SiteState()
                 for ev in events:
                     ch = apply(state, ev)

@@ -68,6 +68,25 @@ def test_a_restart_resumes_numbering_and_state(tmp_path: Path, site: Any) -> Non
     assert t.number == "A009"  # 8 moving tickets before the restart
 
 
+def test_the_last_calls_survive_a_restart_even_when_made_at_the_same_instant(tmp_path: Path, site: Any) -> None:
+    """More calls than the display keeps, all with one timestamp (a stopped clock): the stored row still follows."""
+    from contactpoint.domain.events import MAX_CALLS
+
+    clock = Clock()
+    store = EventStore(tmp_path / "cp.sqlite3")
+    engine = Engine(site, store, clock)
+    engine.run(c.open_counter, counter="1", agent="alice", needs=["moving"])
+    for _ in range(MAX_CALLS + 3):
+        engine.issue(need="moving", lang="fr")
+    for _ in range(MAX_CALLS + 3):
+        engine.run(c.call_next, counter="1")
+        engine.run(c.finish, counter="1", outcome="resolved")
+    calls = list(engine.state.calls)
+    assert len(calls) == MAX_CALLS and len({call.at for call in calls}) == 1
+    store.close()
+    assert EventStore(tmp_path / "cp.sqlite3").load_state().calls == calls
+
+
 def test_a_failed_commit_changes_nothing(tmp_path: Path, site: Any) -> None:
     clock = Clock()
     store = EventStore(tmp_path / "cp.sqlite3")

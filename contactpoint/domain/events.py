@@ -52,6 +52,7 @@ class Changes:
     counters: set[str] = field(default_factory=set)
     dropped_day: str | None = None  # a closed day whose tickets left the projection
     appointments: set[str] = field(default_factory=set)
+    site: bool = False  # the site-wide part changed: the day, the printer's status or the last calls
 
 
 def _counter(state: SiteState, counter_id: str) -> Counter:
@@ -100,6 +101,7 @@ def apply(state: SiteState, ev: Event) -> Changes:  # noqa: C901 - one branch pe
         )
         key = (t.day, t.need)
         state.numbering[key] = max(state.numbering.get(key, 0), t.serial)
+        ch.site = state.day != t.day
         state.day = t.day
         _set_ticket(state, ch, t)
         return ch
@@ -112,6 +114,7 @@ def apply(state: SiteState, ev: Event) -> Changes:  # noqa: C901 - one branch pe
         state.calls.clear()
         state.day = d.get("next_day", state.day)
         ch.dropped_day = day
+        ch.site = True
         # appointments of the closed day (and any older) leave memory; the store purges their names
         for aid in [aid for aid, a in state.appointments.items() if a.day <= day]:
             del state.appointments[aid]
@@ -143,6 +146,7 @@ def apply(state: SiteState, ev: Event) -> Changes:  # noqa: C901 - one branch pe
         ch.appointments.add(a.id)
         return ch
     if typ == "printer_status":
+        ch.site = state.printer != d["key"]
         state.printer = d["key"]
         return ch
     if typ.startswith("counter_") or typ.startswith("help_"):
@@ -190,12 +194,14 @@ def apply(state: SiteState, ev: Event) -> Changes:  # noqa: C901 - one branch pe
         _set_counter(state, ch, replace(_counter(state, counter_id), ticket=t.id))
         state.calls.append(Call(ticket=t.id, number=t.number, counter=counter_id, lang=t.lang, at=at))
         del state.calls[:-MAX_CALLS]
+        ch.site = True
     elif typ == "ticket_recalled":
         t = replace(t, last_called_at=at, calls=t.calls + 1)
         _set_ticket(state, ch, t)
         assert t.counter is not None
         state.calls.append(Call(ticket=t.id, number=t.number, counter=t.counter, lang=t.lang, at=at, recall=True))
         del state.calls[:-MAX_CALLS]
+        ch.site = True
     elif typ == "service_started":
         _set_ticket(state, ch, replace(t, state=TicketState.SERVING, serving_at=at))
     elif typ == "service_finished":
