@@ -309,6 +309,7 @@ def announce_cmd(lang: str, ticket: str, counter: str, out: str, config: str | N
     from contactpoint.announce import render_one, voices_for_site
     from contactpoint.i18n import LOCALES, babel
     from hardware.audio import AudioError, EspeakAnnouncer, wav_stats
+    from hardware.audio.announcer import resolve_voice
 
     try:
         site = load_site(config).site
@@ -326,7 +327,7 @@ def announce_cmd(lang: str, ticket: str, counter: str, out: str, config: str | N
         except AudioError as e:
             raise click.ClickException(f"{e.key}: {e.detail}") from None
     stats = wav_stats(out)
-    click.echo(f"{lang} ({voices.get(lang, voices.get(lang.split('-')[0], '?'))}): {text}")
+    click.echo(f"{lang} ({resolve_voice(voices, lang)}): {text}")
     click.echo(f"wrote {out}: {stats.duration_s:.2f} s, rms {stats.rms:.3f}, peak {stats.peak:.2f}")
     if stats.rms < 0.005:
         raise click.ClickException(f"{out} is silent: check espeak-ng and its voices")
