@@ -263,9 +263,8 @@ def render_blocks_image(blocks: Sequence[Block], width_px: int, *, lang: str = "
                 lines = [block.text]
             else:
                 px = round(_PX[block.size] * scale)
-                lines = _wrap_px(draw, block.text, _font(path, px), kw, max_w)
-            if "Arabic" in path and block.size != "huge":
-                px = round(px * 1.15)
+                if "Arabic" in path:
+                    px = round(px * 1.15)
                 lines = _wrap_px(draw, block.text, _font(path, px), kw, max_w)
             font = _font(path, px)
             ascent, descent = font.getmetrics()
