@@ -267,7 +267,7 @@ def printer_preview(
     """Render the ticket as a PNG (and the bytes the printer would get), without a printer."""
     import tempfile
 
-    from hardware.printer import render_ticket_png, ticket_escpos_bytes
+    from hardware.printer import render_settings, render_ticket_png, ticket_escpos_bytes
 
     with tempfile.TemporaryDirectory() as tmp:
         app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
@@ -276,19 +276,14 @@ def printer_preview(
 
         if lang not in NATIVE_NAMES:
             raise click.BadParameter(f"one of {', '.join(NATIVE_NAMES)}", param_hint="--lang")
-        settings = cp.site_config.printer
-        width = int(paper_width_mm or settings.get("paper_width_mm", 80))
+        args = render_settings(cp.site_config.printer)  # as the configured printer renders (checked at start)
+        if paper_width_mm:
+            args["paper_width_mm"] = int(paper_width_mm)
         content = _sample_ticket(app, lang)
-        render_ticket_png(content, out, paper_width_mm=width)
+        render_ticket_png(content, out, paper_width_mm=args["paper_width_mm"])
         click.echo(f"wrote {out}")
         if escpos_out:
-            data = ticket_escpos_bytes(
-                content,
-                paper_width_mm=width,
-                profile=settings.get("profile", "default"),
-                qr=settings.get("qr", "image"),
-                text_mode=settings.get("text_mode", "auto"),
-            )
+            data = ticket_escpos_bytes(content, **args)
             Path(escpos_out).write_bytes(data)
             click.echo(f"wrote {escpos_out} ({len(data)} bytes)")
 

@@ -43,6 +43,7 @@ __all__ = [
     "decode_escpos",
     "error_key",
     "make_printer",
+    "render_settings",
     "render_slip_image",
     "render_ticket_image",
     "render_ticket_png",
@@ -98,6 +99,21 @@ def _choice(settings: Mapping[str, Any], key: str, default: Any, choices: tuple[
     return value
 
 
+def render_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """How the ``[printer]`` table wants tickets rendered (paper, profile, QR, text mode), checked, with defaults."""
+    profile = _str(settings, "profile", "default")
+    try:
+        get_profile(profile)
+    except KeyError:
+        raise ValueError(f"printer.profile: {profile!r} is not a python-escpos profile name") from None
+    return {
+        "paper_width_mm": _choice(settings, "paper_width_mm", 80, (80, 58)),
+        "profile": profile,
+        "qr": _choice(settings, "qr", "image", ("image", "native")),
+        "text_mode": _choice(settings, "text_mode", "auto", ("auto", "text", "image")),
+    }
+
+
 def make_printer(settings: Mapping[str, Any]) -> TicketPrinter:
     """Build the printer described by the site TOML ``[printer]`` table; ValueError names the bad key."""
     kind = settings.get("type")
@@ -108,17 +124,7 @@ def make_printer(settings: Mapping[str, Any]) -> TicketPrinter:
         raise ValueError(
             f"printer.{unknown[0]}: unknown setting for type = {kind!r} (allowed: {', '.join(sorted(_ALLOWED[kind]))})"
         )
-    profile = _str(settings, "profile", "default")
-    try:
-        get_profile(profile)
-    except KeyError:
-        raise ValueError(f"printer.profile: {profile!r} is not a python-escpos profile name") from None
-    common: dict[str, Any] = {
-        "paper_width_mm": _choice(settings, "paper_width_mm", 80, (80, 58)),
-        "profile": profile,
-        "qr": _choice(settings, "qr", "image", ("image", "native")),
-        "text_mode": _choice(settings, "text_mode", "auto", ("auto", "text", "image")),
-    }
+    common = render_settings(settings)
     if kind == "fake":
         fail = settings.get("fail_with")
         if fail is not None:
