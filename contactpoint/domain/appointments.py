@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import collections
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
@@ -196,5 +197,12 @@ def ticket_refusal(state: SiteState, site: Site, now: float, need: str) -> Refus
 
 
 def full_needs(state: SiteState, site: Site, now: float) -> set[str]:
-    """Needs whose capacity for today is reached (the kiosk marks them)."""
-    return {n.id for n in site.needs if n.capacity is not None and issued_today(state, site, now, n.id) >= n.capacity}
+    """Needs whose capacity for today is reached (the kiosk marks them): the day's tickets are counted once."""
+    capped = [n for n in site.needs if n.capacity is not None]
+    if not capped:
+        return set()
+    day = site.day_of(now)
+    counts = collections.Counter(
+        t.need for t in state.tickets.values() if state.day == day and t.day == day and t.appointment_id is None
+    )
+    return {n.id for n in capped if n.capacity is not None and counts[n.id] >= n.capacity}
