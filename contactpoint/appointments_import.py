@@ -328,13 +328,10 @@ def import_rows(engine: Any, parsed: Parsed, source: str) -> ImportReport:
     from contactpoint.messages import message
 
     report = ImportReport(errors=list(parsed.errors))
+    booked = {(a.code, a.slot_at, a.need) for a in engine.state.appointments.values()}
     for row in parsed.rows:
-        same = [
-            a
-            for a in engine.state.appointments.values()
-            if a.code == row.code and a.slot_at == row.slot_at and a.need == row.need
-        ]
-        if same:  # the same booking imported again: harmless
+        key = (row.code, row.slot_at, row.need)
+        if key in booked:  # the same booking imported again: harmless
             report.skipped += 1
             continue
         try:
@@ -348,6 +345,7 @@ def import_rows(engine: Any, parsed: Parsed, source: str) -> ImportReport:
                 source=source,
             )
             report.booked += 1
+            booked.add(key)
         except CommandError as e:
             report.errors.append((row.line, message(e.key)))
     report.errors.sort()
