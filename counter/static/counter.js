@@ -208,6 +208,14 @@
   }
 
   // -- live state -------------------------------------------------------------------------------------------
+  // a batch brings several events and a summary: draw once for all of them, before the browser paints
+  let drawQueued = false;
+  function renderSoon() {
+    if (drawQueued) return;
+    drawQueued = true;
+    queueMicrotask(() => { drawQueued = false; render(); });
+  }
+
   function snapshot(snap) {
     tickets = {}; counters = {};
     snap.tickets.forEach((t) => { tickets[t.id] = t; });
@@ -228,10 +236,10 @@
       const t = ev.tickets.find((x) => x.id === dialogTicket.id);
       if (t) dialogTicket = t;
     }
-    render();
+    renderSoon();
   }
 
-  function onSummary(s) { if (s && s.at) clockOffset = s.at - Date.now() / 1000; render(); }
+  function onSummary(s) { if (s && s.at) clockOffset = s.at - Date.now() / 1000; renderSoon(); }
   function status(s) { online = s === "online"; if (!online) inSync = false; render(); }
 
   // -- actions ----------------------------------------------------------------------------------------------
