@@ -185,8 +185,9 @@ class PrinterService:
         except Exception:  # never let a driver bug kill the worker
             log.exception("printing ticket %s failed", t.number)
             self._status("printer_error", t.id)
-        else:
-            self._status("printer_ok")
+        else:  # it printed, so it works; paper running low is still low: only a fault clears here
+            if cp.engine.state.printer not in ("printer_ok", "printer_paper_low"):
+                self._status("printer_ok")
 
     def _run(self) -> None:
         every = self.poll_interval

@@ -75,6 +75,10 @@ def test_paper_low_is_reported_but_still_prints(polled: tuple[Any, FakePrinter])
     app.test_client().post("/kiosk/api/tickets", json={"need": "moving", "lang": "nl"})
     wait_for(lambda: printer.jobs)
     assert "A001" in decode_escpos(printer.jobs[0]).text
+    service = app.extensions["contactpoint"].services["printer"]
+    polls = service.polls
+    wait_for(lambda: service.polls >= polls + 3)
+    assert printer_events(app) == [{"key": "printer_paper_low", "ticket": None}]  # no ok/low flapping per ticket
 
 
 def test_a_driver_bug_in_status_is_an_error_not_a_dead_worker(polled: tuple[Any, FakePrinter]) -> None:
