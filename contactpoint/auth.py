@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import secrets
 import threading
 import time
@@ -234,6 +235,16 @@ def login_throttle() -> LoginThrottle:
         )
     throttle: LoginThrottle = ext["login_throttle"]
     return throttle
+
+
+def throttled_login_page(template: str, wait: float, **context: Any) -> tuple[str, int, dict[str, str]]:
+    """The login page again, saying how many minutes to wait: a 429 with Retry-After (console and manager alike)."""
+    from flask import render_template
+
+    from contactpoint.messages import message
+
+    text = message("login_throttled").format(minutes=max(1, math.ceil(wait / 60)))
+    return render_template(template, error=text, **context), 429, {"Retry-After": str(math.ceil(wait))}
 
 
 def attempt_login(name: str, password: str) -> tuple[str | None, float]:

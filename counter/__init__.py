@@ -6,7 +6,6 @@ Also the manager's page of agent accounts (`/counter/agents`). Every action is a
 
 from __future__ import annotations
 
-import math
 import secrets
 from typing import Any
 
@@ -89,9 +88,7 @@ def login() -> Any:
     name = " ".join(request.form.get("name", "").split())
     role, wait = auth.attempt_login(name, request.form.get("password", ""))
     if wait > 0:
-        text = message("login_throttled").format(minutes=max(1, math.ceil(wait / 60)))
-        resp = render_template("counter/login.html", site=_cp().site, error=text, name=name)
-        return resp, 429, {"Retry-After": str(math.ceil(wait))}
+        return auth.throttled_login_page("counter/login.html", wait, site=_cp().site, name=name)
     if role is None:
         return render_template("counter/login.html", site=_cp().site, error=message("login_failed"), name=name), 401
     auth.log_in(name, role)

@@ -7,7 +7,6 @@ carries the session's CSRF token.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any, TypeVar
@@ -15,7 +14,6 @@ from typing import Any, TypeVar
 from flask import (
     Blueprint,
     Flask,
-    abort,
     current_app,
     flash,
     redirect,
@@ -27,7 +25,15 @@ from flask_babel import gettext as _
 from flask_socketio import SocketIO
 
 from contactpoint import appointments_import as imp
-from contactpoint.auth import attempt_login, check_csrf, csrf_token, current_agent, current_role, log_in, log_out
+from contactpoint.auth import (
+    attempt_login,
+    csrf_token,
+    current_agent,
+    log_in,
+    log_out,
+    role_required,
+    throttled_login_page,
+)
 from contactpoint.domain import commands
 from contactpoint.domain.appointments import normalise_code
 from contactpoint.domain.errors import CommandError
@@ -42,15 +48,14 @@ def _cp() -> Any:
 
 
 def manager_required(view: F) -> F:
+    """auth.role_required("manager") (role read from the account, CSRF), but a stranger gets the login page."""
+    guarded = role_required("manager")(view)
+
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_agent() is None:
             return redirect(url_for("manage.login", next=request.path))
-        if current_role() != "manager":  # read from the account at every request, not the session
-            abort(403)
-        if request.method == "POST" and not check_csrf():
-            abort(403)
-        return view(*args, **kwargs)
+        return guarded(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
@@ -63,9 +68,7 @@ def login() -> Any:
         name = request.form.get("name", "")[:80]
         role, wait = attempt_login(name, request.form.get("password", "")[:200])  # the console's throttle too
         if wait > 0:
-            text = message("login_throttled").format(minutes=max(1, math.ceil(wait / 60)))
-            page = render_template("manage/login.html", site=_cp().site, error=text, name=name)
-            return page, 429, {"Retry-After": str(math.ceil(wait))}
+            return throttled_login_page("manage/login.html", wait, site=_cp().site, name=name)
         if role == "manager":
             log_in(name, role)
             nxt = request.args.get("next", "")
