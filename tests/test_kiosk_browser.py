@@ -181,8 +181,12 @@ def test_idle_warning_then_back_to_the_first_screen(page: Any, server: Any) -> N
     assert page.url.endswith("/kiosk/ro/appointment")
     page.clock.fast_forward(server.site.kiosk.idle_reset_s * 1000 + 1000)
     expect(dialog).to_be_visible()
+    homes: list[str] = []
+    page.on("request", lambda r: homes.append(r.url) if r.is_navigation_request() else None)
     page.clock.run_for(21_000)
     page.wait_for_url(server.url + "/kiosk/")
+    # one navigation home: a second one would abort the first and a slow box would never get there
+    assert homes == [server.url + "/kiosk/"]
     expect(page.locator("html")).not_to_have_class("k-contrast")
 
 

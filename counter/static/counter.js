@@ -253,6 +253,10 @@
     info.timer = setTimeout(() => { $("info").hidden = true; }, 8000);
   }
 
+  // back to the login page once: a 401 and a refused socket can both ask, and a second navigation aborts the first
+  let leaving = false;
+  const toLogin = () => { if (!leaving) { leaving = true; location.href = cfg.urls.login; } };
+
   async function request(url, body) {
     // → {ok, data, error}; never throws
     try {
@@ -261,7 +265,7 @@
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
         body: JSON.stringify(body || {}),
       });
-      if (r.status === 401) { location.href = cfg.urls.login; return { ok: false, error: msg("login_required") }; }
+      if (r.status === 401) { toLogin(); return { ok: false, error: msg("login_required") }; }
       let data = null;
       try { data = await r.json(); } catch (e) { /* not JSON */ }
       if (!r.ok) return { ok: false, error: (data && (data.message || msg(data.error))) || (r.status + " " + r.statusText) };
@@ -496,8 +500,7 @@
     if (btn && !btn.disabled && !btn.hidden && !$("work-panel").hidden) { e.preventDefault(); btn.click(); }
   });
   // a session the box refuses (expired, new password, account disabled): back to the login page, not "offline"
-  const refused = () => { location.href = cfg.urls.login; };
-  window.contactpointLive = Live("/counter", { snapshot, event, summary: onSummary, status, refused }, cfg.urls.state);
+  window.contactpointLive = Live("/counter", { snapshot, event, summary: onSummary, status, refused: toLogin }, cfg.urls.state);
   setInterval(render, 15000); // waits and grace windows move on without events
   render();
 })();

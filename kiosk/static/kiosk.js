@@ -138,7 +138,7 @@
       document.getElementById("k-idle-yes").addEventListener("click", touch);
       dialog.addEventListener("cancel", (e) => { e.preventDefault(); touch(); });
     }
-    setInterval(() => {
+    const tick = setInterval(() => {
       const now = Date.now();
       if (onStart) {
         // the first screen has nothing to lose: quietly forget the last visitor's display choices
@@ -150,6 +150,8 @@
         stop();
         if (dialog && dialog.showModal) dialog.showModal();
       } else if (warnedAt && now - warnedAt >= WARN_S * 1000) {
+        // leave once: a second assignment while the first navigation loads would abort it
+        clearInterval(tick);
         reset();
         location.href = home;
       }
