@@ -30,7 +30,7 @@ from contactpoint.auth import agent_required
 from contactpoint.concurrency import blocking
 from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
-from contactpoint.domain.model import FINAL, Ticket
+from contactpoint.domain.model import FINAL, PRINTER_PRINTS, Ticket
 from contactpoint.domain.site import Organisation, Site
 from contactpoint.i18n import RTL, place_phrases
 
@@ -186,7 +186,7 @@ class PrinterService:
             log.exception("printing ticket %s failed", t.number)
             self._status("printer_error", t.id)
         else:  # it printed, so it works; paper running low is still low: only a fault clears here
-            if cp.engine.state.printer not in ("printer_ok", "printer_paper_low"):
+            if cp.engine.state.printer not in PRINTER_PRINTS:
                 self._status("printer_ok")
 
     def _run(self) -> None:

@@ -41,6 +41,7 @@ from contactpoint.domain.appointments import (
     valid_code,
 )
 from contactpoint.domain.errors import CommandError
+from contactpoint.domain.model import PRINTER_PRINTS
 from contactpoint.i18n import RTL
 from contactpoint.messages import message
 from contactpoint.printing import PrintJob, public_url
@@ -156,13 +157,15 @@ def ticket(lang: str, token: str) -> Any:
     view = cp.engine.ticket_view(t)
     need_name = screens.need_name(cp.site, t.need, lang)
     url = f"{public_url().rstrip('/')}/t/{t.token}"
+    printer_down = cp.engine.state.printer not in PRINTER_PRINTS
     return render_screen(
         "kiosk/ticket.html",
-        screens.ticket_screen(cp.site, view, need_name, lang),
+        screens.ticket_screen(cp.site, view, need_name, lang, printer_down=printer_down),
         t=t,
         need_name=need_name,
         qr=qr_svg(url),
-        printer=cp.engine.state.printer,
+        printer_down=printer_down,
+        printer_message=screens.printer_down_text(),
         slot_time=screens.clock_text(cp.site, t.slot_at, lang) if t.slot_at is not None else None,
         speech_args={"token": t.token},
     )[0]
@@ -272,7 +275,10 @@ def _speech_text(lang: str) -> str:
         if t is None:
             abort(404)
         view = cp.engine.ticket_view(t)
-        return screens.ticket_screen(cp.site, view, screens.need_name(cp.site, t.need, lang), lang).spoken
+        down = cp.engine.state.printer not in PRINTER_PRINTS
+        return screens.ticket_screen(
+            cp.site, view, screens.need_name(cp.site, t.need, lang), lang, printer_down=down
+        ).spoken
     if text_id == "notice":
         kind = request.args.get("kind", "")
         need = request.args.get("need")
@@ -298,7 +304,11 @@ def speech(lang: str) -> Any:
         path = _announcer().render(text, lang)
     except AudioError:
         return jsonify(error="speech_unavailable", text=text), 503
+    # a ticket's place and the printer change while its screen is shown; the other screens' texts do not
+    live = request.args.get("text_id") in ("ticket", "slots", "notice")
     resp = send_file(path, mimetype="audio/wav", max_age=3600)
+    if live:
+        resp.headers["Cache-Control"] = "no-store"
     return resp
 
 

@@ -33,6 +33,11 @@ NOTICE_KINDS = (
 )
 
 
+def printer_down_text() -> str:
+    """What the ticket screen says, and reads aloud, when the printer cannot give the visitor a paper ticket."""
+    return _("The printer is not working: please remember your number, or scan the code with your phone.")
+
+
 def when_text(site: Site, at: float | None, now: float, lang: str) -> str:
     """ "today at 13:30", "tomorrow at 9:00", "on Tuesday at 9:00" in the visitor's language."""
     if at is None:
@@ -86,7 +91,7 @@ def needs_screen(site: Site, lang: str) -> Screen:
     return Screen("needs", _("What brings you here?"), [_("Touch what brings you here."), *lines])
 
 
-def ticket_screen(site: Site, view: dict[str, Any], need_name: str, lang: str) -> Screen:
+def ticket_screen(site: Site, view: dict[str, Any], need_name: str, lang: str, *, printer_down: bool = False) -> Screen:
     t = view["ticket"]
     position, estimate = place_phrases(view["ahead"], view["estimate_s"])
     lines = [need_name, _("Your number"), " ".join(t["number"]), position, estimate]
@@ -97,7 +102,10 @@ def ticket_screen(site: Site, view: dict[str, Any], need_name: str, lang: str) -
         lines.append(_("Your appointment at %(time)s is checked in.", time=clock_text(site, t["slot_at"], lang)))
     if t.get("priority"):
         lines.append(_("Priority ticket"))
-    lines.append(_("Keep your ticket and have a seat. Watch the screen: we call your number."))
+    if printer_down:  # the screen says the same (kiosk/_printer_alert.html): there is no paper ticket to keep
+        lines.append(printer_down_text())
+    else:
+        lines.append(_("Keep your ticket and have a seat. Watch the screen: we call your number."))
     return Screen(
         "ticket",
         _("Your number"),

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from contactpoint.domain import commands
 from contactpoint.domain.appointments import AppointmentState
 from tests.conftest import BRUSSELS, Clock
 from tests.kiosk_support import LANGS, book, close_app, make_app
@@ -160,6 +161,15 @@ def test_read_aloud_speaks_the_screens_translated_text_only(app: Any, client: An
     client.get(f"/kiosk/ar/speech?text_id=ticket&token={token}").close()
     text, lang = fake.rendered[-1]
     assert lang == "ar" and "A 0 0 1" in text
+    # what is read aloud follows the screen: no "keep your ticket" when none printed, and never a stale copy
+    r = client.get(f"/kiosk/fr/speech?text_id=ticket&token={token}")
+    assert r.headers["Cache-Control"] == "no-store"
+    r.close()
+    assert "Gardez votre ticket" in fake.rendered[-1][0]
+    cp.engine.run(commands.printer_status, key="printer_paper_out")
+    client.get(f"/kiosk/fr/speech?text_id=ticket&token={token}").close()
+    text = fake.rendered[-1][0]
+    assert "L'imprimante ne fonctionne pas" in text and "Gardez votre ticket" not in text
     # never the client's text: an unknown id or ticket is refused
     assert client.get("/kiosk/fr/speech?text_id=hello&text=Bonjour").status_code == 404
     assert client.get("/kiosk/fr/speech?text_id=ticket&token=nope").status_code == 404

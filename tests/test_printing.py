@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import time
 from collections.abc import Iterator
@@ -79,6 +80,34 @@ def test_paper_low_is_reported_but_still_prints(polled: tuple[Any, FakePrinter])
     polls = service.polls
     wait_for(lambda: service.polls >= polls + 3)
     assert printer_events(app) == [{"key": "printer_paper_low", "ticket": None}]  # no ok/low flapping per ticket
+
+
+@pytest.mark.parametrize(
+    ("key", "down"), [("printer_ok", False), ("printer_paper_low", False), ("printer_paper_out", True)]
+)
+def test_the_ticket_page_is_served_with_one_alert_and_its_final_text(
+    polled: tuple[Any, FakePrinter], key: str, down: bool
+) -> None:
+    """A printer already down: the served page says so whole, before any script runs; paper low still prints."""
+    app, printer = polled
+    printer.fail_with = None if key == "printer_ok" else key
+    service = app.extensions["contactpoint"].services["printer"]
+    polls = service.polls
+    wait_for(lambda: service.polls >= polls + 2)  # the box knows the printer's state before the visitor comes
+    assert app.extensions["contactpoint"].engine.state.printer == key
+    client = app.test_client()
+    r = client.post("/kiosk/api/tickets", json={"need": "moving", "lang": "fr"})
+    html = client.get(f"/kiosk/fr/ticket/{r.get_json()['token']}").get_data(as_text=True)
+    assert html.count('id="printer-alert"') == 1
+    alert = re.search(r'<p class="banner warn" id="printer-alert" role="alert"( hidden)?>([^<]*)</p>', html)
+    assert alert is not None
+    message = "L'imprimante ne fonctionne pas"
+    if down:
+        assert alert.group(1) is None and html_lib.unescape(alert.group(2)).startswith(message)
+        assert 'class="k-ticket k-printer-down"' in html
+    else:
+        assert alert.group(1) == " hidden" and alert.group(2) == ""
+        assert "k-printer-down" not in html.split('id="printer-live"')[0]
 
 
 def test_a_driver_bug_in_status_is_an_error_not_a_dead_worker(polled: tuple[Any, FakePrinter]) -> None:

@@ -23,6 +23,8 @@ class TicketState(StrEnum):
 WAITING = frozenset({TicketState.ISSUED, TicketState.TRANSFERRED})
 AT_COUNTER = frozenset({TicketState.CALLED, TicketState.SERVING})
 FINAL = frozenset({TicketState.DONE, TicketState.CANCELLED})
+#: printer status keys in which tickets still print (paper running low warns the agents; it is not a fault)
+PRINTER_PRINTS = frozenset({"printer_ok", "printer_paper_low"})
 
 # every allowed transition; anything else is refused by the commands
 TRANSITIONS: dict[TicketState, frozenset[TicketState]] = {

@@ -6,33 +6,18 @@
 (function () {
   const box = document.getElementById("printer-live");
   const section = document.querySelector(".k-ticket");
-  if (!box || !section || !window.Live) return;
+  const el = document.getElementById("printer-alert");  // rendered whole by the server if already down
+  if (!box || !section || !el || !window.Live) return;
   const FINE = ["printer_ok", "printer_paper_low"];  // paper running low still prints
   const ticketId = box.dataset.ticket;
 
-  function alertEl() {
-    let el = document.getElementById("printer-alert");
-    if (!el) {  // the page was rendered without one: make it, right after the number
-      el = document.createElement("p");
-      el.id = "printer-alert";
-      el.className = "banner warn";
-      const number = document.getElementById("ticket-number");
-      (number || section.firstChild).after(el);
-    }
-    return el;
-  }
-
   function down(key, mine) {
-    const el = alertEl();
-    el.setAttribute("role", "alert");
-    el.textContent = box.dataset.message;
-    el.hidden = false;
+    el.hidden = false;  // shown first, then filled: screen readers announce the change to an alert they can see
+    if (el.textContent !== box.dataset.message) el.textContent = box.dataset.message;
     el.dataset.key = key;
     if (mine) el.dataset.ticket = ticketId;  // this very ticket did not print
     section.classList.add("k-printer-down");
   }
-
-  if (box.dataset.down === "1") down("", false);
 
   // only the printer and the seq matter here: /api/health has both, without the whole day's snapshot
   window.Live("/kiosk", {
