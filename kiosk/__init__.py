@@ -203,10 +203,19 @@ def appointment(lang: str) -> Any:
 
 def _check_in(lang: str, appointment_id: str) -> Any:
     cp = _cp()
-    a = cp.engine.state.appointments.get(appointment_id)
-    if a is not None and a.state == AppointmentState.CHECKED_IN and a.ticket in cp.engine.state.tickets:
-        # checked in already (a second scan, a visitor who came back): show the same ticket again
-        return redirect(url_for("kiosk.ticket", lang=lang, token=cp.engine.state.tickets[a.ticket].token), code=303)
+
+    def already() -> Any:
+        # checked in already (a second scan, a scan and a tap at once, a visitor who came back): the same ticket
+        with cp.engine.lock:
+            a = cp.engine.state.appointments.get(appointment_id)
+            if a is None or a.state != AppointmentState.CHECKED_IN or a.ticket not in cp.engine.state.tickets:
+                return None
+            token = cp.engine.state.tickets[a.ticket].token
+        return redirect(url_for("kiosk.ticket", lang=lang, token=token), code=303)
+
+    shown = already()
+    if shown is not None:
+        return shown
     ticket_id = secrets.token_hex(8)
     try:
         cp.engine.run(
@@ -217,7 +226,8 @@ def _check_in(lang: str, appointment_id: str) -> Any:
             token=secrets.token_urlsafe(16),
         )
     except CommandError as e:
-        return redirect(notice_url(lang, e), code=303)
+        # another request checked this appointment in between: its ticket, not an error
+        return already() or redirect(notice_url(lang, e), code=303)
     t = cp.engine.state.tickets[ticket_id]
     _print(t)
     return redirect(url_for("kiosk.ticket", lang=lang, token=t.token), code=303)

@@ -138,6 +138,23 @@ def test_a_late_visitor_is_told_they_have_an_ordinary_ticket(office: Any, clock:
     assert "ordinary ticket" in page
 
 
+def test_a_check_in_that_loses_a_race_shows_the_winners_ticket(office: Any, monkeypatch: Any) -> None:
+    """A scan and a tap at once: the second request finds the appointment checked in and shows that ticket."""
+    engine = office.extensions["contactpoint"].engine
+    a = book(office, at(10, 15), "K7P3QX")
+    run = engine.run
+
+    def other_request_first(command: Any, **kw: Any) -> Any:
+        if command is commands.check_in and not engine.state.tickets:
+            run(command, **(kw | {"ticket_id": "other", "token": "the-winners-token"}))
+        return run(command, **kw)
+
+    monkeypatch.setattr(engine, "run", other_request_first)
+    r = office.test_client().post("/kiosk/fr/appointment", data={"code": "K7P3QX"})
+    assert r.status_code == 303 and r.location.endswith("/kiosk/fr/ticket/the-winners-token")
+    assert list(engine.state.tickets) == ["other"] and engine.state.appointments[a].ticket == "other"
+
+
 def test_an_unknown_code_stays_on_the_code_screen_with_a_message(client: Any, engine: Any) -> None:
     r = client.post("/kiosk/de/appointment", data={"code": "NOPE99"})
     page = html(r)

@@ -240,7 +240,7 @@
   }
 
   function onSummary(s) { if (s && s.at) clockOffset = s.at - Date.now() / 1000; renderSoon(); }
-  function status(s) { online = s === "online"; if (!online) inSync = false; render(); }
+  function status(s) { online = s !== "offline"; if (!online) inSync = false; render(); }  // "syncing": connected
 
   // -- actions ----------------------------------------------------------------------------------------------
   function showError(text, where) {
@@ -335,8 +335,10 @@
     if (await post("call", { ticket: dialogTicket.id, reason }, dialogError("dlg-ticket"))) $("dlg-ticket").close();
   });
   $("btn-reprint").addEventListener("click", async () => {
-    if (!dialogTicket) return;
+    if (!dialogTicket || $("btn-reprint").disabled) return;
+    $("btn-reprint").disabled = true;  // a double click prints one ticket, not two
     const res = await request(cfg.urls.reprint, { ticket: dialogTicket.id });
+    $("btn-reprint").disabled = false;
     if (res.ok) { $("dlg-ticket").close(); info(T.reprint_sent); } else showError(res.error, dialogError("dlg-ticket"));
   });
   let cancelTarget = null;

@@ -45,6 +45,20 @@
     // the visitor is done: the next one starts with the default display
     for (const link of document.querySelectorAll("[data-reset]")) link.addEventListener("click", reset);
 
+    // -- one tap, one ticket: a second tap (a double tap, a shaky hand, a scan and a tap) while the first is
+    // on its way is ignored. The form is usable again when the page comes back from the history, or after
+    // 10 s if the box never answered (the visitor can then try again).
+    document.addEventListener("submit", (e) => {
+      const form = e.target;
+      if (form.dataset.sent) { e.preventDefault(); return; }
+      form.dataset.sent = "1";
+      form.setAttribute("aria-busy", "true");
+      setTimeout(() => { delete form.dataset.sent; form.removeAttribute("aria-busy"); }, 10000);
+    });
+    window.addEventListener("pageshow", () => {
+      for (const form of document.forms) { delete form.dataset.sent; form.removeAttribute("aria-busy"); }
+    });
+
     // -- read aloud: the box's offline voice, or the browser's speech if the box cannot ------------------
     let audio = null;
     function browserSpeak(text) {
