@@ -187,3 +187,18 @@ def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
             return value
         time.sleep(0.01)
     raise AssertionError("condition not met in time")
+
+
+def caught_up(page: Any, base_url: str, timeout_ms: float = 15_000) -> None:
+    """Wait until the page's live state has every event the box has logged so far.
+
+    The sound base for "X did not happen on this page": after it, whatever the box sent has been drawn.
+    """
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(base_url + "/api/health", timeout=5) as r:
+        seq = json.load(r)["seq"]
+    page.wait_for_function(
+        "s => window.contactpointLive && window.contactpointLive.seq >= s", arg=seq, timeout=timeout_ms
+    )

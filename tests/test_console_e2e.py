@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import shot
+from tests.conftest import caught_up, shot
 from tests.live_server import ROOT
 
 pytestmark = pytest.mark.browser
@@ -256,7 +256,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     expect(b.locator('#counters-list li[data-counter="1"]')).to_have_class("c-help")
     shot(b, "console-help-alert-other")
     shot(a, "console-help-requested")
-    display.wait_for_timeout(300)
+    caught_up(display, live.url)  # the help alert is in the log: the display has had every event up to it
     seen = json.dumps(display.evaluate("window.seenByDisplay"))
     assert "help_requested" not in seen and "demo" not in seen
     assert "colleague" not in display.inner_text("body")

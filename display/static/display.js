@@ -181,6 +181,9 @@
     return true;
   }
 
+  // the newest call this display has drawn, in the box's time; null until its first snapshot
+  let knownAt = null;
+
   function snapshot(snap) {
     counterNeeds = {};
     noteCounters(snap.counters);
@@ -190,18 +193,25 @@
     needNames = {};
     needOrder = (snap.site.needs || []).map((n) => n.id);
     (snap.site.needs || []).forEach((n) => { needNames[n.id] = n.names[lang] || n.names[snap.site.languages[0]] || n.id; });
-    // a snapshot is the past: its calls are shown, never announced again
+    // a snapshot is the past: its calls are shown, not announced again, except the calls made while this
+    // display was away (a Wi-Fi blip, the box restarting) whose visitor has not come to the counter yet: those
+    // are announced now, oldest first. A display that has just started announces nothing old.
     pending = [];
     const calls = (snap.calls || []).filter((c) => inZone(c.need, c.counter)).reverse();  // newest first
     const seen = new Set();
     const fromSnap = [];
     for (const c of calls) { if (!seen.has(c.ticket)) { seen.add(c.ticket); fromSnap.push(c); } }
+    const awaited = new Set((snap.tickets || []).filter((t) => t.state === "called").map((t) => t.id + "@" + t.counter));
+    const missed = knownAt === null ? [] : fromSnap.filter((c) => c.at > knownAt && awaited.has(c.ticket + "@" + c.counter));
+    for (const c of fromSnap) knownAt = Math.max(knownAt === null ? c.at : knownAt, c.at);
+    if (knownAt === null) knownAt = 0;
     if (!showing) {
-      lastCalls = fromSnap;
+      lastCalls = fromSnap.filter((c) => !missed.includes(c));
       if (lastCalls.length) setCurrent(lastCalls[0], false); else clearCurrent();
     }
     renderLast();
     root.dataset.seq = snap.seq;
+    missed.reverse().forEach((c) => enqueue({ ...c, missed: true }));
   }
 
   function event(ev) {
@@ -211,6 +221,7 @@
       if (!t) return;
       const counter = ev.data.counter || t.counter;
       if (!inZone(t.need, counter)) return;
+      knownAt = Math.max(knownAt || 0, ev.at);
       enqueue({ ticket: t.id, number: t.number, counter, lang: t.lang, need: t.need,
                 at: ev.at, recall: ev.type === "ticket_recalled" });
     } else if (ev.type === "day_closed") {
@@ -241,7 +252,7 @@
   function status(s) {
     root.dataset.state = s;
     $("offline").hidden = s === "online";
-    if (s !== "online") resetQueue();     // calls queued before the outage are stale: the snapshot replaces them
+    if (s === "offline") resetQueue();    // calls queued before the outage are stale: the snapshot replaces them
   }
 
   // -- clock and today's opening hours, in the site's time zone ---------------------------------------------

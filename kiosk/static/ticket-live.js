@@ -20,7 +20,7 @@
   }
 
   // only the printer and the seq matter here: /api/health has both, without the whole day's snapshot
-  window.Live("/kiosk", {
+  window.contactpointLive = window.Live("/kiosk", {
     snapshot(snap) { if (snap.printer && !FINE.includes(snap.printer)) down(snap.printer, false); },
     event(ev) {
       if (ev.type !== "printer_status" || FINE.includes(ev.data.key)) return;

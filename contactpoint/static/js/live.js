@@ -1,7 +1,9 @@
 // Live state for every device page: a snapshot from /api/state, then seq-numbered batches over Socket.IO.
 // A page that connects, reconnects or sees a gap in seqs takes a fresh snapshot: it never shows stale state
-// silently. handlers: snapshot(snap), event(ev), summary(s), status("online" | "offline"), and refused() when
-// the box no longer accepts the page's session (an agent's console then goes to the login page).
+// silently. handlers: snapshot(snap), event(ev), summary(s), status(s), and refused() when the box no longer
+// accepts the page's session (an agent's console then goes to the login page). status is "syncing" from the
+// moment the socket connects until the snapshot and the events that came meanwhile are drawn, then "online";
+// "offline" when the socket is down. A page is never "online" while it still shows what it had before.
 "use strict";
 window.Live = function (namespace, handlers, stateUrl) {
   stateUrl = stateUrl || "/api/state";
@@ -33,6 +35,7 @@ window.Live = function (namespace, handlers, stateUrl) {
       const queued = waiting;
       waiting = [];
       queued.forEach(apply);
+      if (socket.connected) status("online");
     } catch (e) {
       setTimeout(() => { if (socket.connected) resync(); }, 1000);
     } finally {
@@ -49,7 +52,7 @@ window.Live = function (namespace, handlers, stateUrl) {
     if (handlers.summary && batch.summary) handlers.summary(batch.summary);
   }
 
-  socket.on("connect", () => { status("online"); resync(); });
+  socket.on("connect", () => { status("syncing"); resync(); });
   socket.on("disconnect", () => { ready = false; status("offline"); });
   socket.on("connect_error", (err) => {
     status("offline");
