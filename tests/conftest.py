@@ -126,10 +126,23 @@ CHROMIUM_FLAGS = [
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+
+
 def chromium_path() -> str | None:
+    """$CHROMIUM, else Debian's package (even when another `chromium` comes first on PATH), else PATH's."""
     import shutil
 
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if os.environ.get("CHROMIUM"):
+        return os.environ["CHROMIUM"]
+    if os.access(DEBIAN_CHROMIUM, os.X_OK):
+        return DEBIAN_CHROMIUM
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pytest_report_header() -> str:
+    """Say which browser the browser tests drive, so a CI log shows it."""
+    return f"browser: {chromium_path() or 'none (browser tests skip, or fail under CI)'}"
 
 
 @pytest.fixture(scope="session")
