@@ -140,9 +140,9 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def pytest_report_header() -> str:
-    """Say which browser the browser tests drive, so a CI log shows it."""
-    return f"browser: {chromium_path() or 'none (browser tests skip, or fail under CI)'}"
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say which browser the browser tests drove, so a CI log shows it (also under -q, unlike a header)."""
+    terminalreporter.write_line(f"browser: {chromium_path() or 'none (browser tests skip, or fail under CI)'}")
 
 
 @pytest.fixture(scope="session")
