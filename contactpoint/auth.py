@@ -58,6 +58,11 @@ def valid_name(name: str) -> bool:
     return 0 < len(name) <= MAX_NAME and name == " ".join(name.split()) and name.isprintable()
 
 
+def form_name(raw: str) -> str:
+    """An account name as typed in any form (login, new agent): spaces collapsed, the same rule everywhere."""
+    return " ".join(raw[: MAX_NAME * 4].split())
+
+
 def _now() -> float:
     cp = current_app.extensions.get("contactpoint")
     return float(cp.engine.clock()) if cp is not None else time.time()
@@ -249,6 +254,7 @@ def throttled_login_page(template: str, wait: float, **context: Any) -> tuple[st
 
 def attempt_login(name: str, password: str) -> tuple[str | None, float]:
     """Check a login through the throttle: (role or None, seconds to wait; > 0 means refused unchecked)."""
+    name = form_name(name)  # "alice " and "alice" are one account and one throttle count, on every login page
     throttle = login_throttle()
     address = request.remote_addr or "?"
     now = _now()

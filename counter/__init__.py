@@ -85,7 +85,7 @@ def login_form() -> Any:
 
 @bp.post("/login")
 def login() -> Any:
-    name = " ".join(request.form.get("name", "").split())
+    name = auth.form_name(request.form.get("name", ""))
     role, wait = auth.attempt_login(name, request.form.get("password", ""))
     if wait > 0:
         return auth.throttled_login_page("counter/login.html", wait, site=_cp().site, name=name)
@@ -308,7 +308,7 @@ def agents() -> Any:
 @bp.post("/agents")
 @auth.role_required("manager")
 def agents_create() -> Any:
-    name = " ".join(request.form.get("name", "").split())
+    name = auth.form_name(request.form.get("name", ""))
     role = request.form.get("role", "agent")
     if not auth.valid_name(name):
         return _agents_page(400, error=message("bad_agent_name"), name=name)

@@ -29,6 +29,7 @@ from contactpoint.auth import (
     attempt_login,
     csrf_token,
     current_agent,
+    form_name,
     log_in,
     log_out,
     role_required,
@@ -65,14 +66,14 @@ def login() -> Any:
     error = None
     name = ""
     if request.method == "POST":
-        name = request.form.get("name", "")[:80]
-        role, wait = attempt_login(name, request.form.get("password", "")[:200])  # the console's throttle too
+        name = form_name(request.form.get("name", ""))
+        role, wait = attempt_login(name, request.form.get("password", ""))  # the console's rules and throttle
         if wait > 0:
             return throttled_login_page("manage/login.html", wait, site=_cp().site, name=name)
         if role == "manager":
             log_in(name, role)
             nxt = request.args.get("next", "")
-            return redirect(nxt if nxt.startswith("/manage/") else url_for("manage.appointments"))
+            return redirect(nxt if nxt.startswith("/manage/") else url_for("manage.appointments"), code=303)
         error = message("login_failed") if role is None else message("forbidden")
     return render_template("manage/login.html", site=_cp().site, error=error, name=name), (401 if error else 200)
 
@@ -81,7 +82,7 @@ def login() -> Any:
 @manager_required
 def logout() -> Any:
     log_out()
-    return redirect(url_for("manage.login"))
+    return redirect(url_for("manage.login"), code=303)
 
 
 @bp.get("/")
@@ -134,7 +135,7 @@ def add() -> Any:
         duration = int(f.get("duration") or 0)
     except ValueError:
         flash(_("Give a date and a time."), "error")
-        return redirect(url_for("manage.appointments", day=f.get("date") or None))
+        return redirect(url_for("manage.appointments", day=f.get("date") or None), code=303)
     try:
         imp.book(
             cp.engine,
@@ -148,7 +149,7 @@ def add() -> Any:
         flash(message(e.key), "error")
     else:
         flash(_("Appointment booked."), "ok")
-    return redirect(url_for("manage.appointments", day=d.isoformat()))
+    return redirect(url_for("manage.appointments", day=d.isoformat()), code=303)
 
 
 @bp.post("/appointments/import")
@@ -157,7 +158,7 @@ def import_file() -> Any:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash(_("Choose a file."), "error")
-        return redirect(url_for("manage.appointments"))
+        return redirect(url_for("manage.appointments"), code=303)
     report = imp.import_file(_cp().engine, upload.filename, upload.read(imp.MAX_FILE + 1))
     flash(
         _(
@@ -170,7 +171,7 @@ def import_file() -> Any:
     )
     for line, text in report.errors[:50]:
         flash(_("Line %(line)d: %(text)s", line=line, text=text), "error")
-    return redirect(url_for("manage.appointments"))
+    return redirect(url_for("manage.appointments"), code=303)
 
 
 @bp.post("/appointments/<appointment_id>/cancel")
@@ -183,7 +184,7 @@ def cancel(appointment_id: str) -> Any:
         flash(message(e.key), "error")
     else:
         flash(_("Appointment cancelled."), "ok")
-    return redirect(url_for("manage.appointments", day=request.form.get("day") or None))
+    return redirect(url_for("manage.appointments", day=request.form.get("day") or None), code=303)
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:

@@ -128,6 +128,13 @@ def test_the_managers_login_page_shares_the_consoles_throttle(app: Any, client: 
     assert client.post("/counter/login", data={"name": "maria", "password": PASSWORD}).status_code == 429
 
 
+def test_both_login_pages_read_a_name_the_same_way(app: Any, agent: AuthActions) -> None:
+    agent.create("Maria Lopes", PASSWORD, role="manager")
+    typed = "  Maria   Lopes "  # a tablet keyboard's extra spaces
+    assert app.test_client().post("/counter/login", data={"name": typed, "password": PASSWORD}).status_code == 303
+    assert app.test_client().post("/manage/login", data={"name": typed, "password": PASSWORD}).status_code == 303
+
+
 def test_successful_logins_never_count_against_an_address() -> None:
     t = LoginThrottle(per_address=3, per_name=5, window=60)
     for i in range(3):
