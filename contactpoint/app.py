@@ -104,7 +104,7 @@ def create_app(
         app.config["SECRET_KEY"] = _secret_key(data_dir)
 
     site_config = load_site(app.config["SITE_CONFIG"])
-    store = EventStore(app.config["DATABASE"] or data_dir / "contactpoint.sqlite3")
+    store = EventStore(app.config["DATABASE"] or data_dir / "contactpoint.sqlite3", exclusive=True)
     engine = Engine(site_config.site, store, clock)
     socketio = SocketIO(
         app,

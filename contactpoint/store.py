@@ -7,12 +7,14 @@ connections. Migrations are small numbered functions, each in its own transactio
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from contactpoint.concurrency import blocking
 from contactpoint.domain.appointments import Appointment
@@ -67,14 +69,21 @@ def connect(path: str | Path) -> sqlite3.Connection:
 def migrate(db: sqlite3.Connection) -> int:
     """Apply the migrations not yet recorded; returns the schema version."""
     db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
-    done = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
     for version, step in enumerate(MIGRATIONS, start=1):
-        if version in done:
-            continue
         db.execute("BEGIN IMMEDIATE")
         try:
-            step(db)
-            db.execute("INSERT INTO schema_migrations VALUES (?, datetime('now'))", (version,))
+            # read inside the write transaction: another process (a CLI command while the service starts)
+            # may have applied this step since we looked
+            done = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+            newer = max(done, default=0)
+            if newer > len(MIGRATIONS):
+                raise SchemaError(
+                    f"{db_path(db)} has schema version {newer}, newer than this contactpoint knows"
+                    f" ({len(MIGRATIONS)}): it was used by a later release; update contactpoint or restore a backup"
+                )
+            if version not in done:
+                step(db)
+                db.execute("INSERT INTO schema_migrations VALUES (?, datetime('now'))", (version,))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -82,19 +91,67 @@ def migrate(db: sqlite3.Connection) -> int:
     return len(MIGRATIONS)
 
 
+class SchemaError(RuntimeError):
+    """The database cannot be used by this release (its schema is newer)."""
+
+
+def db_path(db: sqlite3.Connection) -> str:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row and row[2] else "the database"
+
+
 def _dumps(d: dict[str, Any]) -> str:
     return json.dumps(d, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
+class StoreBusy(RuntimeError):
+    """Another process already writes this database's event log."""
+
+
+def _hold(lock_path: str) -> IO[str]:
+    """An exclusive advisory lock on `lock_path` for as long as the file stays open (released by the kernel when
+    the process dies, even by SIGKILL or a power cut), holding the owner's pid for the message."""
+    f = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open: the lock lives as long as the store
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        owner = f.read().strip() or "?"
+        f.close()
+        raise StoreBusy(
+            f"another contactpoint process (pid {owner}) is serving {lock_path.removesuffix('.lock')}: a second one"
+            " would write the same event log behind its back; stop it first"
+        ) from None
+    f.truncate(0)
+    f.write(f"{os.getpid()}\n")
+    f.flush()
+    return f
+
+
 class EventStore:
-    def __init__(self, path: str | Path) -> None:
+    """The site's log and projection. `exclusive=True` (what the server opens) also takes the database's lock
+    file, so that no second server or event-writing command can use it meanwhile; tools that only read, or only
+    touch the agents' table (SQLite's own locking covers that), open it without."""
+
+    def __init__(self, path: str | Path, *, exclusive: bool = False) -> None:
         self.path = str(path)
-        self.db = connect(self.path)
-        migrate(self.db)
+        self._lock = _hold(self.path + ".lock") if exclusive else None
+        try:
+            self.db = connect(self.path)
+            migrate(self.db)
+        except BaseException:
+            self._release()
+            raise
         self.write_lock = threading.RLock()  # the one writer
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing the file drops the flock
+            self._lock = None
 
     def close(self) -> None:
         self.db.close()
+        self._release()
 
     # -- writing -------------------------------------------------------------------------------------------
     def commit(self, events: list[Event], state: SiteState) -> list[tuple[Event, Changes]]:

@@ -49,11 +49,14 @@ DEFAULT_PORT = 8080
 
 def _app(config: str | None, data: str, **extra: Any) -> Any:
     from contactpoint import create_app
+    from contactpoint.store import SchemaError, StoreBusy
 
     try:
         return create_app({"SITE_CONFIG": config, "DATA_DIR": data, **extra})
-    except ConfigError as e:
+    except (ConfigError, SchemaError) as e:
         raise click.ClickException(str(e)) from None
+    except StoreBusy as e:
+        raise click.ClickException(f"{e} (sudo systemctl stop contactpoint)") from None
 
 
 def _addresses(host: str, port: int) -> list[tuple[str, str]]:
@@ -74,7 +77,9 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default=lambda: os.environ.get("HOST", DEFAULT_HOST), show_default=DEFAULT_HOST)
-@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", DEFAULT_PORT)), show_default=DEFAULT_PORT)
+@click.option(
+    "--port", type=int, default=lambda: int(os.environ.get("PORT", DEFAULT_PORT)), show_default=str(DEFAULT_PORT)
+)
 @click.option(
     "--data",
     default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"),
@@ -104,7 +109,9 @@ def demo(host: str, port: int, data: str) -> None:
     "--config", "config", required=True, type=click.Path(exists=True, dir_okay=False), help="The site's TOML file."
 )
 @click.option("--host", default=lambda: os.environ.get("HOST", "0.0.0.0"), show_default="0.0.0.0")
-@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", DEFAULT_PORT)), show_default=DEFAULT_PORT)
+@click.option(
+    "--port", type=int, default=lambda: int(os.environ.get("PORT", DEFAULT_PORT)), show_default=str(DEFAULT_PORT)
+)
 @click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
 def serve(config: str, host: str, port: int, data: str) -> None:
     """Serve a site from its configuration file."""
@@ -338,8 +345,9 @@ def appointments() -> None:
 @click.option("--config", type=click.Path(exists=True, dir_okay=False), help="The site's TOML file (default: demo).")
 @click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
 def appointments_import(file: str, config: str | None, data: str) -> None:
-    """Import a CSV or iCalendar FILE; prints each line that could not be used. Stop the service first: a running
-    box reads appointments at start (while it runs, use the manager's page /manage/appointments)."""
+    """Import a CSV or iCalendar FILE; prints each line that could not be used. Only while the service is stopped
+    (it refuses otherwise: the box's one writer is the server); while it runs, use the manager's page
+    /manage/appointments."""
     from contactpoint import appointments_import as imp
 
     app = _app(config, data)

@@ -178,3 +178,76 @@ def test_the_engines_indexes_agree_with_the_projection(tmp_path: Path, site: Any
         for need in site.needs:
             assert summary[need.id]["waiting"] == sum(1 for t in tickets if t.need == need.id and t.state in WAITING)
             assert engine._service.get(need.id, []) == recent_service_times(tickets, need.id)
+
+
+class _AnotherProcessFirst:
+    """A connection proxy: just before this connection's first write transaction, another one (a CLI command
+    started at the same moment as the service) migrates the same file completely."""
+
+    def __init__(self, db: sqlite3.Connection, other: sqlite3.Connection) -> None:
+        self.db, self.other, self.done = db, other, False
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql == "BEGIN IMMEDIATE" and not self.done:
+            self.done = True
+            from contactpoint.store import migrate
+
+            migrate(self.other)
+        return self.db.execute(sql, *args)
+
+
+def test_two_processes_migrating_a_new_database_at_once_both_succeed(tmp_path: Path) -> None:
+    from contactpoint.store import connect, migrate
+
+    path = tmp_path / "cp.sqlite3"
+    mine, theirs = connect(path), connect(path)
+    assert migrate(_AnotherProcessFirst(mine, theirs)) == len(MIGRATIONS)  # type: ignore[arg-type]
+    versions = [r[0] for r in mine.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert versions == list(range(1, len(MIGRATIONS) + 1))
+
+
+def test_a_database_from_a_later_release_is_refused_untouched(tmp_path: Path) -> None:
+    import pytest
+
+    from contactpoint.store import SchemaError
+
+    path = tmp_path / "cp.sqlite3"
+    EventStore(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute("INSERT INTO schema_migrations VALUES (?, datetime('now'))", (len(MIGRATIONS) + 1,))
+    raw.commit()
+    raw.close()
+    with pytest.raises(SchemaError, match="newer than this contactpoint knows"):
+        EventStore(path)
+
+
+def test_only_one_server_holds_a_database_and_a_dead_one_lets_go(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import pytest
+
+    from contactpoint.store import StoreBusy
+
+    path = tmp_path / "cp.sqlite3"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from contactpoint.store import EventStore; s = EventStore({str(path)!r}, "
+            "exclusive=True); print('held', flush=True); import time; time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(StoreBusy, match=f"pid {holder.pid}"):
+            EventStore(path, exclusive=True)
+        EventStore(path).close()  # the agents' tools still open it (they never write the log)
+    finally:
+        holder.kill()  # as a power cut would: the kernel drops the lock with the process
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
+    EventStore(path, exclusive=True).close()
