@@ -7,6 +7,7 @@ and numbers never repeat.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from contactpoint.domain.site import Site
 from contactpoint.store import EventStore
 
 Clock = Callable[[], float]
+log = logging.getLogger(__name__)
 RECENT_VISITS = 20  # the wait estimate uses the median service time of the need's last visits
 
 
@@ -68,10 +70,12 @@ class Engine:
         self.clock: Clock = clock or time.time
         self.lock = store.write_lock
         self.listeners: list[Callable[[list[Published]], None]] = []
+        self._behind: tuple[float, float] | None = None  # (log's last time, monotonic then) while the clock lags
         self._load()
 
     def _load(self) -> None:
         self.state = self.store.load_state()
+        self._last_at = self.store.last_event_at()
         # indexes of the projection, kept in step with every commit, so reading a visitor's place or the
         # summary costs the size of one need's queue, not the whole day's tickets
         self._waiting: dict[str, dict[str, Ticket]] = {}  # need -> waiting tickets
@@ -108,10 +112,31 @@ class Engine:
             if ev.type == "service_finished" and t.state == TicketState.DONE:
                 self._note_service(t)
 
+    def now(self) -> float:
+        """The time the next event is stamped with: the box's clock, but never before the log's last event.
+
+        A Pi has no battery clock: after a power cut it boots with the time fake-hwclock saved (up to an hour
+        old) and keeps it until NTP answers, which an offline box may never get. Taken as it is, that clock
+        would call a later ticket first and close the day into the past (then refuse every ticket on a
+        duplicate number). While the clock lags, time goes on from the log's last event at the pace of the
+        monotonic clock; once the clock is ahead again it is used as it is.
+        """
+        wall = self.clock()
+        if wall >= self._last_at:
+            self._behind = None
+            return wall
+        if self._behind is None:
+            self._behind = (self._last_at, time.monotonic())
+            log.warning(
+                "the clock is %.0f s behind the event log: counting on from the log's last event", self._last_at - wall
+            )
+        since, mono = self._behind
+        return max(self._last_at, since + (time.monotonic() - mono))
+
     # -- commands ------------------------------------------------------------------------------------------
     def run(self, command: Command, **kwargs: Any) -> list[Event]:
         with self.lock:
-            now = self.clock()
+            now = self.now()
             events = command(self.state, self.site, now, **kwargs)
             if not events:
                 return []
@@ -120,6 +145,7 @@ class Engine:
             except BaseException:
                 self._load()  # memory was changed by apply: take the truth again
                 raise
+            self._last_at = max(self._last_at, max(ev.at for ev, _ in results))
             for ev, ch in results:
                 self._index(ev, ch)
             published = [self._published(ev, ch) for ev, ch in results]
@@ -179,13 +205,11 @@ class Engine:
     def summary(self) -> dict[str, Any]:
         """Per need: how many wait, the longest wait so far, and the estimate for a newcomer (one pass)."""
         with self.lock:
-            now = self.clock()
+            now = self.now()
             counters = list(self.state.counters.values())
             seq = self.state.seq
             waiting = {n.id: len(self._waiting.get(n.id, {})) for n in self.site.needs}
-            oldest = {
-                need: min(t.issued_at for t in queue.values()) for need, queue in self._waiting.items() if queue
-            }
+            oldest = {need: min(t.issued_at for t in queue.values()) for need, queue in self._waiting.items() if queue}
             recent = {need: list(times) for need, times in self._service.items()}
         out: dict[str, Any] = {}
         for need in self.site.needs:
@@ -211,7 +235,7 @@ class Engine:
             st = self.state
             snap = {
                 "seq": st.seq,
-                "day": st.day or self.site.day_of(self.clock()),
+                "day": st.day or self.site.day_of(self.now()),
                 "printer": st.printer,
                 "tickets": [t.public() for t in st.tickets.values() if t.state not in ("done", "cancelled")],
                 "counters": [c.to_dict() for c in st.counters.values()],

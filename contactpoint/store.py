@@ -259,6 +259,10 @@ class EventStore:
             state.appointments[a.id] = a
         return state
 
+    def last_event_at(self) -> float:
+        """The latest time in the log (0 when empty): no new event may be stamped before it."""
+        return float(self.db.execute("SELECT coalesce(max(at), 0) FROM events").fetchone()[0])
+
     def appointments_of_day(self, day: str) -> list[Appointment]:
         """Every appointment of a day, including past days' (names purged once the day closed)."""
         with self.write_lock:

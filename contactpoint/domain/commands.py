@@ -65,7 +65,7 @@ def format_number(prefix: str, serial: int) -> str:
 def day_change(state: SiteState, site: Site, now: float) -> list[Event]:
     """The day_closed event due when the local day has turned since the last event, else nothing."""
     today = site.day_of(now)
-    if state.day and state.day != today:
+    if state.day and today > state.day:  # ISO dates: a day only closes into a later one
         return [Event("day_closed", now, {"day": state.day, "next_day": today})]
     return []
 
@@ -98,7 +98,7 @@ def issue_ticket(
             raise CommandError(refusal.key, 409, **params)
     events = day_change(state, site, now)
     day = site.day_of(now)
-    serial = (0 if events else state.numbering.get((day, need), 0)) + 1
+    serial = state.numbering.get((day, need), 0) + 1  # a new day has no numbering yet: it starts at 1
     events.append(
         Event(
             "ticket_issued",
