@@ -25,6 +25,8 @@ from contactpoint.domain.site import (
 )
 
 SAMPLE_SITE = Path(__file__).with_name("sample_site.toml")
+# the pictograms a need may name: the SVG files the kiosk ships (kiosk/static/pictograms/NAME.svg)
+PICTOGRAMS = Path(__file__).resolve().parent.parent / "kiosk" / "static" / "pictograms"
 LANG_RE = re.compile(r"^[a-z]{2}$")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 SPAN_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -113,6 +115,13 @@ class _Reader:
             raise self.fail(key, f"must be a non-empty list of two-letter language codes, got {v!r}")
         if len(set(v)) != len(v):
             raise self.fail(key, "lists a language twice")
+        from contactpoint.i18n import NATIVE_NAMES  # the languages with catalogues, voices and a native name
+
+        unknown = [x for x in v if x not in NATIVE_NAMES]
+        if unknown:
+            raise self.fail(
+                key, f"{unknown[0]!r} is not a language contactpoint has (one of {', '.join(NATIVE_NAMES)})"
+            )
         return tuple(v)
 
     def names(self, data: dict[str, Any], key: str, languages: tuple[str, ...]) -> dict[str, str]:
@@ -231,9 +240,13 @@ def _zones(r: _Reader, data: dict[str, Any], needs: list[Need], counters: list[C
         if not ID_RE.match(zid) or any(x.id == zid for x in out):
             raise r.fail(f"{key}.id", f"must be a unique id of lowercase letters, digits, - and _, got {zid!r}")
         zn, zc = z.get("needs", []), z.get("counters", [])
-        if not isinstance(zn, list) or not set(zn) <= need_ids:
+        if not isinstance(zn, list) or not all(isinstance(x, str) for x in zn) or not set(zn) <= need_ids:
             raise r.fail(f"{key}.needs", f"must list needs of this site, got {zn!r}")
-        if not isinstance(zc, list) or not {str(c) for c in zc} <= counter_ids:
+        if (
+            not isinstance(zc, list)
+            or not all(isinstance(x, str | int) for x in zc)
+            or not {str(c) for c in zc} <= counter_ids
+        ):
             raise r.fail(f"{key}.counters", f"must list counters of this site, got {zc!r}")
         out.append(Zone(zid, r.str_(z, f"{key}.name", "name", zid), tuple(zn), tuple(str(c) for c in zc)))
     return tuple(out)
@@ -280,11 +293,15 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         capacity = n.get("capacity")
         if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1):
             raise r.fail(f"{key}.capacity", f"must be a whole number of tickets a day, at least 1, got {capacity!r}")
+        pictogram = r.str_(n, f"{key}.pictogram", "pictogram", "question")
+        if not ID_RE.match(pictogram) or not (PICTOGRAMS / f"{pictogram}.svg").is_file():
+            shipped = sorted(f.stem for f in PICTOGRAMS.glob("*.svg"))
+            raise r.fail(f"{key}.pictogram", f"no pictogram named {pictogram!r} (one of {', '.join(shipped)})")
         needs.append(
             Need(
                 id=nid,
                 prefix=prefix,
-                pictogram=r.str_(n, f"{key}.pictogram", "pictogram", "question"),
+                pictogram=pictogram,
                 names=r.names(n, f"{key}.names", languages),
                 service_level_minutes=int(level),
                 capacity=capacity,
@@ -339,6 +356,13 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
     ptype = printer.get("type", "fake")
     if ptype not in ("fake", "usb", "network", "serial", "file"):
         raise r.fail("printer.type", f"must be one of fake, usb, network, serial, file; got {ptype!r}")
+    from hardware.printer import make_printer  # builds the driver without opening it: every key checked here
+
+    try:
+        make_printer({"type": ptype, **printer})
+    except ValueError as e:  # "printer.<key>: problem"
+        pkey, _, problem = str(e).partition(": ")
+        raise r.fail(pkey, problem) from None
 
     site = Site(
         id=site_id,

@@ -26,6 +26,14 @@ def broken(change: Any) -> dict[str, Any]:
         (lambda d: d["site"].pop("id"), "site.id", "missing"),
         (lambda d: d["site"].update(timezone="Europe/Bruxelles"), "site.timezone", "unknown time zone"),
         (lambda d: d["site"].update(languages=["fr", "french"]), "site.languages", "two-letter"),
+        (lambda d: d["site"].update(languages=["fr", "gr"]), "site.languages", "'gr' is not a language"),
+        (lambda d: d["site"].update(announcement_languages=["jp"]), "site.announcement_languages", "not a language"),
+        (lambda d: d["needs"][3].update(pictogram="castle"), "needs[3].pictogram", "no pictogram named 'castle'"),
+        (lambda d: d["needs"][3].update(pictogram="../x"), "needs[3].pictogram", "no pictogram named"),
+        (lambda d: d.update(zones=[{"id": "up", "needs": [{"a": 1}]}]), "zones[0].needs", "must list needs"),
+        (lambda d: d.update(zones=[{"id": "up", "counters": [[1]]}]), "zones[0].counters", "must list counters"),
+        (lambda d: d["printer"].update(bogus=1), "printer.bogus", "unknown setting"),
+        (lambda d: d.update(printer={"type": "network"}), "printer.host", "missing"),
         (lambda d: d["site"].update(default_language="it"), "site.default_language", "not in site.languages"),
         (lambda d: d["needs"][1].update(prefix="A"), "needs[1].prefix", "already the prefix"),
         (lambda d: d["needs"][0].update(prefix="ab"), "needs[0].prefix", "one capital letter"),
@@ -75,3 +83,15 @@ def test_the_server_refuses_to_start_on_a_wrong_file(tmp_path: Path) -> None:
     )
     assert r.returncode != 0
     assert "site.timezone: unknown time zone 'Mars/Olympus'" in r.stderr
+
+
+def test_check_config_says_what_serve_would_refuse(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from provisioning.cli import main
+
+    path = tmp_path / "site.toml"
+    path.write_text(SAMPLE_SITE.read_text().replace('[printer]\n', '[printer]\nbogus = 1\n', 1))
+    result = CliRunner().invoke(main, ["check-config", str(path)])
+    assert result.exit_code == 1 and "printer.bogus: unknown setting" in result.output
+    assert CliRunner().invoke(main, ["check-config", str(SAMPLE_SITE)]).output.startswith("ok: ")
