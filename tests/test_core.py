@@ -250,6 +250,26 @@ def test_figures_follow_the_design_definitions(w: World) -> None:
     assert ids
 
 
+def test_figures_count_the_visitors_who_were_never_called() -> None:
+    """Three visitors: one called at once, two who waited two hours (one then gave up). Counting only the
+    tickets that were called said 'service level 100%, abandonment 1/3'."""
+    from contactpoint.domain.model import Ticket
+
+    def ticket(tid: str, called: float | None, state: TicketState) -> Ticket:
+        return Ticket(tid, tid, "2026-11-25", "moving", tid, 1, "fr", state, 0.0, 0.0, called_at=called)
+
+    served = ticket("a", 60.0, TicketState.CALLED)
+    waiting = ticket("b", None, TicketState.ISSUED)
+    gave_up = ticket("c", None, TicketState.CANCELLED)
+    closed = day_figures([served, waiting, gave_up], {"moving": 900})
+    assert closed.service_level == pytest.approx(1 / 3)
+    assert closed.abandonment == pytest.approx(2 / 3)
+    two_hours_in = day_figures([served, waiting, gave_up], {"moving": 900}, now=7200.0)
+    assert two_hours_in.service_level == pytest.approx(1 / 3)  # the one still waiting is already late
+    five_minutes_in = day_figures([served, waiting], {"moving": 900}, now=300.0)
+    assert five_minutes_in.service_level == 1.0  # the one waiting 5 min may still be called in time
+
+
 def test_position_and_honest_estimate(w: World) -> None:
     a, b, cc = w.issue(), w.issue(), w.issue()
     tickets = list(w.state.tickets.values())

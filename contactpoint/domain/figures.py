@@ -13,8 +13,7 @@ def waiting_time(t: Ticket) -> float | None:
     """First call − issue; for an appointment, first call − max(check-in, slot start)."""
     if t.called_at is None:
         return None
-    start = t.issued_at if t.slot_at is None else max(t.issued_at, t.slot_at)
-    return max(0.0, t.called_at - start)
+    return max(0.0, t.called_at - _wait_start(t))
 
 
 def service_time(t: Ticket) -> float | None:
@@ -48,26 +47,48 @@ class DayFigures:
     no_shows: int
     waiting_now: int
     no_show_rate: float | None  # no-shows / tickets called
-    abandonment: float | None  # never called / issued (final only once the day is closed)
-    service_level: float | None  # share of called tickets called within their need's threshold
+    abandonment: float | None  # never called (cancelled before a call included) / issued
+    service_level: float | None  # share of tickets called within their need's threshold of their issue
     first_line_resolution: float | None  # resolved at first line / finished
     wait_p50_s: float | None
     wait_p90_s: float | None
     service_p50_s: float | None
 
 
+def _wait_start(t: Ticket) -> float:
+    return t.issued_at if t.slot_at is None else max(t.issued_at, t.slot_at)
+
+
 def day_figures(
-    tickets: Iterable[Ticket], service_level_s: dict[str, float], default_level_s: float = 900.0
+    tickets: Iterable[Ticket],
+    service_level_s: dict[str, float],
+    default_level_s: float = 900.0,
+    now: float | None = None,
 ) -> DayFigures:
+    """The day's figures over its tickets. `now=None` means the day is closed: every ticket never called is
+    abandoned and missed the service level. During the day (`now` given), a ticket not yet called counts
+    against the service level once it has waited longer than its threshold, and is left out before: the
+    bad news is never hidden by counting only the tickets that were lucky enough to be called."""
     ts = list(tickets)
     called = [t for t in ts if t.called_at is not None]
     finished = [t for t in ts if t.state == TicketState.DONE]
     waits = [w for t in called if (w := waiting_time(t)) is not None]
     services = [s for t in finished if (s := service_time(t)) is not None]
-    within = sum(
-        1 for t in called if (w := waiting_time(t)) is not None and w <= service_level_s.get(t.need, default_level_s)
+
+    def level(t: Ticket) -> float:
+        return service_level_s.get(t.need, default_level_s)
+
+    within = sum(1 for t in called if (w := waiting_time(t)) is not None and w <= level(t))
+    undecided = (
+        0
+        if now is None
+        else sum(
+            1
+            for t in ts
+            if t.called_at is None and t.state != TicketState.CANCELLED and now - _wait_start(t) <= level(t)
+        )
     )
-    never_called = sum(1 for t in ts if t.called_at is None and t.state != TicketState.CANCELLED)
+    never_called = sum(1 for t in ts if t.called_at is None)
     return DayFigures(
         issued=len(ts),
         called=len(called),
@@ -76,7 +97,7 @@ def day_figures(
         waiting_now=sum(1 for t in ts if t.state in WAITING),
         no_show_rate=_ratio(sum(1 for t in called if t.no_show_at is not None), len(called)),
         abandonment=_ratio(never_called, len(ts)),
-        service_level=_ratio(within, len(called)),
+        service_level=_ratio(within, len(ts) - undecided),
         first_line_resolution=_ratio(sum(1 for t in finished if t.outcome == Outcome.RESOLVED), len(finished)),
         wait_p50_s=percentile(waits, 50),
         wait_p90_s=percentile(waits, 90),
