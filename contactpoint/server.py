@@ -1,4 +1,5 @@
-"""Serving the app: Flask-SocketIO in threading mode (simple-websocket), and the day-close ticker."""
+"""Serving the app: gevent's WSGI server (the default of `contactpoint serve|demo`) or Werkzeug's threaded one
+(`CONTACTPOINT_ASYNC=threading`), websockets through simple-websocket either way, and the day-close ticker."""
 
 from __future__ import annotations
 
