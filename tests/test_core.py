@@ -281,6 +281,17 @@ def test_position_and_honest_estimate(w: World) -> None:
     assert wait_estimate_s(3, 3, [], 420, idle=2) == pytest.approx(1.5 * 420 / 3)
 
 
+def test_an_event_outside_the_transitions_is_refused_whole(w: World) -> None:
+    a = w.issue()
+    w.open()
+    w.call()
+    w.do(c.finish, counter="1", outcome="resolved")
+    before = w.state.tickets[a]
+    with pytest.raises(ValueError, match="done -> called is not a transition"):
+        apply(w.state, Event("ticket_called", w.now, {"ticket": a, "counter": "1"}))
+    assert w.state.tickets[a] == before
+
+
 def test_transitions_table_is_closed() -> None:
     for src, dsts in TRANSITIONS.items():
         assert src not in dsts

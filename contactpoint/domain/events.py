@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .appointments import Appointment, AppointmentState, CheckInRule
-from .model import AT_COUNTER, WAITING, Call, Counter, Outcome, SiteState, Ticket, TicketState
+from .model import AT_COUNTER, TRANSITIONS, WAITING, Call, Counter, Outcome, SiteState, Ticket, TicketState
 
 MAX_CALLS = 20
 
@@ -60,6 +60,10 @@ def _counter(state: SiteState, counter_id: str) -> Counter:
 
 
 def _set_ticket(state: SiteState, ch: Changes, t: Ticket) -> None:
+    before = state.tickets.get(t.id)
+    if before is not None and before.state != t.state and t.state not in TRANSITIONS[before.state]:
+        # the commands never ask for this: a log that does is corrupt, and is not applied half-way
+        raise ValueError(f"ticket {t.number}: {before.state.value} -> {t.state.value} is not a transition")
     state.tickets[t.id] = t
     ch.tickets.add(t.id)
 
