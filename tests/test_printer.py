@@ -489,3 +489,20 @@ def test_unreachable_network_printer_is_offline_quickly() -> None:
     t0 = time.monotonic()
     assert printer.status().key == "printer_offline"
     assert time.monotonic() - t0 < 2.0
+
+
+def test_escpos_keeps_its_printer_database_in_our_cache_not_a_new_tmp_folder(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    tmp, home = tmp_path / "tmp", tmp_path / "home"
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("ESCPOS_CAPABILITIES_PICKLE_DIR", "XDG_CACHE_HOME")}
+    env |= {"HOME": str(home), "TMPDIR": str(tmp)}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", "import hardware.printer"], env=env, check=True)
+    assert list(tmp.iterdir()) == []  # python-escpos alone leaves a mkdtemp() folder per start
+    cache = home / ".cache" / "contactpoint" / "escpos"
+    assert (cache / f"{sys.version.split()[0]}.capabilities.pickle").is_file()
+    assert list((cache / "unused").iterdir()) == []

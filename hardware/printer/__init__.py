@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import hardware._escpos  # noqa: F401 - first, before anything imports python-escpos: see there why
+
+# isort: split
 from escpos.capabilities import get_profile
 
 from .decode import DecodedTicket, decode_escpos
