@@ -55,7 +55,21 @@ def _m3_appointments(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX appointments_day_code ON appointments (day, code)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_events, _m2_agents, _m3_appointments]
+def _m4_append_only(db: sqlite3.Connection) -> None:
+    # the log is the single source of truth: no event is ever deleted, its seq, time and type never change;
+    # only an appointment_booked event's data is rewritten, when the day closes and the visitor's name is purged
+    db.execute(
+        "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+        " BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events WHEN NEW.seq IS NOT OLD.seq OR NEW.at IS NOT OLD.at"
+        " OR NEW.type IS NOT OLD.type OR OLD.type != 'appointment_booked'"
+        " BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_events, _m2_agents, _m3_appointments, _m4_append_only]
 
 
 def connect(path: str | Path) -> sqlite3.Connection:

@@ -251,3 +251,15 @@ def test_only_one_server_holds_a_database_and_a_dead_one_lets_go(tmp_path: Path)
         assert holder.stdout is not None
         holder.stdout.close()
     EventStore(path, exclusive=True).close()
+
+
+def test_the_log_refuses_deletes_and_rewrites_but_the_name_purge(tmp_path: Path, site: Any) -> None:
+    import pytest
+
+    store = EventStore(tmp_path / "cp.sqlite3")
+    engine = Engine(site, store, Clock())
+    engine.issue(need="moving", lang="fr")
+    for sql in ("DELETE FROM events", "UPDATE events SET type = 'ticket_called'", "UPDATE events SET at = 0"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            store.db.execute(sql)
+    assert store.db.execute("SELECT count(*) FROM events").fetchone()[0] == 1
