@@ -242,7 +242,9 @@ def printer_test(config: str | None, lang: str | None) -> None:
         try:
             cp.printer.print_ticket(_sample_ticket(app, lang))
         except PrinterError as e:
-            raise click.ClickException(f"printing failed: {e.key}") from None
+            raise click.ClickException(
+                f"printing failed: {e.key} ({e.detail})" if e.detail else f"printing failed: {e.key}"
+            ) from None
         status = cp.printer.status()
         click.echo(f"printed a test ticket ({lang}); status after: {status.key}")
         if not status.ok:
