@@ -32,7 +32,7 @@ from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import FINAL, PRINTER_PRINTS, Ticket
 from contactpoint.domain.site import Organisation, Site
-from contactpoint.i18n import RTL, place_phrases
+from contactpoint.i18n import RTL, date_locale, place_phrases
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -
             site_name=site.name,
             need_label=need.name(t.lang) if need else t.need,
             number=t.number,
-            issued_label=format_datetime(site.local(t.issued_at), "short", locale=t.lang),
+            issued_label=format_datetime(site.local(t.issued_at), "short", locale=date_locale(t.lang)),
             position_label=position,
             estimate_label=estimate,
             expect_line=gettext("Keep this ticket: your number will be shown on the screen and announced."),
@@ -108,7 +108,7 @@ def slip_content(app: Flask, t: Ticket, org: Organisation) -> Any:
             gettext(
                 "Given at %(site)s, %(date)s (ticket %(number)s)",
                 site=site.name,
-                date=format_datetime(site.local(cp.engine.clock()), "short", locale=t.lang),
+                date=format_datetime(site.local(cp.engine.clock()), "short", locale=date_locale(t.lang)),
                 number=t.number,
             )
         )

@@ -315,3 +315,21 @@ def test_cli_printer_test_prints_and_reports_the_real_status(mode: str, code: in
         assert printed == (mode == "ok")
         if mode != "ok":
             assert "printing failed: printer_paper_out" in done.stderr
+
+
+def test_english_tickets_and_slips_print_day_first_24_hour_dates(app: Any, clock: Any) -> None:
+    """2 December, 16:37 in Brussels: "12/2/26, 4:37 PM" (Babel's American "en") reads as 12 February here."""
+    from datetime import datetime
+
+    from contactpoint.printing import slip_content, ticket_content
+    from tests.conftest import BRUSSELS
+
+    cp = app.extensions["contactpoint"]
+    clock.set(datetime(2026, 12, 2, 16, 37, tzinfo=BRUSSELS))
+    t = issue(app, lang="en")
+    content = ticket_content(app, t, cp.engine.ticket_view(t), "http://box.local/")
+    assert content.issued_label == "02/12/2026, 16:37"
+    slip = slip_content(app, t, cp.site.organisation("housing-info"))
+    assert any("02/12/2026, 16:37" in line for line in slip.lines), slip.lines
+    fr = issue(app, lang="fr")
+    assert ticket_content(app, fr, cp.engine.ticket_view(fr), "http://box.local/").issued_label == "02/12/2026 16:37"
