@@ -131,6 +131,10 @@ class PrinterService:
         self.poll_interval = poll_interval  # 0: never poll (status is then only learnt from jobs)
         self.jobs: stdqueue.Queue[PrintJob | None] = stdqueue.Queue()
         self.polls = 0  # status queries made (for tests and health)
+        printer = app.extensions["contactpoint"].printer
+        if printer is not None and not getattr(printer, "blocking_io", True):
+            # it prints on the loop (sockets, no IO): its Pillow drawing goes to the thread pool under gevent
+            printer.offload = blocking
         self.thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self.thread.start()
 

@@ -333,3 +333,54 @@ def test_english_tickets_and_slips_print_day_first_24_hour_dates(app: Any, clock
     assert any("02/12/2026, 16:37" in line for line in slip.lines), slip.lines
     fr = issue(app, lang="fr")
     assert ticket_content(app, fr, cp.engine.ticket_view(fr), "http://box.local/").issued_label == "02/12/2026 16:37"
+
+
+# -- under gevent, drawing an image ticket leaves the event loop ---------------------------------------------
+GEVENT_RENDER = """
+from gevent import monkey
+monkey.patch_all()
+import sys
+sys.path.insert(0, sys.argv[1])
+from contactpoint.concurrency import blocking
+from hardware.printer import FakePrinter, render
+from tests.test_printer import TICKETS
+
+ident = monkey.get_original("threading", "get_ident")
+drawn_in = []
+draw = render.render_blocks_image
+
+
+def spy(*a, **kw):
+    drawn_in.append(ident())
+    return draw(*a, **kw)
+
+
+render.render_blocks_image = spy
+printer = FakePrinter(qr="native")
+printer.offload = blocking  # as PrinterService sets it for a printer that prints on the loop
+printer.print_ticket(TICKETS["ar"])
+arabic = len(drawn_in)
+printer.print_ticket(TICKETS["fr"])  # text + native QR: ~0.2 ms, stays on the loop, draws nothing
+print(arabic > 0, len(drawn_in) == arabic, all(t != ident() for t in drawn_in), len(printer.jobs))
+"""
+
+
+def test_under_gevent_an_image_ticket_is_drawn_in_the_thread_pool() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", GEVENT_RENDER, str(root)], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True"] * 3 + ["2"]  # the Arabic ticket drawn, none of it on the loop's thread
+
+
+def test_the_service_offloads_drawing_only_for_printers_on_the_loop(app: Any, printer: FakePrinter) -> None:
+    from contactpoint.concurrency import blocking
+    from hardware.printer import make_printer
+
+    assert printer.offload is blocking  # FakePrinter / NetworkPrinter print on the loop
+    usb = make_printer({"type": "usb", "vendor_id": 1, "product_id": 1})
+    assert usb.offload is not blocking  # USB prints in the pool already: it draws where it is

@@ -7,6 +7,7 @@ with a message key; the detail goes to the log, never to a visitor.
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import os
 import select
@@ -25,7 +26,7 @@ from escpos.exceptions import Error as EscposError
 from escpos.printer import File, Network, Serial, Usb
 
 from .model import PrinterError, PrinterStatus, SlipContent, TicketContent, TicketPrinter
-from .render import slip_escpos_bytes, ticket_escpos_bytes
+from .render import slip_escpos_bytes, slip_needs_raster, ticket_escpos_bytes, ticket_needs_raster
 
 log = logging.getLogger("contactpoint.printer")
 
@@ -207,21 +208,20 @@ class EscposDriver(TicketPrinter):
             except Exception as e:
                 raise self._fail(e, "print") from e
 
-    def print_ticket(self, ticket: TicketContent) -> None:
+    def _render(self, what: str, render: Callable[..., bytes], needs_raster: Callable[..., bool], item: Any) -> bytes:
         try:
-            job = ticket_escpos_bytes(ticket, **self.render_args)
+            if needs_raster(item, **self.render_args):  # Pillow drawing: off the event loop when there is one
+                return self.offload(functools.partial(render, item, **self.render_args))
+            return render(item, **self.render_args)
         except Exception as e:  # fonts missing, image too wide for the profile...
-            log.error("cannot render ticket: %s: %s", type(e).__name__, e)
+            log.error("cannot render %s: %s: %s", what, type(e).__name__, e)
             raise PrinterError("printer_error", f"render: {e}") from e
-        self._send(job)
+
+    def print_ticket(self, ticket: TicketContent) -> None:
+        self._send(self._render("ticket", ticket_escpos_bytes, ticket_needs_raster, ticket))
 
     def print_slip(self, slip: SlipContent) -> None:
-        try:
-            job = slip_escpos_bytes(slip, **self.render_args)
-        except Exception as e:
-            log.error("cannot render slip: %s: %s", type(e).__name__, e)
-            raise PrinterError("printer_error", f"render: {e}") from e
-        self._send(job)
+        self._send(self._render("slip", slip_escpos_bytes, slip_needs_raster, slip))
 
     def status(self) -> PrinterStatus:
         with self._lock:
@@ -255,7 +255,7 @@ class _Network(Network):  # type: ignore[misc]  # python-escpos is untyped
 
 
 class NetworkPrinter(EscposDriver):
-    blocking_io = False  # sockets: cooperative under gevent
+    blocking_io = False  # sockets: cooperative under gevent (image rendering goes through `offload`)
 
     def __init__(self, host: str, port: int = 9100, timeout: float = 2.0, **kw: Any) -> None:
         kw.setdefault("status_timeout", min(1.0, timeout))

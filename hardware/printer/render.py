@@ -437,6 +437,31 @@ def blocks_escpos_bytes(
     return out
 
 
+def blocks_need_raster(
+    blocks: Sequence[Block],
+    *,
+    rtl: bool,
+    paper_width_mm: int = 80,
+    profile: str = "default",
+    qr: str = "image",
+    text_mode: str = "auto",
+) -> bool:
+    """Whether rendering these blocks draws with Pillow (image mode, or the QR code as an image): the costly
+    case (6–35 ms), which a printer on an event loop renders in a thread. Text with a native QR costs ~0.2 ms."""
+    if qr == "image" and any(b.kind == "qr" for b in blocks):
+        return True
+    mode = choose_mode([b.text for b in blocks if b.kind == "text"], rtl, profile) if text_mode == "auto" else text_mode
+    return mode == "image"
+
+
+def ticket_needs_raster(ticket: TicketContent, **settings: Any) -> bool:
+    return blocks_need_raster(ticket_blocks(ticket), rtl=ticket.rtl, **settings)
+
+
+def slip_needs_raster(slip: SlipContent, **settings: Any) -> bool:
+    return blocks_need_raster(slip_blocks(slip), rtl=slip.rtl, **settings)
+
+
 def ticket_escpos_bytes(
     ticket: TicketContent,
     *,
