@@ -15,12 +15,15 @@ Agents reach the worker through `POST /api/print/reprint` and `POST /api/print/s
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import queue as stdqueue
+import socket
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from babel.dates import format_datetime
 from flask import Blueprint, Flask, current_app, jsonify, request
@@ -47,9 +50,78 @@ class PrintJob:
     organisation: str | None = None  # set: a referral slip for this organisation instead of the ticket
 
 
+#: addresses a UDP socket is "connected" to, to learn which source address the box would use (nothing is sent):
+#: TEST-NET-1 follows the default route; the others find a LAN without a gateway in each private range
+_ROUTE_PROBES = ("192.0.2.1", "10.255.255.254", "172.31.255.254", "192.168.255.254")
+_LAN_RETRY_S = 60.0  # no address yet (DHCP still running at boot): look again at most once a minute
+_lan: dict[str, Any] = {"address": None, "checked": None, "warned": False}
+_lan_lock = threading.Lock()
+
+
+def _find_lan_address() -> str | None:
+    """The box's primary IPv4 address on its network, or None (no network up)."""
+    for probe in _ROUTE_PROBES:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.connect((probe, 9))  # a UDP connect picks the route and source address; it sends nothing
+            address = str(sock.getsockname()[0])
+        except OSError:  # no route to that range
+            continue
+        finally:
+            sock.close()
+        if address != "0.0.0.0" and not ipaddress.ip_address(address).is_loopback:
+            return address
+    return None
+
+
+def lan_address() -> str | None:
+    """`_find_lan_address`, cached: found once, kept; not found, asked again at most once a minute."""
+    with _lan_lock:
+        now = time.monotonic()
+        if _lan["address"] is None and (_lan["checked"] is None or now - _lan["checked"] >= _LAN_RETRY_S):
+            _lan["checked"] = now
+            _lan["address"] = _find_lan_address()
+        address: str | None = _lan["address"]
+        return address
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def public_url() -> str:
-    """The box's address as the visitor's phone reaches it (for the QR code): PUBLIC_URL, else this request's."""
-    return str(current_app.config.get("PUBLIC_URL") or request.url_root)
+    """The box's address as the visitor's phone reaches it (for the QR code): PUBLIC_URL, else this request's.
+
+    A kiosk browser on the box itself opens http://127.0.0.1:8080/kiosk/, and no phone can open a QR code for
+    127.0.0.1: then the box's LAN address (with the same port) replaces the loopback host."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return str(configured)
+    root = request.url_root
+    parts = urlsplit(root)
+    if not _is_loopback(parts.hostname):
+        return root
+    address = lan_address()
+    if address is None:
+        with _lan_lock:
+            warn, _lan["warned"] = not _lan["warned"], True
+        if warn:
+            log.warning(
+                "the kiosk uses %s and the box has no network address: QR codes point at the box itself, which no "
+                "phone can open; set CONTACTPOINT_PUBLIC_URL (docs/configuration.md)",
+                parts.netloc,
+            )
+        return root
+    netloc = f"{address}:{parts.port}" if parts.port else address
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -> Any:

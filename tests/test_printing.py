@@ -384,3 +384,72 @@ def test_the_service_offloads_drawing_only_for_printers_on_the_loop(app: Any, pr
     assert printer.offload is blocking  # FakePrinter / NetworkPrinter print on the loop
     usb = make_printer({"type": "usb", "vendor_id": 1, "product_id": 1})
     assert usb.offload is not blocking  # USB prints in the pool already: it draws where it is
+
+
+# -- the QR code's host when the kiosk browser runs on the box itself ----------------------------------------
+
+
+@pytest.fixture
+def lan(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The box's LAN address, as printing.lan_address finds it (set per test), and a fresh warn-once flag."""
+    from contactpoint import printing
+
+    found: dict[str, str | None] = {"address": "192.168.1.23"}
+    monkeypatch.setattr(printing, "_find_lan_address", lambda: found["address"])
+    monkeypatch.setattr(printing, "_lan", {"address": None, "checked": None, "warned": False})
+    return found
+
+
+def _printed_qr(app: Any, client: Any, printer: FakePrinter, base_url: str) -> tuple[str, str]:
+    printer.render_args["qr"] = "native"  # read the URL from the bytes, no scan needed
+    r = client.post("/kiosk/api/tickets", json={"need": "housing", "lang": "fr"}, base_url=base_url)
+    assert r.status_code in (200, 201), r.get_data(as_text=True)
+    token = r.get_json()["token"]
+    wait_for(lambda: printer.jobs)
+    page = client.get(f"/kiosk/fr/ticket/{token}", base_url=base_url).get_data(as_text=True)
+    (printed,) = decode_escpos(printer.jobs[-1]).qr_payloads
+    return printed, page
+
+
+def test_a_kiosk_on_the_box_prints_the_lan_address(app: Any, client: Any, printer: FakePrinter, lan: Any) -> None:
+    printed, page = _printed_qr(app, client, printer, "http://127.0.0.1:8080")
+    assert re.fullmatch(r"http://192\.168\.1\.23:8080/t/[\w-]+", printed), printed
+    from kiosk import qr_svg
+
+    assert str(qr_svg(printed)) in page  # the on-screen QR code encodes the same URL
+
+
+@pytest.mark.parametrize("host", ["http://localhost:8080", "http://[::1]:8080", "http://127.0.1.1:8080"])
+def test_every_loopback_host_is_replaced(app: Any, host: str, lan: Any) -> None:
+    from contactpoint.printing import public_url
+
+    with app.test_request_context("/kiosk/", base_url=host):
+        assert public_url() == "http://192.168.1.23:8080/"
+
+
+def test_public_url_wins_and_other_hosts_are_kept(app: Any, lan: Any) -> None:
+    from contactpoint.printing import public_url
+
+    with app.test_request_context("/kiosk/", base_url="http://box.lan:8080"):
+        assert public_url() == "http://box.lan:8080/"
+    app.config["PUBLIC_URL"] = "http://contactpoint.local:8080/"
+    with app.test_request_context("/kiosk/", base_url="http://127.0.0.1:8080"):
+        assert public_url() == "http://contactpoint.local:8080/"
+
+
+def test_no_network_keeps_loopback_and_warns_once(app: Any, lan: Any, caplog: pytest.LogCaptureFixture) -> None:
+    from contactpoint.printing import public_url
+
+    lan["address"] = None
+    for _ in range(3):
+        with app.test_request_context("/kiosk/", base_url="http://127.0.0.1:8080"):
+            assert public_url() == "http://127.0.0.1:8080/"
+    warnings = [r for r in caplog.records if "CONTACTPOINT_PUBLIC_URL" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_the_lan_address_lookup_finds_no_loopback() -> None:
+    from contactpoint.printing import _find_lan_address
+
+    found = _find_lan_address()  # this machine's address, or None without a network
+    assert found is None or not found.startswith("127.")
