@@ -282,10 +282,10 @@ def printer_preview(
         if paper_width_mm:
             args["paper_width_mm"] = int(paper_width_mm)
         content = _sample_ticket(app, lang)
-        render_ticket_png(content, out, paper_width_mm=args["paper_width_mm"])
+        render_ticket_png(content, out, **args)  # drawn from the bytes below: what the paper shows
+        data = ticket_escpos_bytes(content, **args)
         click.echo(f"wrote {out}")
         if escpos_out:
-            data = ticket_escpos_bytes(content, **args)
             Path(escpos_out).write_bytes(data)
             click.echo(f"wrote {escpos_out} ({len(data)} bytes)")
 

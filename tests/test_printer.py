@@ -1,6 +1,7 @@
 """Ticket printer: golden tickets per language, PNG snapshots, QR scans, the virtual network printer.
 
-CONTACTPOINT_UPDATE_GOLDEN=1 rewrites the files under tests/golden/printer/.
+CONTACTPOINT_UPDATE_GOLDEN=1 rewrites the files under tests/golden/printer/ (look at the PNGs before committing:
+the snapshot check is exact, dot for dot).
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ EXPECTED_MODE = {
     "ar": "image",
 }
 EXPECTED_CODEPAGE = {"fr": "CP850", "nl": "CP850", "en": "CP850", "tr": "CP857", "pl": "CP852"}
-SNAPSHOTS = [(lang, 80) for lang in TICKETS] + [("fr", 58), ("ar", 58)]
+SNAPSHOTS = [(lang, 80) for lang in TICKETS] + [("fr", 58), ("pl", 58), ("ro", 58), ("ar", 58)]
 
 
 def _golden_text(name: str, actual: str) -> None:
@@ -201,17 +202,82 @@ def _pixel_diff(a: Image.Image, b: Image.Image) -> float:
     return 1 - diff.histogram()[0] / (a.width * a.height)
 
 
+def _row_ranges(rows: list[int]) -> str:
+    spans: list[list[int]] = []
+    for r in rows:
+        if spans and r == spans[-1][1] + 1:
+            spans[-1][1] = r
+        else:
+            spans.append([r, r])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans[:12]) + (" …" if len(spans) > 12 else "")
+
+
+def image_differences(img: Image.Image, ref: Image.Image) -> str:
+    """ "" when the two images are identical dot for dot, else which dots differ (for the failure message).
+
+    Exact on purpose: a cedilla ş for a comma-below ș is 0.004 % of a ticket's dots, a wrong position or estimate
+    0.015 %. CI runs the same Debian fonts and the same pip-installed Pillow, so rendering is reproducible."""
+    if img.size != ref.size:
+        return f"size {img.size[0]}x{img.size[1]}, snapshot {ref.size[0]}x{ref.size[1]}"
+    diff = ImageChops.difference(img.convert("L"), ref.convert("L")).point(lambda v: 255 if v else 0)
+    box = diff.getbbox()
+    if box is None:
+        return ""
+    count = diff.histogram()[255]
+    rows = [y for y in range(box[1], box[3]) if diff.crop((0, y, img.width, y + 1)).getbbox()]
+    return f"{count} dots differ, in the box x {box[0]}-{box[2] - 1}, y {box[1]}-{box[3] - 1}; rows {_row_ranges(rows)}"
+
+
 @pytest.mark.parametrize(("lang", "mm"), SNAPSHOTS)
 def test_png_preview_matches_snapshot(lang: str, mm: int, tmp_path: Path) -> None:
-    out = tmp_path / f"{lang}.png"
+    out = tmp_path / f"{lang}_{mm}mm.png"
     render_ticket_png(TICKETS[lang], out, paper_width_mm=mm)
-    img = Image.open(out)
-    assert img.width == {80: 576, 58: 384}[mm]
-    snap = GOLDEN / f"{lang}_{mm}mm.png"
+    snap = GOLDEN / out.name
     if UPDATE or not snap.exists():
         shutil.copy(out, snap)
-    with Image.open(snap) as ref:
-        assert _pixel_diff(img, ref) < 0.005, f"{snap.name} differs (CONTACTPOINT_UPDATE_GOLDEN=1 to accept)"
+    with Image.open(out) as img, Image.open(snap) as ref:
+        assert img.width == {80: 576, 58: 384}[mm]
+        problem = image_differences(img, ref)
+        if problem:
+            diff = tmp_path / f"{lang}_{mm}mm-diff.png"
+            if img.size == ref.size:
+                ImageChops.invert(ImageChops.difference(img.convert("L"), ref.convert("L"))).save(diff)
+            pytest.fail(
+                f"{snap.name}: {problem}. Look at {out} (the dots that differ: {diff}); if the change is intended, run "
+                "CONTACTPOINT_UPDATE_GOLDEN=1 pytest tests/test_printer.py and look at the new PNG before committing"
+            )
+
+
+@pytest.mark.parametrize(
+    ("lang", "change"),
+    [
+        ("ro", {"estimate_label": "Timp de aşteptare estimat: aproximativ 12 min"}),  # ş with cedilla, not ș
+        ("ro", {"qr_caption": "Urmăriţi-vă rândul pe telefon"}),  # ţ with cedilla, not ț
+        ("fr", {"position_label": "8 personnes avant vous"}),
+        ("fr", {"estimate_label": "Attente estimée\u00a0: environ 17\u00a0min"}),
+        ("ar", {"position_label": "أمامك 8 أشخاص"}),
+    ],
+)
+def test_snapshot_check_catches_a_single_changed_character(lang: str, change: dict[str, str]) -> None:
+    from dataclasses import replace
+
+    from hardware.printer import paper_image
+
+    def paper(t: TicketContent) -> Image.Image:
+        return paper_image(ticket_escpos_bytes(t))
+
+    assert image_differences(paper(TICKETS[lang]), paper(TICKETS[lang])) == ""
+    assert image_differences(paper(replace(TICKETS[lang], **change)), paper(TICKETS[lang])) != ""
+
+
+def test_romanian_image_ticket_draws_comma_below_letters() -> None:
+    drawn: list[str] = []
+    render_ticket_image(TICKETS["ro"], 576, drawn=drawn)
+    text = "\n".join(drawn)
+    assert "\u0219" in text and "\u021b" in text  # ș ț (comma below), as Romanian writes them
+    assert "\u015f" not in text and "\u0163" not in text  # never ş ţ (cedilla: Turkish letters)
+    assert "Timp de așteptare estimat: aproximativ 12 min" in " ".join(drawn)  # wrapped on two lines
+    assert "Urmăriți-vă rândul pe telefon" in drawn
 
 
 def _zbar(path: Path) -> list[str]:

@@ -453,3 +453,4 @@ def test_the_lan_address_lookup_finds_no_loopback() -> None:
 
     found = _find_lan_address()  # this machine's address, or None without a network
     assert found is None or not found.startswith("127.")
+

@@ -16,11 +16,11 @@ from .decode import DecodedTicket, decode_escpos
 from .drivers import FilePrinter, NetworkPrinter, SerialPrinter, UsbPrinter, error_key
 from .fake import FakePrinter
 from .model import STATUS_KEYS, PrinterError, PrinterStatus, SlipContent, TicketContent, TicketPrinter
+from .paper import paper_image, render_ticket_png
 from .render import (
     FontMissingError,
     render_slip_image,
     render_ticket_image,
-    render_ticket_png,
     slip_escpos_bytes,
     ticket_escpos_bytes,
     ticket_mode,
@@ -43,6 +43,7 @@ __all__ = [
     "decode_escpos",
     "error_key",
     "make_printer",
+    "paper_image",
     "render_settings",
     "render_slip_image",
     "render_ticket_image",

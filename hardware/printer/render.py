@@ -74,6 +74,9 @@ _FONTS: dict[tuple[str, bool], tuple[tuple[str, ...], str]] = {
     ("latin", True): (("DejaVuSans-Bold.ttf",), "fonts-dejavu-core"),
     ("arabic", False): (("NotoSansArabic-Regular.ttf", "NotoNaskhArabic-Regular.ttf"), "fonts-noto-core"),
     ("arabic", True): (("NotoSansArabic-Bold.ttf", "NotoNaskhArabic-Bold.ttf"), "fonts-noto-core"),
+    # the preview of text printed in the printer's own font A (hardware/printer/paper.py)
+    ("mono", False): (("DejaVuSansMono.ttf",), "fonts-dejavu-core"),
+    ("mono", True): (("DejaVuSansMono-Bold.ttf",), "fonts-dejavu-core"),
 }
 
 
@@ -234,8 +237,11 @@ def qr_image(url: str, target_px: int) -> Image.Image:
     return img.convert("L")
 
 
-def render_blocks_image(blocks: Sequence[Block], width_px: int, *, lang: str = "", rtl: bool = False) -> Image.Image:
-    """Draw blocks as a 1-bit image ``width_px`` wide (black = ink)."""
+def render_blocks_image(
+    blocks: Sequence[Block], width_px: int, *, lang: str = "", rtl: bool = False, drawn: list[str] | None = None
+) -> Image.Image:
+    """Draw blocks as a 1-bit image ``width_px`` wide (black = ink); each line of text drawn, as wrapped, is
+    appended to ``drawn`` when given (tests read the very strings Pillow drew)."""
     scale = width_px / 576
     margin = max(8, round(12 * scale))
     max_w = width_px - 2 * margin
@@ -272,6 +278,8 @@ def render_blocks_image(blocks: Sequence[Block], width_px: int, *, lang: str = "
                 left, top, right, bottom = draw.textbbox((0, 0), block.text, font=font, **kw)
                 x = int((width_px - (right - left)) // 2 - left)
                 draw.text((x, y - top + round(8 * scale)), block.text, font=font, fill=0, **kw)
+                if drawn is not None:
+                    drawn.append(block.text)
                 y += int(bottom - top) + round(22 * scale)
                 continue
             for line in lines:
@@ -282,21 +290,19 @@ def render_blocks_image(blocks: Sequence[Block], width_px: int, *, lang: str = "
                 else:
                     tx = width_px - margin - w if rtl else margin
                 draw.text((tx, y), line, font=font, fill=0, **lkw)
+                if drawn is not None:
+                    drawn.append(line)
                 y += ascent + descent + round(2 * scale)
     y += round(10 * scale)
     return canvas.crop((0, 0, width_px, y)).point(lambda v: 0 if v < 128 else 255).convert("1")
 
 
-def render_ticket_image(ticket: TicketContent, width_px: int = 576) -> Image.Image:
-    return render_blocks_image(ticket_blocks(ticket), width_px, lang=ticket.lang, rtl=ticket.rtl)
+def render_ticket_image(ticket: TicketContent, width_px: int = 576, drawn: list[str] | None = None) -> Image.Image:
+    return render_blocks_image(ticket_blocks(ticket), width_px, lang=ticket.lang, rtl=ticket.rtl, drawn=drawn)
 
 
 def render_slip_image(slip: SlipContent, width_px: int = 576) -> Image.Image:
     return render_blocks_image(slip_blocks(slip), width_px, lang=slip.lang, rtl=slip.rtl)
-
-
-def render_ticket_png(ticket: TicketContent, path: str | os.PathLike[str], paper_width_mm: int = 80) -> None:
-    render_ticket_image(ticket, paper_dots(paper_width_mm)).save(path, format="PNG", optimize=True)
 
 
 # --------------------------------------------------------------------------- ESC/POS
