@@ -269,7 +269,7 @@ def printer_preview(
     """Render the ticket as a PNG (and the bytes the printer would get), without a printer."""
     import tempfile
 
-    from hardware.printer import render_settings, render_ticket_png, ticket_escpos_bytes
+    from hardware.printer import FontMissingError, render_settings, render_ticket_png, ticket_escpos_bytes
 
     with tempfile.TemporaryDirectory() as tmp:
         app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
@@ -282,8 +282,13 @@ def printer_preview(
         if paper_width_mm:
             args["paper_width_mm"] = int(paper_width_mm)
         content = _sample_ticket(app, lang)
-        render_ticket_png(content, out, **args)  # drawn from the bytes below: what the paper shows
-        data = ticket_escpos_bytes(content, **args)
+        try:
+            render_ticket_png(content, out, **args)  # drawn from the bytes below: what the paper shows
+            data = ticket_escpos_bytes(content, **args)
+        except FontMissingError as e:
+            raise click.ClickException(
+                f"cannot draw the ticket: {e} (the box needs: sudo apt install fonts-dejavu-core fonts-noto-core)"
+            ) from None
         click.echo(f"wrote {out}")
         if escpos_out:
             Path(escpos_out).write_bytes(data)

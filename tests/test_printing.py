@@ -454,3 +454,24 @@ def test_the_lan_address_lookup_finds_no_loopback() -> None:
     found = _find_lan_address()  # this machine's address, or None without a network
     assert found is None or not found.startswith("127.")
 
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_cli_preview_without_fonts_names_the_debian_packages(
+    lang: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from hardware.printer import paper, render
+    from provisioning.cli import main
+
+    monkeypatch.setattr(render, "FONT_DIRS", ())  # a box without fonts-dejavu-core and fonts-noto-core
+    monkeypatch.delenv("CONTACTPOINT_FONT_DIR", raising=False)
+    paper._glyph.cache_clear()
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "t.png"
+    result = CliRunner().invoke(main, ["printer", "preview", "--lang", lang, "--out", str(out)])
+    paper._glyph.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert "fonts-dejavu-core" in result.output and "apt install" in result.output
+    assert not out.exists()
