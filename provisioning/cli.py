@@ -219,6 +219,18 @@ def _sample_ticket(app: Any, lang: str) -> Any:
     return ticket_content(app, t, {"ahead": 3, "estimate_s": 12 * 60}, base)
 
 
+def _qr_notice(settings: Any) -> None:
+    """Tell the technician when `qr = "native"` cannot be honoured by the configured profile."""
+    from hardware.printer import effective_qr, render_settings
+
+    args = render_settings(settings)
+    if args["qr"] == "native" and effective_qr(args["profile"], "native") != "native":
+        click.echo(
+            f"note: printer profile {args['profile']} has no native QR codes (python-escpos capabilities): "
+            'qr = "native" prints the QR code as an image instead; choose the profile of your model if it has them'
+        )
+
+
 @main.group()
 def printer() -> None:
     """The ticket printer: self-test and preview."""
@@ -237,6 +249,7 @@ def printer_test(config: str | None, lang: str | None) -> None:
         app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
         cp = app.extensions["contactpoint"]
         lang = lang or cp.site.default_language
+        _qr_notice(cp.site_config.printer)
         status = cp.printer.status()
         click.echo(f"status before: {status.key}")
         try:
@@ -279,6 +292,7 @@ def printer_preview(
         if lang not in NATIVE_NAMES:
             raise click.BadParameter(f"one of {', '.join(NATIVE_NAMES)}", param_hint="--lang")
         args = render_settings(cp.site_config.printer)  # as the configured printer renders (checked at start)
+        _qr_notice(cp.site_config.printer)
         if paper_width_mm:
             args["paper_width_mm"] = int(paper_width_mm)
         content = _sample_ticket(app, lang)

@@ -555,3 +555,16 @@ def test_unreachable_network_printer_is_offline_quickly() -> None:
     t0 = time.monotonic()
     assert printer.status().key == "printer_offline"
     assert time.monotonic() - t0 < 2.0
+
+
+def test_native_qr_falls_back_to_an_image_on_a_profile_without_it(tmp_path: Path) -> None:
+    """python-escpos's POS-5890 profile has no qrCode capability: GS ( k would print no QR code at all."""
+    for lang in ("fr", "ar"):
+        data = ticket_escpos_bytes(TICKETS[lang], profile="POS-5890", qr="native", paper_width_mm=58)
+        decoded = decode_escpos(data, profile="POS-5890")
+        assert decoded.qr_payloads == [] and b"\x1d(k" not in data
+        assert decoded.images >= 1
+    out = tmp_path / "pos5890.png"
+    render_ticket_png(TICKETS["fr"], out, paper_width_mm=58, profile="POS-5890", qr="native")
+    assert _zbar(out) == [URL]
+    assert decode_escpos(ticket_escpos_bytes(TICKETS["fr"], profile="TM-T20II", qr="native")).qr_payloads == [URL]

@@ -475,3 +475,19 @@ def test_cli_preview_without_fonts_names_the_debian_packages(
     assert isinstance(result.exception, SystemExit)  # a message, not a traceback
     assert "fonts-dejavu-core" in result.output and "apt install" in result.output
     assert not out.exists()
+
+
+def test_cli_says_when_the_profile_cannot_print_native_qr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from contactpoint.config import SAMPLE_SITE
+    from provisioning.cli import main
+
+    table = '[printer]\ntype = "fake"\nprofile = "POS-5890"\npaper_width_mm = 58\nqr = "native"\n\n'
+    site = tmp_path / "site.toml"
+    site.write_text(re.sub(r"(?ms)^\[printer\]\n.*?(?=^\[)", table, Path(SAMPLE_SITE).read_text(encoding="utf-8")))
+    monkeypatch.chdir(tmp_path)
+    for args in (["test"], ["preview", "--lang", "fr", "--out", str(tmp_path / "t.png")]):
+        result = CliRunner().invoke(main, ["printer", *args, "--config", str(site)])
+        assert result.exit_code == 0, result.output
+        assert "profile POS-5890 has no native QR codes" in result.output

@@ -19,6 +19,7 @@ from .model import STATUS_KEYS, PrinterError, PrinterStatus, SlipContent, Ticket
 from .paper import paper_image, render_ticket_png
 from .render import (
     FontMissingError,
+    effective_qr,
     render_slip_image,
     render_ticket_image,
     slip_escpos_bytes,
@@ -41,6 +42,7 @@ __all__ = [
     "TicketPrinter",
     "UsbPrinter",
     "decode_escpos",
+    "effective_qr",
     "error_key",
     "make_printer",
     "paper_image",

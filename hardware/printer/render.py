@@ -363,6 +363,26 @@ def choose_mode(texts: Sequence[str], rtl: bool, profile: str = "default") -> Li
     return "text" if pick_codepage(texts, profile) else "image"
 
 
+@functools.lru_cache(maxsize=64)
+def native_qr_supported(profile: str) -> bool:
+    """Whether python-escpos's capabilities of ``profile`` list the printer's own QR command (``GS ( k``)."""
+    return bool(Dummy(profile=profile).profile.supports("qrCode"))
+
+
+def effective_qr(profile: str, qr: str) -> str:
+    """The QR mode actually printed: ``"native"`` falls back to ``"image"`` on a profile without native QR codes
+    (POS-5890 and other cheap clones: sent ``GS ( k`` anyway, the ticket would have no QR code at all)."""
+    if qr == "native" and not native_qr_supported(profile):
+        _warn_no_native_qr(profile)
+        return "image"
+    return qr
+
+
+@functools.lru_cache(maxsize=64)
+def _warn_no_native_qr(profile: str) -> None:  # once per profile
+    log.warning('printer profile %s has no native QR codes: qr = "native" prints the QR code as an image', profile)
+
+
 def _emit_text_blocks(p: Dummy, blocks: Sequence[Block], dots: int, qr: str) -> None:
     cols = dots // 12  # font A is 12 dots wide
     for block in blocks:
@@ -416,6 +436,7 @@ def blocks_escpos_bytes(
         raise ValueError(f"qr must be 'image' or 'native', not {qr!r}")
     if text_mode not in ("auto", "text", "image"):
         raise ValueError(f"text_mode must be 'auto', 'text' or 'image', not {text_mode!r}")
+    qr = effective_qr(profile, qr)
     p, dots = _dummy(profile, paper_dots(paper_width_mm))
     texts = [b.text for b in blocks if b.kind == "text"]
     mode = choose_mode(texts, rtl, profile) if text_mode == "auto" else text_mode
@@ -454,7 +475,7 @@ def blocks_need_raster(
 ) -> bool:
     """Whether rendering these blocks draws with Pillow (image mode, or the QR code as an image): the costly
     case (6–35 ms), which a printer on an event loop renders in a thread. Text with a native QR costs ~0.2 ms."""
-    if qr == "image" and any(b.kind == "qr" for b in blocks):
+    if effective_qr(profile, qr) == "image" and any(b.kind == "qr" for b in blocks):
         return True
     mode = choose_mode([b.text for b in blocks if b.kind == "text"], rtl, profile) if text_mode == "auto" else text_mode
     return mode == "image"
