@@ -21,6 +21,7 @@ import queue as stdqueue
 import socket
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -156,37 +157,55 @@ def _in_lang(texts: dict[str, str], lang: str, site: Site) -> str:
     return texts.get(lang) or texts.get(site.default_language) or next(iter(texts.values()), "")
 
 
+_LRI, _PDI = "\u2066", "\u2069"  # Unicode bidi isolates: left-to-right isolate ... pop directional isolate
+
+
+def _isolated(value: str, rtl: bool) -> str:
+    """A left-to-right value (phone number, URL, address, ticket number) inside a right-to-left sentence, wrapped
+    in LRI ... PDI so it reads left to right: unwrapped, the groups of "02 600 54 11" come out as "11 54 600 02".
+    Values in a right-to-left script, and every value of a left-to-right ticket, are left as they are."""
+    if not rtl or not value or any(unicodedata.bidirectional(c) in ("R", "AL") for c in value):
+        return value
+    return f"{_LRI}{value}{_PDI}"
+
+
 def slip_content(app: Flask, t: Ticket, org: Organisation) -> Any:
     """A referral slip for the visitor of ticket `t`: where to go next, in the visitor's language."""
     from hardware.printer import SlipContent
 
     cp = app.extensions["contactpoint"]
     site = cp.site
+    rtl = t.lang in RTL
+
+    def iso(value: str) -> str:
+        return _isolated(value, rtl)
+
     with app.app_context(), force_locale(t.lang):
         lines: list[str] = []
         description = _in_lang(org.description, t.lang, site)
         if description:
             lines.append(description)
         if org.address:
-            lines.append(gettext("Address: %(address)s", address=org.address))
+            lines.append(gettext("Address: %(address)s", address=iso(org.address)))
         hours = _in_lang(org.hours, t.lang, site)
         if hours:
-            lines.append(gettext("Opening hours: %(hours)s", hours=hours))
+            lines.append(gettext("Opening hours: %(hours)s", hours=iso(hours)))
         if org.phone:
-            lines.append(gettext("Phone: %(phone)s", phone=org.phone))
+            lines.append(gettext("Phone: %(phone)s", phone=iso(org.phone)))
         if org.website:
-            lines.append(gettext("Website: %(website)s", website=org.website))
+            lines.append(gettext("Website: %(website)s", website=iso(org.website)))
         lines.append(
             gettext(
                 "Given at %(site)s, %(date)s (ticket %(number)s)",
-                site=site.name,
+                site=iso(site.name),
+                # Babel's Arabic date carries its own right-to-left marks (CLDR): day first, read right to left
                 date=format_datetime(site.local(cp.engine.clock()), "short", locale=date_locale(t.lang)),
-                number=t.number,
+                number=iso(t.number),
             )
         )
         return SlipContent(
             lang=t.lang,
-            rtl=t.lang in RTL,
+            rtl=rtl,
             title=gettext("Where to go next"),
             org_name=org.name,
             lines=tuple(lines),

@@ -491,3 +491,41 @@ def test_cli_says_when_the_profile_cannot_print_native_qr(tmp_path: Path, monkey
         result = CliRunner().invoke(main, ["printer", *args, "--config", str(site)])
         assert result.exit_code == 0, result.output
         assert "profile POS-5890 has no native QR codes" in result.output
+
+
+def _shows(line: str, part: str) -> bool:
+    """Whether Pillow, drawing `line` right to left as the slip does, shows `part` drawn left to right."""
+    from PIL import Image, ImageChops, ImageDraw
+
+    from hardware.printer.render import _font, _pick_font
+
+    path = _pick_font(line, False)
+
+    def draw(text: str, direction: str) -> Image.Image:
+        im = Image.new("L", (760, 60), 255)
+        ImageDraw.Draw(im).text((10, 10), text, font=_font(path, 26), fill=0, direction=direction, language="ar")
+        return im.point(lambda v: 0 if v < 128 else 255)
+
+    big, small = draw(line, "rtl"), draw(part, "ltr")
+    small = small.crop(ImageChops.invert(small).getbbox())
+    return any(
+        ImageChops.difference(big.crop((x, y, x + small.width, y + small.height)), small).getbbox() is None
+        for x in range(big.width - small.width)
+        for y in range(big.height - small.height)
+    )
+
+
+def test_arabic_slip_reads_numbers_and_urls_left_to_right(app: Any) -> None:
+    """Unisolated, "الهاتف: 02 600 54 11" came out as "11 54 600 02 :الهاتف" (each group right to left)."""
+    from contactpoint.printing import slip_content
+
+    cp = app.extensions["contactpoint"]
+    t = issue(app, lang="ar")
+    slip = slip_content(app, t, cp.site.organisation("cpas-saint-gilles"))
+    phone = next(line for line in slip.lines if "02 600 54 11" in line)
+    assert "\u206602 600 54 11\u2069" in phone  # LRI … PDI
+    assert _shows(phone, "02 600 54 11") and not _shows(phone, "11 54 600 02")
+    assert any("\u2066cpas-saint-gilles.brussels\u2069" in line for line in slip.lines)
+    assert any(f"\u2066{t.number}\u2069" in line for line in slip.lines)
+    latin = slip_content(app, issue(app, lang="fr"), cp.site.organisation("cpas-saint-gilles"))
+    assert not any("\u2066" in line for line in latin.lines)  # nothing to isolate on a left-to-right slip
