@@ -9,6 +9,7 @@ whose reader never reads (the kernel's usblp blocks a write the same way when th
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ from tests.test_printer import TICKETS
 usb_core = pytest.importorskip("usb.core")
 serial = pytest.importorskip("serial")
 
-AR: TicketContent = TICKETS["ar"]  # an image ticket: ~75 KB, more than any kernel buffer takes at once
+AR: TicketContent = TICKETS["ar"]  # an image ticket: ~37 KB, more than a pty (or the 4 KB FIFO below) takes at once
 
 
 def finishes(fn: Callable[[], Any]) -> Any:
@@ -213,6 +214,7 @@ def fifo(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "lp0"
     os.mkfifo(path)
     reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opened, never read: writes block when it is full
+    fcntl.fcntl(reader, getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)  # full after 4 KB, whatever the job's size
     try:
         yield path
     finally:
