@@ -23,6 +23,17 @@ NATIVE_NAMES = {
     "pt": "Português",
 }
 
+#: the locale whose date and time formats a language uses here. Babel's plain "en" is American English
+#: ("12/2/26, 4:37 PM" on 2 December, which a Brussels reader takes for 12 February); the others are already
+#: day-first and 24-hour. For date and time formatting only: the catalogues stay per language.
+DATE_LOCALES = {"en": "en_GB"}
+
+
+def date_locale(lang: str) -> str:
+    """The Babel locale to format dates and times in `lang` with (`format_datetime(..., locale=...)`)."""
+    return DATE_LOCALES.get(lang, lang)
+
+
 babel = Babel()
 
 

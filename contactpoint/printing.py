@@ -15,12 +15,16 @@ Agents reach the worker through `POST /api/print/reprint` and `POST /api/print/s
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import queue as stdqueue
+import socket
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from babel.dates import format_datetime
 from flask import Blueprint, Flask, current_app, jsonify, request
@@ -32,7 +36,7 @@ from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import FINAL, PRINTER_PRINTS, Ticket
 from contactpoint.domain.site import Organisation, Site
-from contactpoint.i18n import RTL, place_phrases
+from contactpoint.i18n import RTL, date_locale, place_phrases
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +51,78 @@ class PrintJob:
     organisation: str | None = None  # set: a referral slip for this organisation instead of the ticket
 
 
+#: addresses a UDP socket is "connected" to, to learn which source address the box would use (nothing is sent):
+#: TEST-NET-1 follows the default route; the others find a LAN without a gateway in each private range
+_ROUTE_PROBES = ("192.0.2.1", "10.255.255.254", "172.31.255.254", "192.168.255.254")
+_LAN_RETRY_S = 60.0  # no address yet (DHCP still running at boot): look again at most once a minute
+_lan: dict[str, Any] = {"address": None, "checked": None, "warned": False}
+_lan_lock = threading.Lock()
+
+
+def _find_lan_address() -> str | None:
+    """The box's primary IPv4 address on its network, or None (no network up)."""
+    for probe in _ROUTE_PROBES:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.connect((probe, 9))  # a UDP connect picks the route and source address; it sends nothing
+            address = str(sock.getsockname()[0])
+        except OSError:  # no route to that range
+            continue
+        finally:
+            sock.close()
+        if address != "0.0.0.0" and not ipaddress.ip_address(address).is_loopback:
+            return address
+    return None
+
+
+def lan_address() -> str | None:
+    """`_find_lan_address`, cached: found once, kept; not found, asked again at most once a minute."""
+    with _lan_lock:
+        now = time.monotonic()
+        if _lan["address"] is None and (_lan["checked"] is None or now - _lan["checked"] >= _LAN_RETRY_S):
+            _lan["checked"] = now
+            _lan["address"] = _find_lan_address()
+        address: str | None = _lan["address"]
+        return address
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def public_url() -> str:
-    """The box's address as the visitor's phone reaches it (for the QR code): PUBLIC_URL, else this request's."""
-    return str(current_app.config.get("PUBLIC_URL") or request.url_root)
+    """The box's address as the visitor's phone reaches it (for the QR code): PUBLIC_URL, else this request's.
+
+    A kiosk browser on the box itself opens http://127.0.0.1:8080/kiosk/, and no phone can open a QR code for
+    127.0.0.1: then the box's LAN address (with the same port) replaces the loopback host."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return str(configured)
+    root = request.url_root
+    parts = urlsplit(root)
+    if not _is_loopback(parts.hostname):
+        return root
+    address = lan_address()
+    if address is None:
+        with _lan_lock:
+            warn, _lan["warned"] = not _lan["warned"], True
+        if warn:
+            log.warning(
+                "the kiosk uses %s and the box has no network address: QR codes point at the box itself, which no "
+                "phone can open; set CONTACTPOINT_PUBLIC_URL (docs/configuration.md)",
+                parts.netloc,
+            )
+        return root
+    netloc = f"{address}:{parts.port}" if parts.port else address
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -> Any:
@@ -69,7 +142,7 @@ def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -
             site_name=site.name,
             need_label=need.name(t.lang) if need else t.need,
             number=t.number,
-            issued_label=format_datetime(site.local(t.issued_at), "short", locale=t.lang),
+            issued_label=format_datetime(site.local(t.issued_at), "short", locale=date_locale(t.lang)),
             position_label=position,
             estimate_label=estimate,
             expect_line=gettext("Keep this ticket: your number will be shown on the screen and announced."),
@@ -84,37 +157,55 @@ def _in_lang(texts: dict[str, str], lang: str, site: Site) -> str:
     return texts.get(lang) or texts.get(site.default_language) or next(iter(texts.values()), "")
 
 
+_LRI, _PDI = "\u2066", "\u2069"  # Unicode bidi isolates: left-to-right isolate ... pop directional isolate
+
+
+def _isolated(value: str, rtl: bool) -> str:
+    """A left-to-right value (phone number, URL, address, ticket number) inside a right-to-left sentence, wrapped
+    in LRI ... PDI so it reads left to right: unwrapped, the groups of "02 600 54 11" come out as "11 54 600 02".
+    Values in a right-to-left script, and every value of a left-to-right ticket, are left as they are."""
+    if not rtl or not value or any(unicodedata.bidirectional(c) in ("R", "AL") for c in value):
+        return value
+    return f"{_LRI}{value}{_PDI}"
+
+
 def slip_content(app: Flask, t: Ticket, org: Organisation) -> Any:
     """A referral slip for the visitor of ticket `t`: where to go next, in the visitor's language."""
     from hardware.printer import SlipContent
 
     cp = app.extensions["contactpoint"]
     site = cp.site
+    rtl = t.lang in RTL
+
+    def iso(value: str) -> str:
+        return _isolated(value, rtl)
+
     with app.app_context(), force_locale(t.lang):
         lines: list[str] = []
         description = _in_lang(org.description, t.lang, site)
         if description:
             lines.append(description)
         if org.address:
-            lines.append(gettext("Address: %(address)s", address=org.address))
+            lines.append(gettext("Address: %(address)s", address=iso(org.address)))
         hours = _in_lang(org.hours, t.lang, site)
         if hours:
-            lines.append(gettext("Opening hours: %(hours)s", hours=hours))
+            lines.append(gettext("Opening hours: %(hours)s", hours=iso(hours)))
         if org.phone:
-            lines.append(gettext("Phone: %(phone)s", phone=org.phone))
+            lines.append(gettext("Phone: %(phone)s", phone=iso(org.phone)))
         if org.website:
-            lines.append(gettext("Website: %(website)s", website=org.website))
+            lines.append(gettext("Website: %(website)s", website=iso(org.website)))
         lines.append(
             gettext(
                 "Given at %(site)s, %(date)s (ticket %(number)s)",
-                site=site.name,
-                date=format_datetime(site.local(cp.engine.clock()), "short", locale=t.lang),
-                number=t.number,
+                site=iso(site.name),
+                # Babel's Arabic date carries its own right-to-left marks (CLDR): day first, read right to left
+                date=format_datetime(site.local(cp.engine.clock()), "short", locale=date_locale(t.lang)),
+                number=iso(t.number),
             )
         )
         return SlipContent(
             lang=t.lang,
-            rtl=t.lang in RTL,
+            rtl=rtl,
             title=gettext("Where to go next"),
             org_name=org.name,
             lines=tuple(lines),
@@ -131,6 +222,10 @@ class PrinterService:
         self.poll_interval = poll_interval  # 0: never poll (status is then only learnt from jobs)
         self.jobs: stdqueue.Queue[PrintJob | None] = stdqueue.Queue()
         self.polls = 0  # status queries made (for tests and health)
+        printer = app.extensions["contactpoint"].printer
+        if printer is not None and not getattr(printer, "blocking_io", True):
+            # it prints on the loop (sockets, no IO): its Pillow drawing goes to the thread pool under gevent
+            printer.offload = blocking
         self.thread = threading.Thread(target=self._run, name="printer", daemon=True)
         self.thread.start()
 

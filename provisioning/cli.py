@@ -226,6 +226,18 @@ def _sample_ticket(app: Any, lang: str) -> Any:
     return ticket_content(app, t, {"ahead": 3, "estimate_s": 12 * 60}, base)
 
 
+def _qr_notice(settings: Any) -> None:
+    """Tell the technician when `qr = "native"` cannot be honoured by the configured profile."""
+    from hardware.printer import effective_qr, render_settings
+
+    args = render_settings(settings)
+    if args["qr"] == "native" and effective_qr(args["profile"], "native") != "native":
+        click.echo(
+            f"note: printer profile {args['profile']} has no native QR codes (python-escpos capabilities): "
+            'qr = "native" prints the QR code as an image instead; choose the profile of your model if it has them'
+        )
+
+
 @main.group()
 def printer() -> None:
     """The ticket printer: self-test and preview."""
@@ -244,12 +256,15 @@ def printer_test(config: str | None, lang: str | None) -> None:
         app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
         cp = app.extensions["contactpoint"]
         lang = lang or cp.site.default_language
+        _qr_notice(cp.site_config.printer)
         status = cp.printer.status()
         click.echo(f"status before: {status.key}")
         try:
             cp.printer.print_ticket(_sample_ticket(app, lang))
         except PrinterError as e:
-            raise click.ClickException(f"printing failed: {e.key}") from None
+            raise click.ClickException(
+                f"printing failed: {e.key} ({e.detail})" if e.detail else f"printing failed: {e.key}"
+            ) from None
         status = cp.printer.status()
         click.echo(f"printed a test ticket ({lang}); status after: {status.key}")
         if not status.ok:
@@ -274,7 +289,7 @@ def printer_preview(
     """Render the ticket as a PNG (and the bytes the printer would get), without a printer."""
     import tempfile
 
-    from hardware.printer import render_settings, render_ticket_png, ticket_escpos_bytes
+    from hardware.printer import FontMissingError, render_settings, render_ticket_png, ticket_escpos_bytes
 
     with tempfile.TemporaryDirectory() as tmp:
         app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
@@ -284,13 +299,19 @@ def printer_preview(
         if lang not in NATIVE_NAMES:
             raise click.BadParameter(f"one of {', '.join(NATIVE_NAMES)}", param_hint="--lang")
         args = render_settings(cp.site_config.printer)  # as the configured printer renders (checked at start)
+        _qr_notice(cp.site_config.printer)
         if paper_width_mm:
             args["paper_width_mm"] = int(paper_width_mm)
         content = _sample_ticket(app, lang)
-        render_ticket_png(content, out, paper_width_mm=args["paper_width_mm"])
+        try:
+            render_ticket_png(content, out, **args)  # drawn from the bytes below: what the paper shows
+            data = ticket_escpos_bytes(content, **args)
+        except FontMissingError as e:
+            raise click.ClickException(
+                f"cannot draw the ticket: {e} (the box needs: sudo apt install fonts-dejavu-core fonts-noto-core)"
+            ) from None
         click.echo(f"wrote {out}")
         if escpos_out:
-            data = ticket_escpos_bytes(content, **args)
             Path(escpos_out).write_bytes(data)
             click.echo(f"wrote {escpos_out} ({len(data)} bytes)")
 

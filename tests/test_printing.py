@@ -315,3 +315,217 @@ def test_cli_printer_test_prints_and_reports_the_real_status(mode: str, code: in
         assert printed == (mode == "ok")
         if mode != "ok":
             assert "printing failed: printer_paper_out" in done.stderr
+
+
+def test_english_tickets_and_slips_print_day_first_24_hour_dates(app: Any, clock: Any) -> None:
+    """2 December, 16:37 in Brussels: "12/2/26, 4:37 PM" (Babel's American "en") reads as 12 February here."""
+    from datetime import datetime
+
+    from contactpoint.printing import slip_content, ticket_content
+    from tests.conftest import BRUSSELS
+
+    cp = app.extensions["contactpoint"]
+    clock.set(datetime(2026, 12, 2, 16, 37, tzinfo=BRUSSELS))
+    t = issue(app, lang="en")
+    content = ticket_content(app, t, cp.engine.ticket_view(t), "http://box.local/")
+    assert content.issued_label == "02/12/2026, 16:37"
+    slip = slip_content(app, t, cp.site.organisation("housing-info"))
+    assert any("02/12/2026, 16:37" in line for line in slip.lines), slip.lines
+    fr = issue(app, lang="fr")
+    assert ticket_content(app, fr, cp.engine.ticket_view(fr), "http://box.local/").issued_label == "02/12/2026 16:37"
+
+
+# -- under gevent, drawing an image ticket leaves the event loop ---------------------------------------------
+GEVENT_RENDER = """
+from gevent import monkey
+monkey.patch_all()
+import sys
+sys.path.insert(0, sys.argv[1])
+from contactpoint.concurrency import blocking
+from hardware.printer import FakePrinter, render
+from tests.test_printer import TICKETS
+
+ident = monkey.get_original("threading", "get_ident")
+drawn_in = []
+draw = render.render_blocks_image
+
+
+def spy(*a, **kw):
+    drawn_in.append(ident())
+    return draw(*a, **kw)
+
+
+render.render_blocks_image = spy
+printer = FakePrinter(qr="native")
+printer.offload = blocking  # as PrinterService sets it for a printer that prints on the loop
+printer.print_ticket(TICKETS["ar"])
+arabic = len(drawn_in)
+printer.print_ticket(TICKETS["fr"])  # text + native QR: ~0.2 ms, stays on the loop, draws nothing
+print(arabic > 0, len(drawn_in) == arabic, all(t != ident() for t in drawn_in), len(printer.jobs))
+"""
+
+
+def test_under_gevent_an_image_ticket_is_drawn_in_the_thread_pool() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", GEVENT_RENDER, str(root)], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True"] * 3 + ["2"]  # the Arabic ticket drawn, none of it on the loop's thread
+
+
+def test_the_service_offloads_drawing_only_for_printers_on_the_loop(app: Any, printer: FakePrinter) -> None:
+    from contactpoint.concurrency import blocking
+    from hardware.printer import make_printer
+
+    assert printer.offload is blocking  # FakePrinter / NetworkPrinter print on the loop
+    usb = make_printer({"type": "usb", "vendor_id": 1, "product_id": 1})
+    assert usb.offload is not blocking  # USB prints in the pool already: it draws where it is
+
+
+# -- the QR code's host when the kiosk browser runs on the box itself ----------------------------------------
+
+
+@pytest.fixture
+def lan(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The box's LAN address, as printing.lan_address finds it (set per test), and a fresh warn-once flag."""
+    from contactpoint import printing
+
+    found: dict[str, str | None] = {"address": "192.168.1.23"}
+    monkeypatch.setattr(printing, "_find_lan_address", lambda: found["address"])
+    monkeypatch.setattr(printing, "_lan", {"address": None, "checked": None, "warned": False})
+    return found
+
+
+def _printed_qr(app: Any, client: Any, printer: FakePrinter, base_url: str) -> tuple[str, str]:
+    printer.render_args["qr"] = "native"  # read the URL from the bytes, no scan needed
+    r = client.post("/kiosk/api/tickets", json={"need": "housing", "lang": "fr"}, base_url=base_url)
+    assert r.status_code in (200, 201), r.get_data(as_text=True)
+    token = r.get_json()["token"]
+    wait_for(lambda: printer.jobs)
+    page = client.get(f"/kiosk/fr/ticket/{token}", base_url=base_url).get_data(as_text=True)
+    (printed,) = decode_escpos(printer.jobs[-1]).qr_payloads
+    return printed, page
+
+
+def test_a_kiosk_on_the_box_prints_the_lan_address(app: Any, client: Any, printer: FakePrinter, lan: Any) -> None:
+    printed, page = _printed_qr(app, client, printer, "http://127.0.0.1:8080")
+    assert re.fullmatch(r"http://192\.168\.1\.23:8080/t/[\w-]+", printed), printed
+    from kiosk import qr_svg
+
+    assert str(qr_svg(printed)) in page  # the on-screen QR code encodes the same URL
+
+
+@pytest.mark.parametrize("host", ["http://localhost:8080", "http://[::1]:8080", "http://127.0.1.1:8080"])
+def test_every_loopback_host_is_replaced(app: Any, host: str, lan: Any) -> None:
+    from contactpoint.printing import public_url
+
+    with app.test_request_context("/kiosk/", base_url=host):
+        assert public_url() == "http://192.168.1.23:8080/"
+
+
+def test_public_url_wins_and_other_hosts_are_kept(app: Any, lan: Any) -> None:
+    from contactpoint.printing import public_url
+
+    with app.test_request_context("/kiosk/", base_url="http://box.lan:8080"):
+        assert public_url() == "http://box.lan:8080/"
+    app.config["PUBLIC_URL"] = "http://contactpoint.local:8080/"
+    with app.test_request_context("/kiosk/", base_url="http://127.0.0.1:8080"):
+        assert public_url() == "http://contactpoint.local:8080/"
+
+
+def test_no_network_keeps_loopback_and_warns_once(app: Any, lan: Any, caplog: pytest.LogCaptureFixture) -> None:
+    from contactpoint.printing import public_url
+
+    lan["address"] = None
+    for _ in range(3):
+        with app.test_request_context("/kiosk/", base_url="http://127.0.0.1:8080"):
+            assert public_url() == "http://127.0.0.1:8080/"
+    warnings = [r for r in caplog.records if "CONTACTPOINT_PUBLIC_URL" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_the_lan_address_lookup_finds_no_loopback() -> None:
+    from contactpoint.printing import _find_lan_address
+
+    found = _find_lan_address()  # this machine's address, or None without a network
+    assert found is None or not found.startswith("127.")
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_cli_preview_without_fonts_names_the_debian_packages(
+    lang: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from hardware.printer import paper, render
+    from provisioning.cli import main
+
+    monkeypatch.setattr(render, "FONT_DIRS", ())  # a box without fonts-dejavu-core and fonts-noto-core
+    monkeypatch.delenv("CONTACTPOINT_FONT_DIR", raising=False)
+    paper._glyph.cache_clear()
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "t.png"
+    result = CliRunner().invoke(main, ["printer", "preview", "--lang", lang, "--out", str(out)])
+    paper._glyph.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert "fonts-dejavu-core" in result.output and "apt install" in result.output
+    assert not out.exists()
+
+
+def test_cli_says_when_the_profile_cannot_print_native_qr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from contactpoint.config import SAMPLE_SITE
+    from provisioning.cli import main
+
+    table = '[printer]\ntype = "fake"\nprofile = "POS-5890"\npaper_width_mm = 58\nqr = "native"\n\n'
+    site = tmp_path / "site.toml"
+    site.write_text(re.sub(r"(?ms)^\[printer\]\n.*?(?=^\[)", table, Path(SAMPLE_SITE).read_text(encoding="utf-8")))
+    monkeypatch.chdir(tmp_path)
+    for args in (["test"], ["preview", "--lang", "fr", "--out", str(tmp_path / "t.png")]):
+        result = CliRunner().invoke(main, ["printer", *args, "--config", str(site)])
+        assert result.exit_code == 0, result.output
+        assert "profile POS-5890 has no native QR codes" in result.output
+
+
+def _shows(line: str, part: str) -> bool:
+    """Whether Pillow, drawing `line` right to left as the slip does, shows `part` drawn left to right."""
+    from PIL import Image, ImageChops, ImageDraw
+
+    from hardware.printer.render import _font, _pick_font
+
+    path = _pick_font(line, False)
+
+    def draw(text: str, direction: str) -> Image.Image:
+        im = Image.new("L", (760, 60), 255)
+        ImageDraw.Draw(im).text((10, 10), text, font=_font(path, 26), fill=0, direction=direction, language="ar")
+        return im.point(lambda v: 0 if v < 128 else 255)
+
+    big, small = draw(line, "rtl"), draw(part, "ltr")
+    small = small.crop(ImageChops.invert(small).getbbox())
+    return any(
+        ImageChops.difference(big.crop((x, y, x + small.width, y + small.height)), small).getbbox() is None
+        for x in range(big.width - small.width)
+        for y in range(big.height - small.height)
+    )
+
+
+def test_arabic_slip_reads_numbers_and_urls_left_to_right(app: Any) -> None:
+    """Unisolated, "الهاتف: 02 600 54 11" came out as "11 54 600 02 :الهاتف" (each group right to left)."""
+    from contactpoint.printing import slip_content
+
+    cp = app.extensions["contactpoint"]
+    t = issue(app, lang="ar")
+    slip = slip_content(app, t, cp.site.organisation("cpas-saint-gilles"))
+    phone = next(line for line in slip.lines if "02 600 54 11" in line)
+    assert "\u206602 600 54 11\u2069" in phone  # LRI … PDI
+    assert _shows(phone, "02 600 54 11") and not _shows(phone, "11 54 600 02")
+    assert any("\u2066cpas-saint-gilles.brussels\u2069" in line for line in slip.lines)
+    assert any(f"\u2066{t.number}\u2069" in line for line in slip.lines)
+    latin = slip_content(app, issue(app, lang="fr"), cp.site.organisation("cpas-saint-gilles"))
+    assert not any("\u2066" in line for line in latin.lines)  # nothing to isolate on a left-to-right slip

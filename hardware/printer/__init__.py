@@ -19,11 +19,12 @@ from .decode import DecodedTicket, decode_escpos
 from .drivers import FilePrinter, NetworkPrinter, SerialPrinter, UsbPrinter, error_key
 from .fake import FakePrinter
 from .model import STATUS_KEYS, PrinterError, PrinterStatus, SlipContent, TicketContent, TicketPrinter
+from .paper import paper_image, render_ticket_png
 from .render import (
     FontMissingError,
+    effective_qr,
     render_slip_image,
     render_ticket_image,
-    render_ticket_png,
     slip_escpos_bytes,
     ticket_escpos_bytes,
     ticket_mode,
@@ -44,8 +45,10 @@ __all__ = [
     "TicketPrinter",
     "UsbPrinter",
     "decode_escpos",
+    "effective_qr",
     "error_key",
     "make_printer",
+    "paper_image",
     "render_settings",
     "render_slip_image",
     "render_ticket_image",
@@ -61,7 +64,7 @@ _ALLOWED: dict[str, set[str]] = {
     "usb": _COMMON | {"vendor_id", "product_id", "in_ep", "out_ep", "timeout", "status_query", "status_timeout"},
     "network": _COMMON | {"host", "port", "timeout", "status_query", "status_timeout"},
     "serial": _COMMON | {"device", "baudrate", "timeout", "status_query", "status_timeout"},
-    "file": _COMMON | {"device"},
+    "file": _COMMON | {"device", "timeout"},
 }
 
 
@@ -134,7 +137,9 @@ def make_printer(settings: Mapping[str, Any]) -> TicketPrinter:
             _choice(settings, "fail_with", None, STATUS_KEYS)
         return FakePrinter(fail_with=fail, **common)
     if kind == "file":
-        return FilePrinter(device=_str(settings, "device", "/dev/usb/lp0"), **common)
+        return FilePrinter(
+            device=_str(settings, "device", "/dev/usb/lp0"), timeout=_float(settings, "timeout", 5.0), **common
+        )
     common["status_query"] = _choice(settings, "status_query", True, (True, False))
     if kind == "network":
         timeout = _float(settings, "timeout", 2.0)
@@ -146,19 +151,18 @@ def make_printer(settings: Mapping[str, Any]) -> TicketPrinter:
             **common,
         )
     if kind == "serial":
-        timeout = _float(settings, "timeout", 1.0)
         return SerialPrinter(
             device=_str(settings, "device"),
             baudrate=_int(settings, "baudrate", 9600, lo=300, hi=921600),
-            timeout=timeout,
-            status_timeout=_float(settings, "status_timeout", timeout),
+            timeout=_float(settings, "timeout", 5.0),
+            status_timeout=_float(settings, "status_timeout", 1.0),
             **common,
         )
     eps = {k: _int(settings, k, lo=1, hi=0xFF) for k in ("in_ep", "out_ep") if k in settings}
     return UsbPrinter(
         vendor_id=_int(settings, "vendor_id"),
         product_id=_int(settings, "product_id"),
-        timeout=_int(settings, "timeout", 0, hi=60000),
+        timeout=_int(settings, "timeout", 5000, lo=1, hi=60000),  # ms; 0 would be "forever" in libusb
         status_timeout=_float(settings, "status_timeout", 1.0),
         **eps,
         **common,

@@ -265,13 +265,17 @@ def decode_escpos(data: bytes, profile: str = "default") -> DecodedTicket:
             flush(force=False)
             if cmd.name == "GS ( L" and cmd.payload[:2] != b"0p":
                 continue  # GS ( L 0 2 prints the stored graphics: counted with its data
-            out.images += 1
             if cmd.name == "GS v 0":
                 x, y = cmd.params[1] | cmd.params[2] << 8, cmd.params[3] | cmd.params[4] << 8
+                if not cmd.payload.strip(b"\0"):  # a white raster: the renderer's way to feed paper
+                    out.transcript.append(f"[feed {y} dots]")
+                    continue
+                out.images += 1
                 img = ImageOps.invert(Image.frombytes("1", (x * 8, y), cmd.payload).convert("L"))
                 out.rasters.append(img)
                 out.transcript.append(f"[raster {x * 8} wide]")
             else:
+                out.images += 1
                 out.transcript.append(f"[{cmd.name}]")
         elif cmd.name == "GS ( k":
             # pL pH cn fn [m] data; store = cn '1' fn 'P' m '0'

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from .model import STATUS_KEYS, PrinterError, PrinterStatus, SlipContent, TicketContent, TicketPrinter
-from .render import slip_escpos_bytes, ticket_escpos_bytes
+from .render import slip_escpos_bytes, slip_needs_raster, ticket_escpos_bytes, ticket_needs_raster
 
 
 class FakePrinter(TicketPrinter):
-    """Renders like a real printer and keeps the bytes (no IO: it renders in the caller's thread).
+    """Renders like a real printer and keeps the bytes (no IO; image tickets render through ``offload``).
 
     Set ``fail_with`` to an error key to simulate a fault. It keeps the last ``keep`` jobs only (a demo box
     runs for days: every ticket kept would grow memory by a few KB each)."""
@@ -57,13 +59,18 @@ class FakePrinter(TicketPrinter):
             self.printed += 1
             del self.jobs[: -self.keep]
 
+    def _render(self, render: Callable[..., bytes], needs_raster: Callable[..., bool], item: Any) -> bytes:
+        if needs_raster(item, **self.render_args):  # as EscposDriver: Pillow drawing off the event loop
+            return self.offload(functools.partial(render, item, **self.render_args))
+        return render(item, **self.render_args)
+
     def print_ticket(self, ticket: TicketContent) -> None:
         self._check()
-        self._keep(ticket_escpos_bytes(ticket, **self.render_args))
+        self._keep(self._render(ticket_escpos_bytes, ticket_needs_raster, ticket))
 
     def print_slip(self, slip: SlipContent) -> None:
         self._check()
-        self._keep(slip_escpos_bytes(slip, **self.render_args))
+        self._keep(self._render(slip_escpos_bytes, slip_needs_raster, slip))
 
     def status(self) -> PrinterStatus:
         if self.fail_with and self.fail_with != "printer_ok":

@@ -23,7 +23,7 @@ import qrcode.constants
 from escpos.constants import QR_ECLEVEL_M
 from escpos.magicencode import Encoder
 from escpos.printer import Dummy
-from PIL import Image, ImageDraw, ImageFont, features
+from PIL import Image, ImageDraw, ImageFont, ImageOps, features
 
 from .model import SlipContent, TicketContent
 
@@ -74,6 +74,9 @@ _FONTS: dict[tuple[str, bool], tuple[tuple[str, ...], str]] = {
     ("latin", True): (("DejaVuSans-Bold.ttf",), "fonts-dejavu-core"),
     ("arabic", False): (("NotoSansArabic-Regular.ttf", "NotoNaskhArabic-Regular.ttf"), "fonts-noto-core"),
     ("arabic", True): (("NotoSansArabic-Bold.ttf", "NotoNaskhArabic-Bold.ttf"), "fonts-noto-core"),
+    # the preview of text printed in the printer's own font A (hardware/printer/paper.py)
+    ("mono", False): (("DejaVuSansMono.ttf",), "fonts-dejavu-core"),
+    ("mono", True): (("DejaVuSansMono-Bold.ttf",), "fonts-dejavu-core"),
 }
 
 
@@ -234,8 +237,11 @@ def qr_image(url: str, target_px: int) -> Image.Image:
     return img.convert("L")
 
 
-def render_blocks_image(blocks: Sequence[Block], width_px: int, *, lang: str = "", rtl: bool = False) -> Image.Image:
-    """Draw blocks as a 1-bit image ``width_px`` wide (black = ink)."""
+def render_blocks_image(
+    blocks: Sequence[Block], width_px: int, *, lang: str = "", rtl: bool = False, drawn: list[str] | None = None
+) -> Image.Image:
+    """Draw blocks as a 1-bit image ``width_px`` wide (black = ink); each line of text drawn, as wrapped, is
+    appended to ``drawn`` when given (tests read the very strings Pillow drew)."""
     scale = width_px / 576
     margin = max(8, round(12 * scale))
     max_w = width_px - 2 * margin
@@ -272,6 +278,8 @@ def render_blocks_image(blocks: Sequence[Block], width_px: int, *, lang: str = "
                 left, top, right, bottom = draw.textbbox((0, 0), block.text, font=font, **kw)
                 x = int((width_px - (right - left)) // 2 - left)
                 draw.text((x, y - top + round(8 * scale)), block.text, font=font, fill=0, **kw)
+                if drawn is not None:
+                    drawn.append(block.text)
                 y += int(bottom - top) + round(22 * scale)
                 continue
             for line in lines:
@@ -282,21 +290,19 @@ def render_blocks_image(blocks: Sequence[Block], width_px: int, *, lang: str = "
                 else:
                     tx = width_px - margin - w if rtl else margin
                 draw.text((tx, y), line, font=font, fill=0, **lkw)
+                if drawn is not None:
+                    drawn.append(line)
                 y += ascent + descent + round(2 * scale)
     y += round(10 * scale)
     return canvas.crop((0, 0, width_px, y)).point(lambda v: 0 if v < 128 else 255).convert("1")
 
 
-def render_ticket_image(ticket: TicketContent, width_px: int = 576) -> Image.Image:
-    return render_blocks_image(ticket_blocks(ticket), width_px, lang=ticket.lang, rtl=ticket.rtl)
+def render_ticket_image(ticket: TicketContent, width_px: int = 576, drawn: list[str] | None = None) -> Image.Image:
+    return render_blocks_image(ticket_blocks(ticket), width_px, lang=ticket.lang, rtl=ticket.rtl, drawn=drawn)
 
 
 def render_slip_image(slip: SlipContent, width_px: int = 576) -> Image.Image:
     return render_blocks_image(slip_blocks(slip), width_px, lang=slip.lang, rtl=slip.rtl)
-
-
-def render_ticket_png(ticket: TicketContent, path: str | os.PathLike[str], paper_width_mm: int = 80) -> None:
-    render_ticket_image(ticket, paper_dots(paper_width_mm)).save(path, format="PNG", optimize=True)
 
 
 # --------------------------------------------------------------------------- ESC/POS
@@ -357,6 +363,26 @@ def choose_mode(texts: Sequence[str], rtl: bool, profile: str = "default") -> Li
     return "text" if pick_codepage(texts, profile) else "image"
 
 
+@functools.lru_cache(maxsize=64)
+def native_qr_supported(profile: str) -> bool:
+    """Whether python-escpos's capabilities of ``profile`` list the printer's own QR command (``GS ( k``)."""
+    return bool(Dummy(profile=profile).profile.supports("qrCode"))
+
+
+def effective_qr(profile: str, qr: str) -> str:
+    """The QR mode actually printed: ``"native"`` falls back to ``"image"`` on a profile without native QR codes
+    (POS-5890 and other cheap clones: sent ``GS ( k`` anyway, the ticket would have no QR code at all)."""
+    if qr == "native" and not native_qr_supported(profile):
+        _warn_no_native_qr(profile)
+        return "image"
+    return qr
+
+
+@functools.lru_cache(maxsize=64)
+def _warn_no_native_qr(profile: str) -> None:  # once per profile
+    log.warning('printer profile %s has no native QR codes: qr = "native" prints the QR code as an image', profile)
+
+
 def _emit_text_blocks(p: Dummy, blocks: Sequence[Block], dots: int, qr: str) -> None:
     cols = dots // 12  # font A is 12 dots wide
     for block in blocks:
@@ -387,13 +413,53 @@ def _emit_text_blocks(p: Dummy, blocks: Sequence[Block], dots: int, qr: str) -> 
     p.set(align="left", bold=False, custom_size=True, width=1, height=1)
 
 
+#: white rows shorter than this stay inside a band of ink (fewer, taller rasters); longer runs are fed
+_MIN_BLANK_ROWS = 12
+_ALIGN_LEFT = b"\x1ba\x00"  # ESC a 0: rasters start at the left margin whatever the text before asked
+
+
+def _emit_raster(p: Dummy, img: Image.Image, dots: int, *, center: bool = False) -> None:
+    """Print ``img`` (black = ink) as GS v 0 rasters, the same dots in a fraction of the bytes: a run of white
+    rows is a raster one byte wide (the paper advances by its height, nothing is printed), and each band of ink
+    is cut after its last inked byte on the right (it starts at the left margin). A 60 KB Arabic ticket is
+    mostly white: the lines' spacing, the gaps, the margins right of the text."""
+    if center and img.width < dots:
+        padded = Image.new("L", (dots, img.height), 255)
+        padded.paste(img.convert("L"), ((dots - img.width) // 2, 0))
+        img = padded
+    ink = ImageOps.invert(img.convert("L")).point(lambda v: 255 if v >= 128 else 0)
+    data, width = ink.tobytes(), ink.width
+    rights = [len(data[y * width : (y + 1) * width].rstrip(b"\0")) for y in range(ink.height)]
+    bands: list[tuple[int, int, bool]] = []  # (first row, end row, has ink)
+    y = 0
+    while y < len(rights):
+        end = y
+        while end < len(rights) and (rights[end] > 0) == (rights[y] > 0):
+            end += 1
+        inked = rights[y] > 0
+        if not inked and end - y < _MIN_BLANK_ROWS and bands and end < len(rights):
+            inked = True  # a short white run between inked rows: part of the band
+        if bands and bands[-1][2] == inked:
+            bands[-1] = (bands[-1][0], end, inked)
+        else:
+            bands.append((y, end, inked))
+        y = end
+    p._raw(_ALIGN_LEFT)
+    for top, bottom, inked in bands:
+        if inked:
+            right = -(-max(rights[top:bottom]) // 8) * 8
+            p.image(img.crop((0, top, right, bottom)))
+        else:
+            p.image(Image.new("1", (8, bottom - top), 1))
+
+
 def _emit_qr(p: Dummy, url: str, dots: int, qr: str) -> None:
     if qr == "native":
         p.set(align="center")
         p.qr(url, ec=QR_ECLEVEL_M, size=8 if dots >= 512 else 6, native=True)
         p.ln()
     else:
-        p.image(qr_image(url, round(dots * 0.55)), center=True)
+        _emit_raster(p, qr_image(url, round(dots * 0.55)), dots, center=True)
 
 
 def blocks_escpos_bytes(
@@ -410,6 +476,7 @@ def blocks_escpos_bytes(
         raise ValueError(f"qr must be 'image' or 'native', not {qr!r}")
     if text_mode not in ("auto", "text", "image"):
         raise ValueError(f"text_mode must be 'auto', 'text' or 'image', not {text_mode!r}")
+    qr = effective_qr(profile, qr)
     p, dots = _dummy(profile, paper_dots(paper_width_mm))
     texts = [b.text for b in blocks if b.kind == "text"]
     mode = choose_mode(texts, rtl, profile) if text_mode == "auto" else text_mode
@@ -425,16 +492,41 @@ def blocks_escpos_bytes(
         for block in blocks:
             if block.kind == "qr" and qr == "native":
                 if group:
-                    p.image(render_blocks_image(group, dots, lang=lang, rtl=rtl))
+                    _emit_raster(p, render_blocks_image(group, dots, lang=lang, rtl=rtl), dots)
                 group = []
                 _emit_qr(p, block.text, dots, qr)
             else:
                 group.append(block)
         if group:
-            p.image(render_blocks_image(group, dots, lang=lang, rtl=rtl))
+            _emit_raster(p, render_blocks_image(group, dots, lang=lang, rtl=rtl), dots)
     p.cut()
     out: bytes = p.output
     return out
+
+
+def blocks_need_raster(
+    blocks: Sequence[Block],
+    *,
+    rtl: bool,
+    paper_width_mm: int = 80,
+    profile: str = "default",
+    qr: str = "image",
+    text_mode: str = "auto",
+) -> bool:
+    """Whether rendering these blocks draws with Pillow (image mode, or the QR code as an image): the costly
+    case (6–35 ms), which a printer on an event loop renders in a thread. Text with a native QR costs ~0.2 ms."""
+    if effective_qr(profile, qr) == "image" and any(b.kind == "qr" for b in blocks):
+        return True
+    mode = choose_mode([b.text for b in blocks if b.kind == "text"], rtl, profile) if text_mode == "auto" else text_mode
+    return mode == "image"
+
+
+def ticket_needs_raster(ticket: TicketContent, **settings: Any) -> bool:
+    return blocks_need_raster(ticket_blocks(ticket), rtl=ticket.rtl, **settings)
+
+
+def slip_needs_raster(slip: SlipContent, **settings: Any) -> bool:
+    return blocks_need_raster(slip_blocks(slip), rtl=slip.rtl, **settings)
 
 
 def ticket_escpos_bytes(
