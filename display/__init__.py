@@ -152,6 +152,10 @@ class DisplayNamespace(Namespace):
     def on_connect(self, auth: Any = None) -> None:
         pass
 
+    def on_alive(self, *args: Any) -> bool:
+        """The display's heartbeat (live.js): answered at once, so a box that does not answer is gone."""
+        return True
+
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(bp)

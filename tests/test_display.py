@@ -450,4 +450,14 @@ def test_hours_of_the_week_reach_the_page(tmp_path: Path, clock: Clock, fake: Fa
 
 def test_socketio_pings_often_enough_to_notice_a_dead_box(fake_app: Any) -> None:
     server = fake_app.extensions["contactpoint"].socketio.server.eio
-    assert server.ping_interval + server.ping_timeout <= 5  # "Reconnecting…" within 5 s of the box vanishing
+    assert server.ping_interval + server.ping_timeout <= 10
+
+
+def test_the_display_heartbeat_is_answered_and_checked_within_5_seconds(fake_app: Any) -> None:
+    """The display asks "alive?" (live.js heartbeat) every 1.5 s and gives up after 3 s: within 4.5 s."""
+    sio = fake_app.extensions["contactpoint"].socketio
+    display = sio.test_client(fake_app, namespace="/display")
+    assert display.emit("alive", namespace="/display", callback=True) is True
+    js = (Path(__file__).resolve().parent.parent / "display" / "static" / "display.js").read_text()
+    m = re.search(r"heartbeatMs: (\d+), heartbeatTimeoutMs: (\d+)", js)
+    assert m and int(m.group(1)) + int(m.group(2)) <= 5000
