@@ -14,6 +14,7 @@
   const ANNOUNCE = data.announce === "true";
   const CHIME_URL = data.chimeUrl;
   const AUDIO_TIMEOUT_MS = 30000;       // one file never holds the queue longer than this
+  const STALL_MS = 4000;                // nor a file that stopped moving (the box went away mid-file)
   const PLAYLIST_TIMEOUT_MS = 25000;
   // a call this recent (seconds) is announced after an outage even if its visitor seems to be at the counter
   // already (an agent who pressed "start" at once); read at each resync (the browser tests shorten it)
@@ -38,6 +39,7 @@
   let soundBlocked = false;
   let playingNow = false;   // an announcement's file is being played
   const played = new Set(); // calls (ticket@counter@at) whose turn on screen is over: never shown again
+  let lastTickets = {};     // ticket id -> the ticket as the last snapshot or call showed it
 
   const keyOf = (c) => c.ticket + "@" + c.counter + "@" + c.at;
 
@@ -98,11 +100,13 @@
       audioLog.push(entry);
       let done = false;
       let timer = null;
+      let watch = null;
       const finish = (ok, why) => {
         if (done) return;
         done = true;
         playingNow = false;
         clearTimeout(timer);
+        clearInterval(watch);
         speaker.removeEventListener("ended", onEnded);
         speaker.removeEventListener("error", onError);
         entry.end = Date.now(); entry.ok = ok; entry.why = why;
@@ -114,6 +118,11 @@
       speaker.addEventListener("ended", onEnded);
       speaker.addEventListener("error", onError);
       timer = setTimeout(() => { speaker.pause(); finish(false, "timeout"); }, AUDIO_TIMEOUT_MS);
+      let position = -1, moved = Date.now();
+      watch = setInterval(() => {
+        if (speaker.currentTime !== position) { position = speaker.currentTime; moved = Date.now(); }
+        else if (Date.now() - moved > STALL_MS) { speaker.pause(); finish(false, "stalled"); }
+      }, 500);
       playingNow = true;
       speaker.src = url;
       const p = speaker.play();
@@ -182,15 +191,20 @@
     if (gen !== generation) return;   // the queue was reset meanwhile (day closed)
     current = null;
     showing = false;
-    if (call.interrupted && !heard && !call.again) {
-      // the box went away during its turn and its sound did not all play: once more, first, when it is back
-      // (the resync drops it if the visitor has come to the counter meanwhile)
+    if (call.interrupted && !heard && !call.again && (!online || stillCalled(call))) {
+      // the box went away during its turn and its sound did not all play: once more, first, if its visitor is
+      // still called there (checked now if the display is back, else by the resync)
       call.again = true;
       pending.unshift(call);
     } else {
       played.add(keyOf(call));
     }
     showNext();
+  }
+
+  function stillCalled(c) {
+    const t = lastTickets[c.ticket];
+    return !!t && t.state === "called" && t.counter === c.counter;
   }
 
   function queued(c) {
@@ -240,6 +254,8 @@
     needOrder = (snap.site.needs || []).map((n) => n.id);
     (snap.site.needs || []).forEach((n) => { needNames[n.id] = n.names[lang] || n.names[snap.site.languages[0]] || n.id; });
     const calls = (snap.calls || []).filter((c) => inZone(c.need, c.counter));  // oldest first
+    lastTickets = {};
+    (snap.tickets || []).forEach((t) => { lastTickets[t.id] = t; });
     if (!started) {
       // a display that has just started shows the past but announces none of it
       started = true;
@@ -247,15 +263,15 @@
     } else {
       // back after an outage (a Wi-Fi blip, the box restarting): every call not played yet is announced if the
       // visitor is still awaited at that counter, or if it is recent; the others only join the last calls
-      const tickets = {};
-      (snap.tickets || []).forEach((t) => { tickets[t.id] = t; });
       const now = snap.summary && snap.summary.at;
       const fresh = freshS();
-      const awaited = (c) => {
-        const t = tickets[c.ticket];
-        return (t && t.state === "called" && t.counter === c.counter) || (now != null && now - c.at <= fresh);
-      };
-      pending = pending.filter((c) => { if (awaited(c)) return true; played.add(keyOf(c)); return false; });
+      const awaited = (c) => stillCalled(c) || (now != null && now - c.at <= fresh);
+      // a call already shown once (its sound cut by the outage) comes again only if its visitor is still called
+      pending = pending.filter((c) => {
+        if (c.again ? stillCalled(c) : awaited(c)) return true;
+        played.add(keyOf(c));
+        return false;
+      });
       for (const c of calls) {
         if (played.has(keyOf(c)) || queued(c)) continue;
         if (awaited(c)) enqueue({ ...c, missed: true }); else played.add(keyOf(c));
@@ -284,6 +300,7 @@
       const t = ev.tickets && ev.tickets[0];
       if (!t) return;
       const counter = ev.data.counter || t.counter;
+      lastTickets[t.id] = t;
       if (!inZone(t.need, counter)) return;
       enqueue({ ticket: t.id, number: t.number, counter, lang: t.lang, need: t.need,
                 at: ev.at, recall: ev.type === "ticket_recalled" });
