@@ -87,7 +87,9 @@ def create_app(
         # the kiosk's ticket endpoints are rate limited (Flask-Limiter); CONTACTPOINT_RATELIMIT=0 turns it off
         RATELIMIT_ENABLED=os.environ.get("CONTACTPOINT_RATELIMIT", "1").strip().lower()
         not in ("0", "false", "no", "off"),
-        # a page notices a box that vanished (power, network) within interval + timeout seconds
+        # a page notices a box that vanished (power, network) within interval + timeout seconds; the waiting-room
+        # display checks faster on its own (live.js heartbeat: within 4.5 s), which costs less than pinging all
+        # 40 pages every 2 s would (idle CPU ×2, docs/display.md)
         SOCKETIO_PING_INTERVAL=5,
         SOCKETIO_PING_TIMEOUT=5,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=10),

@@ -1,10 +1,13 @@
 """Agent accounts, sessions and CSRF protection. Passwords are hashed with Werkzeug's scrypt.
 
 Sessions are signed cookies (Flask). A session ends:
-- after `PERMANENT_SESSION_LIFETIME` (10 h, a working day) from login, whatever happens;
+- after `PERMANENT_SESSION_LIFETIME` (10 h, a working day) from login, whatever happens (checked against the
+  login time kept in the session: the cookie's own expiry moves on at every request);
 - after `AGENT_IDLE_TIMEOUT` seconds (default 2 h) without any request from the agent (an action, a resync);
 - at the next request once the account is disabled (or deleted), its role changed or its password reset: every
-  request reads the account again, so a manager's "disable" or a new password takes effect at once.
+  request reads the account again, so a manager's "disable" or a new password takes effect at once;
+- at logout.
+A console's live socket is checked against the same rules by a sweep (`session_ended`, counter/).
 
 Failed logins are throttled per address and per account name (`LoginThrottle`), in memory.
 """
@@ -19,6 +22,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import abort, current_app, g, request, session
@@ -98,6 +102,9 @@ def log_in(name: str, role: str) -> None:
 
 
 def log_out() -> None:
+    key = session.get("csrf")
+    if key and session.get("agent"):
+        _activity()[str(key)] = None  # its live sockets are closed by the console's sweep (or at once by logout)
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -108,8 +115,64 @@ def _idle_timeout() -> float:
     return float(current_app.config.get("AGENT_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT_S))
 
 
+def _lifetime() -> float:
+    return float(current_app.permanent_session_lifetime.total_seconds())
+
+
+def _activity() -> dict[str, float | None]:
+    """Per session (its CSRF token, a secret only it holds): the last request it made, None once logged out.
+
+    A console's live socket makes no request, so the sweep that ends sockets of ended sessions reads here when
+    the session last spoke over HTTP (an action, a resync). In memory: a restart forgets, and sockets then
+    reconnect through `current_agent()` anyway."""
+    ext = current_app.extensions
+    if "agent_activity" not in ext:
+        ext["agent_activity"] = {}
+    activity: dict[str, float | None] = ext["agent_activity"]
+    return activity
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """What a live socket remembers of the session it was opened with, to check it again later."""
+
+    agent: str
+    key: str
+    login_at: float
+    seen_at: float
+    pw: str | None
+
+
+def session_info() -> SessionInfo | None:
+    """The current request's agent session (call after `current_agent()` said yes)."""
+    name = session.get("agent")
+    if not name:
+        return None
+    login_at = float(session.get("login_at") or 0)
+    return SessionInfo(
+        str(name),
+        str(session.get("csrf") or ""),
+        login_at,
+        float(session.get("seen_at") or login_at),
+        session.get("pw"),
+    )
+
+
+def session_ended(info: SessionInfo, now: float) -> bool:
+    """True once the session is over: 10 h after login, idle too long, logged out, account disabled or its
+    password changed. The same rules as `current_agent()`, for a socket that makes no request of its own."""
+    activity = _activity()
+    if info.key in activity and activity[info.key] is None:
+        return True  # logged out
+    seen = max(info.seen_at, activity.get(info.key) or 0.0)
+    if now - info.login_at > _lifetime() or now - seen > _idle_timeout():
+        return True
+    row = current_app.extensions["contactpoint"].store.agent(info.agent)
+    return row is None or not row[2] or info.pw != _password_mark(row[0])
+
+
 def current_agent() -> str | None:
-    """The logged-in agent's name, or None (no session, expired, idle too long, account disabled)."""
+    """The logged-in agent's name, or None (no session, over 10 h old, idle too long, account disabled)."""
     if "agent_checked" in g:
         return g.agent_checked  # type: ignore[no-any-return]
     g.agent_checked = None
@@ -117,8 +180,10 @@ def current_agent() -> str | None:
     if not name:
         return None
     now = _now()
-    seen = float(session.get("seen_at") or session.get("login_at") or 0)
-    if now - seen > _idle_timeout():
+    login_at = float(session.get("login_at") or 0)
+    seen = float(session.get("seen_at") or login_at)
+    # the cookie is re-signed at each request, so its own expiry moves on: the limit from login is kept here
+    if now - login_at > _lifetime() or now - seen > _idle_timeout():
         log_out()
         return None
     row = current_app.extensions["contactpoint"].store.agent(str(name))
@@ -128,6 +193,14 @@ def current_agent() -> str | None:
     g.agent_role = row[1]
     if now - seen > 60:  # refresh the idle clock, not on every request (each refresh rewrites the cookie)
         session["seen_at"] = now
+        key = session.get("csrf")
+        if key:
+            activity = _activity()
+            if len(activity) > 10_000:  # bounded: forget sessions idle past the timeout
+                for k, v in list(activity.items()):
+                    if v is None or now - v > _idle_timeout():
+                        del activity[k]
+            activity[str(key)] = now
     g.agent_checked = str(name)
     return str(name)
 

@@ -44,8 +44,23 @@ def _public_data(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "token"}
 
 
-# what only agents may see: notes, reasons and who works where (the waiting room and the kiosk never get them)
-AGENT_ONLY = frozenset({"note", "agent", "reason", "target_agent", "to_agent", "referral", "cancel_reason"})
+# what only agents may see: notes, reasons, who works where, a counter's help alert and its pause reason (the
+# waiting room and the kiosk never get them: not in a snapshot, not in an event's data, tickets or counters)
+AGENT_ONLY = frozenset(
+    {
+        "note",
+        "agent",
+        "reason",
+        "target_agent",
+        "to_agent",
+        "referral",
+        "cancel_reason",
+        "help",
+        "pause_reason",
+        "by",
+        "cause",
+    }
+)
 
 
 def _strip(d: dict[str, Any]) -> dict[str, Any]:

@@ -66,6 +66,10 @@ MESSAGES = {
     "bad_agent_name": _l("A name is 1 to 60 characters, without line breaks."),
     "cannot_disable_self": _l("You cannot disable your own account."),
     "connection_lost": _l("The box does not answer. Check the network."),
+    "command_timeout": _l("The box did not answer in time. Check your counter before trying again."),
+    "counter_not_yours": _l("Another agent works at this counter now."),
+    "target_counter_closed": _l("This counter is closed: choose an open one."),
+    "ticket_at_other_counter": _l("This visitor is at another agent's counter."),
     # hardware
     "printer_ok": _l("The printer is ready."),
     "printer_paper_out": _l("The printer is out of paper."),

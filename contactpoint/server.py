@@ -48,6 +48,8 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
 def serve(app: Flask, host: str, port: int, **kwargs: Any) -> None:
     cp = app.extensions["contactpoint"]
     start_ticker(app)
+    for task in app.extensions.get("background_tasks", []):  # e.g. the console's session sweep (counter/)
+        task()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if cp.socketio.async_mode == "gevent":
         _serve_gevent(app, host, port)

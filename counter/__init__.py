@@ -52,6 +52,7 @@ OUTCOME_NAMES = {
 }
 PAUSE_REASONS = (_l("Break"), _l("Lunch"), _l("Back-office work"), _l("Phone call"), _l("Meeting"))
 CANCEL_REASONS = (_l("Left before being called"), _l("Ticket taken by mistake"), _l("Duplicate ticket"))
+CLOSE_REASONS = (_l("The agent has left"), _l("Their console does not answer"))
 ORG_KINDS = {
     "social_welfare": _l("Social welfare (CPAS/OCMW)"),
     "housing": _l("Housing"),
@@ -95,10 +96,29 @@ def login() -> Any:
     return redirect(url_for("counter.console"), code=303)
 
 
+def release_counters_of(name: str, cause: str, by: str | None = None) -> None:
+    """Close the counter an agent works at, if any (logout, account disabled): a visitor at it goes back to
+    their need's queue at their place."""
+    cp = _cp()
+    for c in list(cp.engine.state.counters.values()):
+        if c.open and c.agent == name:
+            try:  # the command checks again, under the engine's lock, that it is still this agent's counter
+                cp.engine.run(commands.release_counter, counter=c.id, cause=cause, agent=name, by=by)
+            except CommandError:
+                pass  # closed or taken over meanwhile: nothing left to close
+
+
 @bp.post("/logout")
 def logout() -> Any:
-    if auth.current_agent() and not auth.check_csrf():
+    name = auth.current_agent()
+    if name and not auth.check_csrf():
         abort(403)
+    if name:
+        release_counters_of(name, "logout", by=name)  # logging out is leaving the counter
+        key = auth.session_info()
+        ns = current_app.extensions.get("counter_namespace")
+        if ns is not None and key is not None:
+            ns.drop_session(key.key)  # the session's other tabs stop receiving at once
     auth.log_out()
     return redirect(url_for("counter.login_form"), code=303)
 
@@ -148,6 +168,7 @@ def console() -> Any:
         outcomes=list(OUTCOME_NAMES.items()),
         pause_reasons=[str(r) for r in PAUSE_REASONS],
         cancel_reasons=[str(r) for r in CANCEL_REASONS],
+        close_reasons=[str(r) for r in CLOSE_REASONS],
         config=console_config(),
     )
 
@@ -198,10 +219,6 @@ def _done(events: list[Any]) -> Any:
     return jsonify(ok=True, seq=cp.engine.state.seq, events=[e.type for e in events])
 
 
-def _at_a_counter(agent: str) -> bool:
-    return any(c.open and c.agent == agent for c in _cp().engine.state.counters.values())
-
-
 @bp.post("/api/<command>")
 @auth.agent_required
 def api(command: str) -> Any:
@@ -220,7 +237,20 @@ def api(command: str) -> Any:
         reason = _str(body, "reason")
         if not reason or not reason.strip():
             raise CommandError("reason_required", 400)
-        return _done(run(commands.cancel, ticket=_str(body, "ticket", True), reason=reason))
+        return _done(run(commands.cancel, ticket=_str(body, "ticket", True), reason=reason, agent=agent))
+    if command == "close-other":  # a colleague's counter (their console died, they left): reason required, logged
+        return _done(
+            run(
+                commands.release_counter,
+                counter=_str(body, "counter", True),
+                agent=_str(body, "agent", True),
+                cause="colleague",
+                by=agent,
+                reason=_str(body, "reason") or "",
+            )
+        )
+    # the counter this agent works at; every command below checks again, inside the engine's lock, that the
+    # counter is still theirs (a colleague may have closed it and another agent opened it meanwhile)
     counter = _need_counter()
     simple = {
         "close": commands.close_counter,
@@ -233,7 +263,7 @@ def api(command: str) -> Any:
         "help-clear": commands.clear_help,
     }
     if command in simple:
-        return _done(run(simple[command], counter=counter))
+        return _done(run(simple[command], counter=counter, agent=agent))
     if command == "call":
         return _done(
             run(
@@ -241,6 +271,7 @@ def api(command: str) -> Any:
                 counter=counter,
                 ticket=_str(body, "ticket", True),
                 reason=_str(body, "reason") or "",
+                agent=agent,
             )
         )
     if command == "finish":
@@ -251,21 +282,19 @@ def api(command: str) -> Any:
                 raise CommandError("referral_required", 400)
             if cp.site.organisations and cp.site.organisation(referral) is None:
                 raise CommandError("unknown_organisation", 400)
-        return _done(run(commands.finish, counter=counter, outcome=outcome, referral=referral))
+        return _done(run(commands.finish, counter=counter, outcome=outcome, referral=referral, agent=agent))
     if command == "pause":
-        return _done(run(commands.pause, counter=counter, reason=_str(body, "reason")))
+        return _done(run(commands.pause, counter=counter, reason=_str(body, "reason"), agent=agent))
     if command == "transfer":
-        to_agent = _str(body, "to_agent")
-        if to_agent is not None and not _at_a_counter(to_agent):
-            raise CommandError("unknown_agent", 400)
         return _done(
             run(
                 commands.transfer,
                 counter=counter,
                 need=_str(body, "need"),
                 to_counter=_str(body, "to_counter"),
-                to_agent=to_agent,
+                to_agent=_str(body, "to_agent"),
                 note=_str(body, "note"),
+                agent=agent,
             )
         )
     abort(404)
@@ -334,32 +363,60 @@ def agents_set_active(name: str, action: str) -> Any:
     if not _cp().store.set_agent_active(name, action == "enable"):
         abort(404)
     if action == "disable":
+        release_counters_of(name, "disabled", by=auth.current_agent())  # nobody else could ever close it
         ns = current_app.extensions.get("counter_namespace")
         if ns is not None:
             ns.drop_agent(name)
     return redirect(url_for("counter.agents"), code=303)
 
 
+CONSOLE_SWEEP_S = 30.0
+
+
 class CounterNamespace(Namespace):
-    """Agents only; the socket of an agent whose account is disabled is closed at once."""
+    """Agents only. A socket whose session ends is closed: at once when its account is disabled from the
+    manager's page or the session logs out, else at the next sweep (every `CONSOLE_SWEEP_S` seconds: 10 h after
+    login, idle too long, password changed, account disabled from the command line)."""
 
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
-        self.sids: dict[str, str] = {}
+        self.sids: dict[str, auth.SessionInfo] = {}
 
     def on_connect(self, auth_data: Any = None) -> None:
         name = auth.current_agent()  # the Flask session of the page's cookie
-        if name is None:
+        info = auth.session_info()
+        if name is None or info is None:
             raise ConnectionRefusedError("login_required")
-        self.sids[request.sid] = name  # type: ignore[attr-defined]
+        self.sids[request.sid] = info  # type: ignore[attr-defined]
 
     def on_disconnect(self, reason: Any = None) -> None:
         self.sids.pop(request.sid, None)  # type: ignore[attr-defined]
 
+    def _drop(self, sids: list[str]) -> None:
+        for sid in sids:
+            self.sids.pop(sid, None)
+            self.socketio.server.disconnect(sid, namespace=self.namespace)
+
     def drop_agent(self, name: str) -> None:
-        for sid, who in list(self.sids.items()):
-            if who == name:
-                self.socketio.server.disconnect(sid, namespace=self.namespace)
+        self._drop([sid for sid, info in list(self.sids.items()) if info.agent == name])
+
+    def drop_session(self, key: str) -> None:
+        self._drop([sid for sid, info in list(self.sids.items()) if info.key == key])
+
+    def sweep(self, app: Flask) -> list[str]:
+        """Close the sockets of sessions that have ended, and the counters of accounts that were disabled or
+        deleted (the command line writes the accounts from another process). Returns the sids closed."""
+        with app.app_context():
+            cp = app.extensions["contactpoint"]
+            now = cp.engine.clock()
+            ended = [sid for sid, info in list(self.sids.items()) if auth.session_ended(info, now)]
+            self._drop(ended)
+            for c in list(cp.engine.state.counters.values()):
+                if c.open and c.agent:
+                    row = cp.store.agent(c.agent)
+                    if row is None or not row[2]:
+                        release_counters_of(c.agent, "disabled")
+        return ended
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
@@ -367,3 +424,18 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
     ns = CounterNamespace("/counter")
     app.extensions["counter_namespace"] = ns
     socketio.on_namespace(ns)
+
+    def sweeper() -> None:
+        import logging
+        import time
+
+        every = float(app.config.get("CONSOLE_SWEEP_S", CONSOLE_SWEEP_S))
+        while True:
+            time.sleep(every)
+            try:
+                ns.sweep(app)
+            except Exception:  # the sweep must never die
+                logging.getLogger(__name__).exception("console sweep failed")
+
+    # started by the server (contactpoint/server.py), not by tests' apps
+    app.extensions.setdefault("background_tasks", []).append(lambda: socketio.start_background_task(sweeper))

@@ -1,8 +1,9 @@
 """The waiting-room display: calls (number → counter), the last calls, waits per need, hours, announcements.
 
 `/display/?zone=ID` shows one zone of the waiting room (a subset of needs and/or counters). Each call is
-announced: the page asks `/display/announcement/<ticket>` for its playlist (chime, then the visitor's
-language, then the site's announcement languages) and plays the WAVs from `/display/audio/<hash>.wav`.
+announced: the page asks `/display/announcement/<ticket>?counter=ID&recall=0|1` for the playlist of that call
+(chime, then the visitor's language, then the site's announcement languages) and plays the WAVs from
+`/display/audio/<hash>.wav`.
 """
 
 from __future__ import annotations
@@ -92,15 +93,27 @@ def state() -> Any:
 
 @bp.get("/announcement/<ticket_id>")
 def announcement(ticket_id: str) -> Any:
-    """The audio of one call, in play order: the chime, then the visitor's language, then the site's others."""
+    """The audio of one call, in play order: the chime, then the visitor's language, then the site's others.
+
+    The call is named by its ticket, its counter and whether it is a recall (`?counter=ID&recall=0|1`), and must
+    be one of the day's calls as the box logged them: the display says the counter it shows, even if the ticket
+    has been transferred or called elsewhere since, and nobody can make the box speak anything else. Without
+    `counter`, the ticket's current counter (pages of an older version)."""
     cp = _cp()
+    recall = request.args.get("recall", "0") in ("1", "true")
     with cp.engine.lock:
         ticket = cp.engine.state.tickets.get(ticket_id)
-    if ticket is None or not ticket.counter:
+        counter = request.args.get("counter") or (ticket.counter if ticket is not None else None)
+        found = [
+            c
+            for c in cp.engine.state.calls
+            if c.ticket == ticket_id and c.counter == counter and c.recall == recall
+        ]
+    if not found:
         raise CommandError("unknown_ticket", 404)
-    recall = request.args.get("recall", "0") in ("1", "true")
+    call = found[-1]
     service = cp.services["announcements"]
-    paths = service.playlist(ticket.number, ticket.counter, ticket.lang, recall=recall)
+    paths = service.playlist(call.number, call.counter, call.lang, recall=recall)
     urls = [
         url_for("display.audio", name=CHIME if p == chime_path() else p.stem)
         for p in paths
@@ -108,12 +121,13 @@ def announcement(ticket_id: str) -> Any:
     ]
     spoken = len(urls) - 1 if urls else 0
     resp = jsonify(
-        ticket=ticket.id,
-        number=ticket.number,
-        counter=ticket.counter,
+        ticket=call.ticket,
+        number=call.number,
+        counter=call.counter,
         recall=recall,
         urls=urls,
-        complete=not service.enabled or spoken == len(service.parts(ticket.number, ticket.counter, ticket.lang)),
+        complete=not service.enabled
+        or spoken == len(service.parts(call.number, call.counter, call.lang, recall=recall)),
     )
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -137,6 +151,10 @@ def audio(name: str) -> Any:
 class DisplayNamespace(Namespace):
     def on_connect(self, auth: Any = None) -> None:
         pass
+
+    def on_alive(self, *args: Any) -> bool:
+        """The display's heartbeat (live.js): answered at once, so a box that does not answer is gone."""
+        return True
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:

@@ -313,9 +313,11 @@ def test_the_manager_page_creates_an_account_that_logs_in_and_is_disabled(browse
     expect(m.locator("#new-password")).to_have_count(0)
     m.locator('tr[data-agent="carla"] button').click()
     expect(m.locator('tr[data-agent="carla"]')).to_contain_text("disabled")
-    # carla's socket is closed and her next action sends her to the login page
-    expect(c.locator("#console")).to_have_attribute("data-state", "offline", timeout=10_000)
-    c.goto(live.url + "/counter/")
+    # carla's socket is closed at once and her console goes to the login page by itself; her counter is closed
+    expect(c).to_have_url(re.compile(r"/counter/login"), timeout=10_000)
     expect(c.locator("#password")).to_be_visible()
+    expect(m.locator('tr[data-agent="carla"] td').nth(3)).to_have_text("—")
+    closed = log(live, "counter_closed")[-1]
+    assert closed == {"counter": "3", "cause": "disabled", "by": "demo", "reason": None}
     m.close()
     c.close()

@@ -130,14 +130,39 @@ def test_numbers_are_spoken_as_letter_then_integer(number: str, spoken: str) -> 
     assert spoken_number(number) == spoken
 
 
+# the words each language's phrase must hold (besides the number and the counter), from its catalogue
+SAID = {
+    "en": ("Ticket A, 42, please go to counter 7.", "Reminder"),
+    "fr": ("guichet", "Rappel"),
+    "nl": ("loket", "Nogmaals"),
+    "de": ("Schalter", "Noch einmal"),
+    "ar": ("الشباك", "تذكير"),
+    "tr": ("gişeye", "Hatırlatma"),
+    "es": ("ventanilla", "Repetimos"),
+    "ro": ("ghișeul", "Reamintire"),
+    "pl": ("stanowiska", "Przypomnienie"),
+    "pt": ("balcão", "Lembrete"),
+}
+
+
 def test_phrases_are_translated_strings_with_placeholders(fake_app: Any) -> None:
     from flask_babel import force_locale
 
-    with fake_app.app_context(), force_locale("en"):
-        call_en = phrase("A042", "3")
-        recall_en = phrase("A042", "3", recall=True)
-    assert call_en == "Ticket A, 42, please go to counter 3."
-    assert "A, 42" in recall_en and "3" in recall_en and recall_en != call_en
+    LANGUAGES = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "locales").iterdir() if p.is_dir())
+    assert set(SAID) == set(LANGUAGES) and len(LANGUAGES) == 10
+    calls, recalls = {}, {}
+    for lang in LANGUAGES:
+        with fake_app.app_context(), force_locale(lang):
+            calls[lang] = phrase("A042", "7")
+            recalls[lang] = phrase("A042", "7", recall=True)
+    assert calls["en"] == SAID["en"][0]
+    for lang, (word, reminder) in SAID.items():
+        for text in (calls[lang], recalls[lang]):
+            assert "A, 42" in text and "7" in text and "%(" not in text, (lang, text)
+        if lang != "en":
+            assert word in calls[lang] and calls[lang] != calls["en"], (lang, calls[lang])
+        assert reminder in recalls[lang] and recalls[lang] != calls[lang], (lang, recalls[lang])
+    assert len(set(calls.values())) == len(LANGUAGES)  # each language its own sentence
 
 
 def test_languages_visitor_first_then_announcement_languages_once(site: Any) -> None:
@@ -196,8 +221,11 @@ def test_recall_has_its_own_phrase(fake_app: Any, fake: FakeAnnouncer) -> None:
     t = issue(fake_app, "moving", "en")
     call(fake_app, who, "1", ["moving"], "alice")
     client = fake_app.test_client()
-    first = client.get(f"/display/announcement/{t.id}?recall=0").get_json()["urls"]
-    again = client.get(f"/display/announcement/{t.id}?recall=1").get_json()["urls"]
+    first = client.get(f"/display/announcement/{t.id}?counter=1&recall=0").get_json()["urls"]
+    # a recall's audio exists once the agent has recalled: the box speaks only the calls it logged
+    assert client.get(f"/display/announcement/{t.id}?counter=1&recall=1").status_code == 404
+    assert who.cmd("recall").status_code == 200
+    again = client.get(f"/display/announcement/{t.id}?counter=1&recall=1").get_json()["urls"]
     assert first[0] == again[0] and set(first[1:]).isdisjoint(again[1:])
     assert any(text.startswith("Reminder") and lang == "en" for text, lang in fake.rendered)
 
@@ -272,6 +300,38 @@ def test_without_espeak_the_call_still_chimes(tmp_path: Path, clock: Clock, capl
         page.close()
     finally:
         close_app(app)
+
+
+def test_the_audio_follows_the_call_on_screen_not_where_the_ticket_is_now(fake_app: Any, fake: FakeAnnouncer) -> None:
+    """After a transfer (or a call elsewhere), the display still shows the call it got: its audio says that
+    call's counter, and only calls the box logged can be spoken."""
+    client = fake_app.test_client()
+    alice = AuthActions(fake_app, fake_app.test_client())
+    bob = AuthActions(fake_app, fake_app.test_client())
+    t = issue(fake_app, "moving", "en")
+    call(fake_app, alice, "1", ["moving"], "alice")
+    bob.login("bob")
+    assert bob.cmd("open", counter="2", needs=["moving"]).status_code == 200
+    # transferred to counter 2 before the display asked for the audio of its call to counter 1
+    assert alice.cmd("transfer", to_counter="2").status_code == 200
+    first = client.get(f"/display/announcement/{t.id}?counter=1&recall=0")
+    assert first.status_code == 200
+    body = first.get_json()
+    assert body["counter"] == "1" and body["number"] == "A001" and len(body["urls"]) == 4
+    # called again at counter 2: each call has its own audio, naming its own counter
+    assert bob.cmd("call-next").status_code == 200
+    second = client.get(f"/display/announcement/{t.id}?counter=2&recall=0").get_json()
+    assert second["counter"] == "2" and second["urls"][1:] != body["urls"][1:]
+    assert client.get(f"/display/announcement/{t.id}?counter=1&recall=0").get_json()["urls"] == body["urls"]
+    texts = {text for text, _ in fake.rendered}
+    assert "Ticket A, 1, please go to counter 1." in texts and "Ticket A, 1, please go to counter 2." in texts
+    # a counter the ticket was never called to, or a recall that never happened: nothing is said
+    for query in ("counter=3&recall=0", "counter=up&recall=0", "counter=2&recall=1", "counter=..%2F&recall=0"):
+        r = client.get(f"/display/announcement/{t.id}?{query}")
+        assert r.status_code == 404, query
+    rendered = len(fake.rendered)
+    assert client.get("/display/announcement/nope?counter=1&recall=0").status_code == 404
+    assert len(fake.rendered) == rendered
 
 
 def test_unknown_or_uncalled_ticket_is_a_404(fake_app: Any) -> None:
@@ -391,3 +451,13 @@ def test_hours_of_the_week_reach_the_page(tmp_path: Path, clock: Clock, fake: Fa
 def test_socketio_pings_often_enough_to_notice_a_dead_box(fake_app: Any) -> None:
     server = fake_app.extensions["contactpoint"].socketio.server.eio
     assert server.ping_interval + server.ping_timeout <= 10
+
+
+def test_the_display_heartbeat_is_answered_and_checked_within_5_seconds(fake_app: Any) -> None:
+    """The display asks "alive?" (live.js heartbeat) every 1.5 s and gives up after 3 s: within 4.5 s."""
+    sio = fake_app.extensions["contactpoint"].socketio
+    display = sio.test_client(fake_app, namespace="/display")
+    assert display.emit("alive", namespace="/display", callback=True) is True
+    js = (Path(__file__).resolve().parent.parent / "display" / "static" / "display.js").read_text()
+    m = re.search(r"heartbeatMs: (\d+), heartbeatTimeoutMs: (\d+)", js)
+    assert m and int(m.group(1)) + int(m.group(2)) <= 5000

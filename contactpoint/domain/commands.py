@@ -52,6 +52,15 @@ def _open_counter(state: SiteState, site: Site, counter_id: str) -> Counter:
     return c
 
 
+def _my_counter(state: SiteState, site: Site, counter_id: str, agent: str | None) -> Counter:
+    """The open counter an agent acts at: refused when another agent works there now (a counter taken over
+    between the console's look-up and this command). `agent` None: not an agent's command (tests, tools)."""
+    c = _open_counter(state, site, counter_id)
+    if agent is not None and c.agent != agent:
+        raise CommandError("counter_not_yours")
+    return c
+
+
 def _current(state: SiteState, c: Counter) -> Ticket:
     if c.ticket is None or c.ticket not in state.tickets:
         raise CommandError("no_current_ticket")
@@ -143,15 +152,50 @@ def open_counter(
     return events
 
 
-def close_counter(state: SiteState, site: Site, now: float, *, counter: str) -> list[Event]:
-    c = _open_counter(state, site, counter)
+def close_counter(state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None) -> list[Event]:
+    c = _my_counter(state, site, counter, agent)
     if c.ticket is not None:
         raise CommandError("finish_current_first")
     return [Event("counter_closed", now, {"counter": counter})]
 
 
-def call_next(state: SiteState, site: Site, now: float, *, counter: str) -> list[Event]:
-    c = _open_counter(state, site, counter)
+#: why a counter was closed without its agent pressing "close": they logged out, their account was disabled,
+#: or a colleague closed it (a console that died, an agent who left without logging out)
+RELEASE_CAUSES = frozenset({"logout", "disabled", "colleague"})
+
+
+def release_counter(
+    state: SiteState,
+    site: Site,
+    now: float,
+    *,
+    counter: str,
+    cause: str,
+    agent: str | None = None,
+    by: str | None = None,
+    reason: str | None = None,
+) -> list[Event]:
+    """Close a counter whatever it is doing. The visitor called to it or served there goes back to their
+    need's queue at their original place (`ticket_returned`): the next agent calls them first, nobody
+    waits for a desk that has closed. A colleague closing someone else's counter must give a reason.
+    `agent`: the agent the caller saw there (refused if another has taken the counter since)."""
+    if cause not in RELEASE_CAUSES:
+        raise CommandError("bad_request", 400)
+    c = _my_counter(state, site, counter, agent)
+    why = _clean(reason, MAX_REASON, "reason_too_long")
+    if cause == "colleague" and not why:
+        raise CommandError("reason_required", 400)
+    events = []
+    if c.ticket is not None and c.ticket in state.tickets and state.tickets[c.ticket].state in AT_COUNTER:
+        events.append(Event("ticket_returned", now, {"ticket": c.ticket, "counter": c.id}))
+    events.append(Event("counter_closed", now, {"counter": c.id, "cause": cause, "by": by, "reason": why}))
+    return events
+
+
+def call_next(
+    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
+) -> list[Event]:
+    c = _my_counter(state, site, counter, agent)
     if c.paused:
         raise CommandError("counter_paused")
     if c.ticket is not None:
@@ -162,9 +206,13 @@ def call_next(state: SiteState, site: Site, now: float, *, counter: str) -> list
     return [Event("ticket_called", now, {"ticket": t.id, "counter": c.id, "agent": c.agent})]
 
 
-def call_ticket(state: SiteState, site: Site, now: float, *, counter: str, ticket: str, reason: str) -> list[Event]:
+def call_ticket(
+    state: SiteState, site: Site, now: float, *, counter: str, ticket: str, reason: str, agent: str | None = None
+) -> list[Event]:
     """Call a specific ticket out of order; the reason is required and logged."""
-    c = _open_counter(state, site, counter)
+    c = _my_counter(state, site, counter, agent)
+    if c.paused:
+        raise CommandError("counter_paused")
     if c.ticket is not None:
         raise CommandError("finish_current_first")
     t = _ticket(state, ticket)
@@ -179,16 +227,20 @@ def call_ticket(state: SiteState, site: Site, now: float, *, counter: str, ticke
     return [Event("ticket_called", now, data)]
 
 
-def recall(state: SiteState, site: Site, now: float, *, counter: str) -> list[Event]:
-    c = _open_counter(state, site, counter)
+def recall(
+    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
+) -> list[Event]:
+    c = _my_counter(state, site, counter, agent)
     t = _current(state, c)
     if t.state != TicketState.CALLED:
         raise CommandError("ticket_not_called")
     return [Event("ticket_recalled", now, {"ticket": t.id, "counter": c.id})]
 
 
-def start_service(state: SiteState, site: Site, now: float, *, counter: str) -> list[Event]:
-    c = _open_counter(state, site, counter)
+def start_service(
+    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
+) -> list[Event]:
+    c = _my_counter(state, site, counter, agent)
     t = _current(state, c)
     if t.state != TicketState.CALLED:
         raise CommandError("ticket_not_called")
@@ -196,9 +248,16 @@ def start_service(state: SiteState, site: Site, now: float, *, counter: str) -> 
 
 
 def finish(
-    state: SiteState, site: Site, now: float, *, counter: str, outcome: str, referral: str | None = None
+    state: SiteState,
+    site: Site,
+    now: float,
+    *,
+    counter: str,
+    outcome: str,
+    referral: str | None = None,
+    agent: str | None = None,
 ) -> list[Event]:
-    c = _open_counter(state, site, counter)
+    c = _my_counter(state, site, counter, agent)
     t = _current(state, c)
     try:
         out = Outcome(outcome)
@@ -209,8 +268,10 @@ def finish(
     return [Event("service_finished", now, {"ticket": t.id, "counter": c.id, "outcome": out.value, "referral": ref})]
 
 
-def no_show(state: SiteState, site: Site, now: float, *, counter: str) -> list[Event]:
-    c = _open_counter(state, site, counter)
+def no_show(
+    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
+) -> list[Event]:
+    c = _my_counter(state, site, counter, agent)
     t = _current(state, c)
     if t.state != TicketState.CALLED:
         raise CommandError("ticket_not_called")
@@ -237,49 +298,73 @@ def transfer(
     to_counter: str | None = None,
     to_agent: str | None = None,
     note: str | None = None,
+    agent: str | None = None,
 ) -> list[Event]:
-    c = _open_counter(state, site, counter)
+    c = _my_counter(state, site, counter, agent)
     t = _current(state, c)
     if need is None and to_counter is None and to_agent is None:
         raise CommandError("transfer_target_required", 400)
     if need is not None and site.need(need) is None:
         raise CommandError("unknown_need", 400)
-    if to_counter is not None and (site.counter(to_counter) is None or to_counter == counter):
-        raise CommandError("unknown_counter", 400)
+    if to_counter is not None:
+        if site.counter(to_counter) is None or to_counter == counter:
+            raise CommandError("unknown_counter", 400)
+        target = state.counters.get(to_counter)
+        if target is None or not target.open:
+            raise CommandError("target_counter_closed")  # nobody would ever call the visitor there
+    if to_agent is not None and (
+        to_agent == c.agent or not any(o.open and o.agent == to_agent for o in state.counters.values())
+    ):
+        raise CommandError("unknown_agent", 400)
     text = _clean(note, MAX_NOTE, "note_too_long")
     data = {"ticket": t.id, "counter": c.id, "need": need, "to_counter": to_counter, "to_agent": to_agent, "note": text}
     return [Event("ticket_transferred", now, data)]
 
 
-def cancel(state: SiteState, site: Site, now: float, *, ticket: str, reason: str | None = None) -> list[Event]:
+def cancel(
+    state: SiteState, site: Site, now: float, *, ticket: str, reason: str | None = None, agent: str | None = None
+) -> list[Event]:
+    """Cancel a waiting or absent ticket, or the visit at the agent's own counter (never a colleague's)."""
     t = _ticket(state, ticket)
     if t.state not in WAITING and t.state not in AT_COUNTER and t.state != TicketState.NO_SHOW:
         raise CommandError("ticket_closed")
+    if t.state in AT_COUNTER:
+        here = state.counters.get(t.counter or "")
+        if agent is None or here is None or not here.open or here.agent != agent or here.ticket != t.id:
+            raise CommandError("ticket_at_other_counter")
     why = _clean(reason, MAX_REASON, "reason_too_long")
     return [Event("ticket_cancelled", now, {"ticket": t.id, "reason": why})]
 
 
-def pause(state: SiteState, site: Site, now: float, *, counter: str, reason: str | None = None) -> list[Event]:
-    c = _open_counter(state, site, counter)
+def pause(
+    state: SiteState, site: Site, now: float, *, counter: str, reason: str | None = None, agent: str | None = None
+) -> list[Event]:
+    c = _my_counter(state, site, counter, agent)
     if c.paused:
         raise CommandError("counter_paused")
     return [Event("counter_paused", now, {"counter": c.id, "reason": _clean(reason, MAX_REASON, "reason_too_long")})]
 
 
-def resume(state: SiteState, site: Site, now: float, *, counter: str) -> list[Event]:
-    c = _open_counter(state, site, counter)
+def resume(
+    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
+) -> list[Event]:
+    c = _my_counter(state, site, counter, agent)
     if not c.paused:
         raise CommandError("counter_not_paused")
     return [Event("counter_resumed", now, {"counter": c.id})]
 
 
-def request_help(state: SiteState, site: Site, now: float, *, counter: str) -> list[Event]:
-    c = _open_counter(state, site, counter)
+def request_help(
+    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
+) -> list[Event]:
+    c = _my_counter(state, site, counter, agent)
     return [Event("help_requested", now, {"counter": c.id})]
 
 
-def clear_help(state: SiteState, site: Site, now: float, *, counter: str) -> list[Event]:
-    c = _open_counter(state, site, counter)
+def clear_help(
+    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
+) -> list[Event]:
+    c = _my_counter(state, site, counter, agent)
     if not c.help:
         raise CommandError("no_help_request")
     return [Event("help_cleared", now, {"counter": c.id})]

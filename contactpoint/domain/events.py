@@ -23,6 +23,7 @@ EVENT_TYPES = (
     "no_show",
     "ticket_rejoined",
     "ticket_transferred",
+    "ticket_returned",
     "ticket_cancelled",
     "counter_opened",
     "counter_closed",
@@ -230,6 +231,12 @@ def apply(state: SiteState, ev: Event) -> Changes:  # noqa: C901 - one branch pe
             counter=None,
             agent=None,
         )
+        _set_ticket(state, ch, t)
+    elif typ == "ticket_returned":
+        # its counter closed under it (logout, account disabled, closed by a colleague): waiting again in its
+        # need's queue at its original place (queue_at), like a transfer with no target; the note stays
+        _release_counter(state, ch, t)
+        t = replace(t, state=TicketState.TRANSFERRED, target_counter=None, target_agent=None, counter=None, agent=None)
         _set_ticket(state, ch, t)
     elif typ == "ticket_cancelled":
         if t.state in AT_COUNTER:

@@ -123,7 +123,7 @@
       $("btn-transfer").disabled = !cur;
       $("btn-cancel-current").disabled = !cur;
       $("btn-close").disabled = !!cur;
-      $("btn-call-this").disabled = !!cur || !dialogTicket || !isWaiting(dialogTicket);
+      $("btn-call-this").disabled = !!cur || me.paused || !dialogTicket || !isWaiting(dialogTicket);
       $("btn-reprint").disabled = !dialogTicket || !isWaiting(dialogTicket);
       $("btn-cancel-ticket").disabled = !dialogTicket || !isWaiting(dialogTicket);
     }
@@ -200,9 +200,18 @@
         if (t) parts.push(t.number + " (" + stateName(t.state) + ")");
         if (s.help) parts.push("⚑ " + T.help);
       }
-      li.textContent = parts.filter(Boolean).join(" · ");
+      const text = document.createElement("span");
+      text.textContent = parts.filter(Boolean).join(" · ");
+      li.append(text);
       if (s.help) li.className = "c-help";
       if (!s.open) li.classList.add("c-closed");
+      if (s.open && s.agent !== cfg.agent) {  // a colleague's counter left open (their console died, they left)
+        const b = document.createElement("button");
+        b.type = "button"; b.className = "secondary small c-act c-close-other";
+        b.dataset.closeCounter = c.id;
+        b.textContent = T.close_other;
+        li.append(b);
+      }
       return li;
     }));
   }
@@ -257,11 +266,16 @@
   let leaving = false;
   const toLogin = () => { if (!leaving) { leaving = true; location.href = cfg.urls.login; } };
 
+  // a command the box has not answered in this time is given up: the console is usable again and says so
+  // (the box may still have done it: the live state shows what it did)
+  const COMMAND_TIMEOUT_MS = 8000;
   async function request(url, body) {
     // → {ok, data, error}; never throws
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), COMMAND_TIMEOUT_MS);
     try {
       const r = await fetch(url, {
-        method: "POST", credentials: "same-origin",
+        method: "POST", credentials: "same-origin", signal: ctl.signal,
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
         body: JSON.stringify(body || {}),
       });
@@ -271,7 +285,9 @@
       if (!r.ok) return { ok: false, error: (data && (data.message || msg(data.error))) || (r.status + " " + r.statusText) };
       return { ok: true, data };
     } catch (e) {
-      return { ok: false, error: msg("connection_lost") };
+      return { ok: false, error: msg(ctl.signal.aborted ? "command_timeout" : "connection_lost") };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -380,16 +396,48 @@
     if (await post("pause", { reason }, dialogError("dlg-pause"))) $("dlg-pause").close();
   });
 
+  // closing a colleague's counter: a confirmation with a reason, logged; their visitor goes back to the queue
+  let closeTarget = null; // {counter, agent}
+  function openCloseOther(id, from) {
+    const s = counters[id];
+    if (!s || !s.open) return;
+    closeTarget = { counter: id, agent: s.agent };
+    $("form-close-other").reset();
+    const t = s.ticket ? tickets[s.ticket] : null;
+    $("close-other-what").textContent = fill(T.close_other_what, { counter: counterLabel[id] || id, agent: s.agent || "" });
+    $("close-other-visitor").hidden = !t;
+    $("close-other-visitor").textContent = t ? fill(T.close_other_visitor, { number: t.number }) : "";
+    openDialog("dlg-close-other", from);
+  }
+  $("form-close-other").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const reason = chosenReason(e.target, "close-other-reason");
+    if (!reason) { showError(T.reason_required, dialogError("dlg-close-other")); return; }
+    if (!closeTarget) return;
+    if (await post("close-other", { ...closeTarget, reason }, dialogError("dlg-close-other"))) $("dlg-close-other").close();
+  });
+  $("close-other-reason").addEventListener("input", () => {
+    const other = $("form-close-other").querySelector('input[name="preset"][value=""]');
+    if (other) other.checked = true;
+  });
+
   // transfer: to another need, a counter, or an agent at a counter now
   function fillTransfer() {
     const me = mine();
     const cur = me && me.ticket ? tickets[me.ticket] : null;
     const opt = (value, text) => { const o = document.createElement("option"); o.value = value; o.textContent = text; return o; };
     $("transfer-need").replaceChildren(...cfg.needs.filter((n) => !cur || n.id !== cur.need).map((n) => opt(n.id, n.prefix + " · " + n.name)));
-    $("transfer-counter").replaceChildren(...cfg.counters.filter((c) => !me || c.id !== me.id).map((c) => {
+    // a closed counter is listed but cannot be chosen: nobody would call the visitor there
+    const targets = cfg.counters.filter((c) => !me || c.id !== me.id).map((c) => {
       const s = counters[c.id];
-      return opt(c.id, c.label + (s && s.open ? " · " + s.agent : " · " + T.closed));
-    }));
+      const o = opt(c.id, c.label + (s && s.open ? " · " + s.agent : " · " + T.closed));
+      o.disabled = !(s && s.open);
+      return o;
+    });
+    targets.sort((a, b) => a.disabled - b.disabled);  // the open ones first: the first is chosen
+    $("transfer-counter").replaceChildren(...targets);
+    $("transfer-counter").value = targets.length && !targets[0].disabled ? targets[0].value : "";
+    $("form-transfer").querySelector('input[value="to_counter"]').disabled = !targets.some((o) => !o.disabled);
     const agents = Object.values(counters).filter((c) => c.open && c.agent && c.agent !== cfg.agent);
     $("transfer-agent").replaceChildren(...agents.map((c) => opt(c.agent, c.agent + " · " + (counterLabel[c.id] || c.id))));
     const none = $("form-transfer").querySelector('input[value="to_agent"]');
@@ -480,6 +528,7 @@
       if (b.dataset.dialog === "dlg-pause") $("form-pause").reset();
       openDialog(b.dataset.dialog, b);
     } else if (b.dataset.ticket) { e.preventDefault(); openTicket(b.dataset.ticket, b); }
+    else if (b.dataset.closeCounter) { e.preventDefault(); openCloseOther(b.dataset.closeCounter, b); }
     else if (b.dataset.rejoin) { e.preventDefault(); post("rejoin", { ticket: b.dataset.rejoin }); }
   });
   $("only-mine").addEventListener("change", render);

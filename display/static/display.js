@@ -1,6 +1,10 @@
 // The display: shows each call one at a time, in order, for at least min_call_s and until its announcement
 // has been spoken (chime, then the visitor's language, then the site's announcement languages); never two
 // at once, never stale silently: while the box is unreachable, a "reconnecting" screen hides the calls.
+// Every call is shown and announced once: a call queued when the connection drops stays queued, and after
+// the resync every call of the snapshot not yet played that is still awaited (its ticket still called at that
+// counter, or made within the last minute) joins the queue, in call order. Only a display that has just started
+// announces nothing old.
 "use strict";
 (function () {
   const root = document.getElementById("display");
@@ -10,7 +14,11 @@
   const ANNOUNCE = data.announce === "true";
   const CHIME_URL = data.chimeUrl;
   const AUDIO_TIMEOUT_MS = 30000;       // one file never holds the queue longer than this
+  const STALL_MS = 4000;                // nor a file that stopped moving (the box went away mid-file)
   const PLAYLIST_TIMEOUT_MS = 25000;
+  // a call this recent (seconds) is announced after an outage even if its visitor seems to be at the counter
+  // already (an agent who pressed "start" at once); read at each resync (the browser tests shorten it)
+  const freshS = () => { const v = parseFloat(data.freshS); return Number.isFinite(v) ? v : 60; };
   const zoneNeeds = JSON.parse(data.zoneNeeds || "[]");
   const zoneCounters = JSON.parse(data.zoneCounters || "[]");
   const hours = JSON.parse(data.hours || "{}");
@@ -21,11 +29,19 @@
   let labels = {};          // counter id -> label
   let needNames = {};       // need id -> name in the display's language
   let needOrder = [];       // need ids in the site file's order
-  let pending = [];         // calls waiting to be shown
+  let pending = [];         // calls waiting to be shown, oldest first
+  let current = null;       // the call whose turn on screen is running
   let showing = false;
-  let generation = 0;       // bumped when the queue is thrown away (offline, day closed)
+  let online = false;       // the state is drawn and live: only then does the queue move on
+  let started = false;      // the first snapshot is drawn
+  let generation = 0;       // bumped when the queue is thrown away (day closed)
   let lastCalls = [];       // newest first
   let soundBlocked = false;
+  let playingNow = false;   // an announcement's file is being played
+  const played = new Set(); // calls (ticket@counter@at) whose turn on screen is over: never shown again
+  let lastTickets = {};     // ticket id -> the ticket as the last snapshot or call showed it
+
+  const keyOf = (c) => c.ticket + "@" + c.counter + "@" + c.at;
 
   // what happened, for people debugging a site and for the browser tests
   const callLog = window.contactpointCallLog = [];
@@ -71,8 +87,11 @@
   $("enable-sound").addEventListener("click", () => {
     soundBlocked = false;
     $("enable-sound").hidden = true;
-    speaker.src = CHIME_URL;               // a user gesture unlocks the element for later calls
-    speaker.play().catch(() => showSoundButton());
+    // the tap itself unlocks sound for the page; a chime confirms it, unless a call is being announced now
+    // (its sound is never replaced: the rest of its playlist still plays)
+    if (playingNow) return;
+    speaker.src = CHIME_URL;
+    speaker.play().catch((e) => { if (e && e.name === "NotAllowedError") showSoundButton(); });
   });
 
   function playUrl(url, call, gen) {
@@ -81,10 +100,13 @@
       audioLog.push(entry);
       let done = false;
       let timer = null;
+      let watch = null;
       const finish = (ok, why) => {
         if (done) return;
         done = true;
+        playingNow = false;
         clearTimeout(timer);
+        clearInterval(watch);
         speaker.removeEventListener("ended", onEnded);
         speaker.removeEventListener("error", onError);
         entry.end = Date.now(); entry.ok = ok; entry.why = why;
@@ -96,6 +118,12 @@
       speaker.addEventListener("ended", onEnded);
       speaker.addEventListener("error", onError);
       timer = setTimeout(() => { speaker.pause(); finish(false, "timeout"); }, AUDIO_TIMEOUT_MS);
+      let position = -1, moved = Date.now();
+      watch = setInterval(() => {
+        if (speaker.currentTime !== position) { position = speaker.currentTime; moved = Date.now(); }
+        else if (Date.now() - moved > STALL_MS) { speaker.pause(); finish(false, "stalled"); }
+      }, 500);
+      playingNow = true;
       speaker.src = url;
       const p = speaker.play();
       if (p && p.catch) {
@@ -107,41 +135,50 @@
     });
   }
 
+  // the audio of the call on screen: its counter and whether it is a recall, as the box logged that call
+  // (not wherever the ticket is now: it may have been transferred or called again elsewhere since)
   async function playlist(call) {
-    const url = data.announcementUrl.replace("TICKET", encodeURIComponent(call.ticket)) + (call.recall ? "?recall=1" : "?recall=0");
+    const url = data.announcementUrl.replace("TICKET", encodeURIComponent(call.ticket)) +
+      "?counter=" + encodeURIComponent(call.counter) + "&recall=" + (call.recall ? "1" : "0");
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), PLAYLIST_TIMEOUT_MS);
     try {
       const r = await fetch(url, { cache: "no-store", signal: ctl.signal });
-      if (!r.ok) return [];
+      if (!r.ok) return r.status === 404 ? [] : null;   // 404: not a call of today (any more): nothing to say
       const body = await r.json();
       return body.urls || [];
     } catch (e) {
-      return [];
+      return null;                                        // the box did not answer
     } finally {
       clearTimeout(timer);
     }
   }
 
-  // the chime starts at once while the box prepares (or finds in its cache) the spoken part
+  // the chime starts at once while the box prepares (or finds in its cache) the spoken part.
+  // Resolves true when every sound played (or there was nothing to play), false if one failed.
   async function announce(call, gen) {
-    if (!ANNOUNCE || soundBlocked) return;
+    if (!ANNOUNCE || soundBlocked) return true;
     const list = playlist(call);
-    await playUrl(CHIME_URL, call, gen);
+    let ok = await playUrl(CHIME_URL, call, gen);
     const urls = await list;
+    if (urls === null) return false;
     for (const url of urls) {
       if (url === CHIME_URL) continue;
-      if (gen !== generation || soundBlocked) return;
-      await playUrl(url, call, gen);
+      if (gen !== generation) return false;
+      if (soundBlocked) return true;
+      ok = (await playUrl(url, call, gen)) && ok;
     }
+    return ok || soundBlocked;
   }
 
   // -- the queue of calls ----------------------------------------------------------------------------------
   async function showNext() {
-    if (!pending.length) { showing = false; return; }
+    if (showing || !online || !pending.length) return;   // while offline the queue waits: nobody would see it
     showing = true;
     const gen = generation;
     const call = pending.shift();
+    current = call;
+    call.interrupted = false;
     setCurrent(call, true);
     lastCalls = [call].concat(lastCalls.filter((c) => c.ticket !== call.ticket)).slice(0, 10);
     renderLast();
@@ -149,22 +186,48 @@
     callLog.push(entry);
     document.dispatchEvent(new CustomEvent("contactpoint:call", { detail: call }));
     const minTime = new Promise((resolve) => setTimeout(resolve, MIN_SHOW_MS));
-    await Promise.all([minTime, announce(call, gen).catch(() => {})]);
+    const [, heard] = await Promise.all([minTime, announce(call, gen).catch(() => false)]);
     entry.done = Date.now();
-    if (gen !== generation) return;   // the queue was reset meanwhile: whoever reset it restarts it
+    if (gen !== generation) return;   // the queue was reset meanwhile (day closed)
+    current = null;
+    showing = false;
+    if (call.interrupted && !heard && !call.again && (!online || stillCalled(call))) {
+      // the box went away during its turn and its sound did not all play: once more, first, if its visitor is
+      // still called there (checked now if the display is back, else by the resync)
+      call.again = true;
+      pending.unshift(call);
+    } else {
+      played.add(keyOf(call));
+    }
     showNext();
   }
 
+  function stillCalled(c) {
+    const t = lastTickets[c.ticket];
+    return !!t && t.state === "called" && t.counter === c.counter;
+  }
+
+  function queued(c) {
+    return (current && keyOf(current) === keyOf(c)) || pending.some((p) => keyOf(p) === keyOf(c));
+  }
+
+  // add a call to the queue once; a call of a ticket already waiting to be shown at that counter (a recall
+  // of it, say) is the same announcement: it counts as played
   function enqueue(call) {
-    if (pending.some((c) => c.ticket === call.ticket && c.counter === call.counter)) return;  // already queued
+    const key = keyOf(call);
+    if (played.has(key) || queued(call)) return;
+    if (pending.some((c) => c.ticket === call.ticket && c.counter === call.counter)) { played.add(key); return; }
     pending.push(call);
-    if (!showing) showNext();
+    pending.sort((a, b) => a.at - b.at);
+    showNext();
   }
 
   function resetQueue() {
     generation += 1;
     pending = [];
+    current = null;
     showing = false;
+    played.clear();
     speaker.pause();
   }
 
@@ -181,9 +244,6 @@
     return true;
   }
 
-  // the newest call this display has drawn, in the box's time; null until its first snapshot
-  let knownAt = null;
-
   function snapshot(snap) {
     counterNeeds = {};
     noteCounters(snap.counters);
@@ -193,25 +253,45 @@
     needNames = {};
     needOrder = (snap.site.needs || []).map((n) => n.id);
     (snap.site.needs || []).forEach((n) => { needNames[n.id] = n.names[lang] || n.names[snap.site.languages[0]] || n.id; });
-    // a snapshot is the past: its calls are shown, not announced again, except the calls made while this
-    // display was away (a Wi-Fi blip, the box restarting) whose visitor has not come to the counter yet: those
-    // are announced now, oldest first. A display that has just started announces nothing old.
-    pending = [];
-    const calls = (snap.calls || []).filter((c) => inZone(c.need, c.counter)).reverse();  // newest first
+    const calls = (snap.calls || []).filter((c) => inZone(c.need, c.counter));  // oldest first
+    lastTickets = {};
+    (snap.tickets || []).forEach((t) => { lastTickets[t.id] = t; });
+    if (!started) {
+      // a display that has just started shows the past but announces none of it
+      started = true;
+      calls.forEach((c) => played.add(keyOf(c)));
+    } else {
+      // back after an outage (a Wi-Fi blip, the box restarting): every call not played yet is announced if the
+      // visitor is still awaited at that counter, or if it is recent; the others only join the last calls
+      const now = snap.summary && snap.summary.at;
+      const fresh = freshS();
+      const awaited = (c) => stillCalled(c) || (now != null && now - c.at <= fresh);
+      // a call already shown once (its sound cut by the outage) comes again only if its visitor is still called
+      pending = pending.filter((c) => {
+        if (c.again ? stillCalled(c) : awaited(c)) return true;
+        played.add(keyOf(c));
+        return false;
+      });
+      for (const c of calls) {
+        if (played.has(keyOf(c)) || queued(c)) continue;
+        if (awaited(c)) enqueue({ ...c, missed: true }); else played.add(keyOf(c));
+      }
+    }
+    // the last calls: what the snapshot says was called, newest first, without what is still to be shown
     const seen = new Set();
-    const fromSnap = [];
-    for (const c of calls) { if (!seen.has(c.ticket)) { seen.add(c.ticket); fromSnap.push(c); } }
-    const awaited = new Set((snap.tickets || []).filter((t) => t.state === "called").map((t) => t.id + "@" + t.counter));
-    const missed = knownAt === null ? [] : fromSnap.filter((c) => c.at > knownAt && awaited.has(c.ticket + "@" + c.counter));
-    for (const c of fromSnap) knownAt = Math.max(knownAt === null ? c.at : knownAt, c.at);
-    if (knownAt === null) knownAt = 0;
+    const last = [];
+    if (current) { seen.add(current.ticket); last.push(current); }
+    for (const c of calls.slice().reverse()) {
+      if (seen.has(c.ticket) || pending.some((p) => p.ticket === c.ticket)) continue;
+      seen.add(c.ticket);
+      last.push(c);
+    }
+    lastCalls = last.slice(0, 10);
     if (!showing) {
-      lastCalls = fromSnap.filter((c) => !missed.includes(c));
       if (lastCalls.length) setCurrent(lastCalls[0], false); else clearCurrent();
     }
     renderLast();
     root.dataset.seq = snap.seq;
-    missed.reverse().forEach((c) => enqueue({ ...c, missed: true }));
   }
 
   function event(ev) {
@@ -220,8 +300,8 @@
       const t = ev.tickets && ev.tickets[0];
       if (!t) return;
       const counter = ev.data.counter || t.counter;
+      lastTickets[t.id] = t;
       if (!inZone(t.need, counter)) return;
-      knownAt = Math.max(knownAt || 0, ev.at);
       enqueue({ ticket: t.id, number: t.number, counter, lang: t.lang, need: t.need,
                 at: ev.at, recall: ev.type === "ticket_recalled" });
     } else if (ev.type === "day_closed") {
@@ -252,7 +332,11 @@
   function status(s) {
     root.dataset.state = s;
     $("offline").hidden = s === "online";
-    if (s === "offline") resetQueue();    // calls queued before the outage are stale: the snapshot replaces them
+    online = s === "online";
+    if (!online && current) current.interrupted = true;
+    // the queue is kept while offline (its calls were made): the resync adds what was missed and drops what
+    // is no longer awaited, then the queue moves on
+    if (online) showNext();
   }
 
   // -- clock and today's opening hours, in the site's time zone ---------------------------------------------
@@ -276,5 +360,7 @@
     $("hours").textContent = text;
   }
   clock(); setInterval(clock, 10000);
-  window.contactpointLive = Live("/display", { snapshot, event, summary, status }, data.stateUrl);
+  // "Reconnecting…" within 4.5 s of the box vanishing: an "alive?" every 1.5 s, 3 s to answer (docs/display.md)
+  window.contactpointLive = Live("/display", { snapshot, event, summary, status }, data.stateUrl,
+                                 { heartbeatMs: 1500, heartbeatTimeoutMs: 3000 });
 })();
