@@ -24,6 +24,7 @@ from contactpoint.domain.appointments import (
     site_refusal,
     ticket_refusal,
     todays_open,
+    unavailable_needs,
 )
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.events import Event, apply
@@ -99,6 +100,15 @@ def test_check_in_rule_early_on_time_late() -> None:
         ("https://rdv.example.be/checkin/K7P3QX", "K7P3QX"),
         ("https://rdv.example.be/c?code=K7P3QX", "K7P3QX"),
         ("https://rdv.example.be/checkin/K7P3QX/", "K7P3QX"),
+        # the audit's misreadings: a query or a fragment is not part of the code (was MAIL, FR, K7P3QXTOP)
+        ("https://rdv.example.be/checkin/K7P3QX?utm=mail", "K7P3QX"),
+        ("https://rdv.example.be/c?code=K7P3QX&lang=fr", "K7P3QX"),
+        ("https://rdv.example.be/checkin/K7P3QX#top", "K7P3QX"),
+        ("https://rdv.example.be/checkin/K7P3QX?utm_source=mail&lang=nl#top", "K7P3QX"),
+        ("https://rdv.example.be/x/OTHER?Code=k7p3qx", "K7P3QX"),  # a code parameter wins over the path
+        ("https://rdv.example.be/checkin/K7P%2D3QX", "K7P3QX"),
+        ("code=K7P3QX", "K7P3QX"),
+        ("https://rdv.example.be/", ""),
     ],
 )
 def test_a_code_is_found_however_it_was_typed_or_scanned(typed: str, code: str) -> None:
@@ -164,6 +174,114 @@ def test_require_open_counter_says_which_problem(w: World) -> None:
     r = ticket_refusal(w.state, w.site, w.now, "moving")
     assert r is not None and r.key == "no_counter_for_need"
     assert ticket_refusal(w.state, w.site, w.now, "documents") is None
+
+
+def _waiting_for(w: World, n: int, need: str = "housing") -> None:
+    """n walk-ins waiting for a need, issued at 9:05 the same day before any counter opened."""
+    now = w.now
+    w.now = w.site.local(now).replace(hour=9, minute=5).timestamp()
+    for _ in range(n):
+        w.issue(need)
+    w.now = now
+
+
+def test_no_ticket_the_honest_estimate_cannot_call_before_closing(w: World) -> None:
+    """The audit's case: 12:10, closing 12:30, one counter, 41 waiting: D042 was issued with "about 284 min"."""
+    w.site = office_hours(w.site)
+    _waiting_for(w, 41)
+    w.do(c.open_counter, counter="1", agent="alice", needs=["housing", "moving"])
+    w.now = at(12, 10)  # Wednesday: the site closes at 12:30 and opens again on Thursday at 9:00
+    with pytest.raises(CommandError) as e:
+        w.issue("housing")
+    assert e.value.key == "queue_full" and float(e.value.params["come_back_at"]) == at(9, day=26)
+    assert sum(1 for t in w.state.tickets.values() if t.need == "housing") == 41
+    w.issue("moving")  # nobody waits for it: called at once
+    # the same at the start of the morning: 41 × 7 min is more than the 3 h 20 min left before 12:30
+    w.now = at(9, 10)
+    with pytest.raises(CommandError):
+        w.issue("housing")
+    # a shorter queue fits: 20 people ahead × 7 min ≈ 2 h 20 min, called before 12:30
+    w2 = World(office_hours(w.site))
+    _waiting_for(w2, 20)
+    w2.do(c.open_counter, counter="1", agent="alice", needs=["housing"])
+    w2.now = at(9, 10)
+    w2.issue("housing")
+
+
+def test_a_full_queue_at_lunch_comes_back_after_lunch(w: World) -> None:
+    w.site = office_hours(w.site)
+    w.now = at(11, day=23)  # Monday: 09:00-12:30 and 13:30-16:30
+    _waiting_for(w, 12)
+    w.do(c.open_counter, counter="1", agent="alice", needs=["housing"])
+    w.now = at(11, 30, day=23)
+    r = ticket_refusal(w.state, w.site, w.now, "housing")
+    assert r is not None and r.key == "queue_full" and r.come_back_at == at(13, 30, day=23)
+    # 12 ahead × 7 min at one counter is 12:57; two counters halve it: called about 12:14, before 12:30
+    w.do(c.open_counter, counter="2", agent="bob", needs=["housing"])
+    assert ticket_refusal(w.state, w.site, w.now, "housing") is None
+    # the kiosk's needs screen marks the need and says why (the other needs: nobody waits)
+    w.do(c.close_counter, counter="2")
+    assert unavailable_needs(w.state, w.site, w.now) == {"housing": "queue_full"}
+
+
+def test_every_counter_closed_refuses_by_default_and_says_when_to_come_back(site: Site) -> None:
+    from contactpoint.config import load_site
+    from tests.kiosk_support import site_text
+
+    text = site_text(always_open=False).replace("require_open_counter = false\n", "")
+    assert "require_open_counter" not in text
+    import tomllib
+
+    from contactpoint.config import parse_site
+
+    real = parse_site(tomllib.loads(text)).site
+    assert real.policy.require_open_counter  # the default of a real site
+    w = World(real)
+    w.now = at(10, day=23)  # Monday morning, open, nobody at a counter
+    with pytest.raises(CommandError) as e:
+        w.issue("housing")
+    assert e.value.key == "no_counter_open" and float(e.value.params["come_back_at"]) == at(13, 30, day=23)
+    w.do(c.open_counter, counter="1", agent="alice", needs=["documents"])
+    with pytest.raises(CommandError) as e:
+        w.issue("housing")
+    assert e.value.key == "no_counter_for_need"
+    w.issue("documents")  # the demo's flow: an agent opens a counter, a newcomer takes a ticket
+    assert load_site().site.policy.require_open_counter is False  # the demo site lets visitors queue first
+
+
+def test_closed_days_are_closed_and_skipped_when_saying_when_to_come_back(site: Site) -> None:
+    from datetime import date
+
+    s = office_hours(site)
+    s = replace(s, hours=replace(s.hours, closed=frozenset({date(2026, 11, 26), date(2026, 11, 27)})))
+    r = site_refusal(s, at(10, day=26))  # Thursday, a closed day, at an hour it is usually open
+    assert r is not None and r.key == "site_closed" and r.come_back_at == at(9, day=30)  # Monday
+    r = site_refusal(s, at(13))  # Wednesday afternoon: not Thursday or Friday, but Monday
+    assert r is not None and r.come_back_at == at(9, day=30)
+    assert next_day_opening(s, at(10)) == at(9, day=30)
+    # an always open site is closed on its closed days too, and open again at the next midnight
+    always = replace(site, hours=replace(site.hours, closed=frozenset({date(2026, 11, 25)})))
+    r = site_refusal(always, at(10))
+    assert r is not None and r.key == "site_closed" and r.come_back_at == at(0, day=26)
+    assert site_refusal(always, at(10, day=26)) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [('["2026-13-01"]', "hours.closed[0]"), ('["25/12/2026"]', "hours.closed[0]"), ('"2026-12-25"', "hours.closed")],
+)
+def test_closed_days_are_checked_when_the_file_is_read(value: str, problem: str) -> None:
+    import tomllib
+
+    from contactpoint.config import ConfigError, parse_site
+    from tests.kiosk_support import site_text
+
+    text = site_text(always_open=False).replace("[hours]\n", f"[hours]\nclosed = {value}\n")
+    with pytest.raises(ConfigError) as e:
+        parse_site(tomllib.loads(text))
+    assert e.value.key == problem
+    ok = site_text(always_open=False).replace("[hours]\n", "[hours]\nclosed = [\"2026-12-25\", 2027-01-01]\n")
+    assert len(parse_site(tomllib.loads(ok)).site.hours.closed) == 2
 
 
 # -- appointments in the core ----------------------------------------------------------------------------

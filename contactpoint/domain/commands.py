@@ -13,7 +13,6 @@ from .appointments import (
     check_in_rule,
     clean_name,
     code_taken,
-    site_refusal,
     ticket_refusal,
     valid_code,
 )
@@ -90,9 +89,10 @@ def issue_ticket(
     if lang not in site.languages:
         raise CommandError("unknown_language", 400)
     if check_open:
-        # never a ticket that cannot be served today: closed, closing soon, need full, or no counter for it
+        # never a ticket that cannot be served today: closed, closing soon, need full, no counter for it, or a
+        # queue that the honest estimate says cannot be called before closing
         # (a late appointment is not held to the need's capacity: it was booked)
-        refusal = site_refusal(site, now) if appointment_id else ticket_refusal(state, site, now, need)
+        refusal = ticket_refusal(state, site, now, need, priority=priority, walk_in=appointment_id is None)
         if refusal is not None:
             params = {} if refusal.come_back_at is None else {"come_back_at": repr(refusal.come_back_at)}
             raise CommandError(refusal.key, 409, **params)
