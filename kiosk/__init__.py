@@ -198,8 +198,8 @@ def ticket(lang: str, token: str) -> Any:
     _lang(lang)
     cp = _cp()
     t = cp.engine.ticket_by_token(token)
-    if t is None:
-        abort(404)
+    if t is None:  # a ticket link from an earlier day (the day closed) or a mistyped one
+        return error_page("ticket_expired", 404)
     view = cp.engine.ticket_view(t)
     need_name = screens.need_name(cp.site, t.need, lang)
     url = f"{public_url().rstrip('/')}/t/{t.token}"
