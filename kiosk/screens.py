@@ -182,7 +182,9 @@ def notice_screen(
         pictogram = need_def.pictogram if need_def else "question"
     elif kind == "queue_full":
         if need_def:
-            title = _("%(need)s: too many people are already waiting to be seen before closing.", need=need_def.name(lang))
+            title = _(
+                "%(need)s: too many people are already waiting to be seen before closing.", need=need_def.name(lang)
+            )
         lines.append(come_back_text(site, _come_back(site, now), now, lang))
         lines.append(_("You can choose another service."))
         pictogram = need_def.pictogram if need_def else "question"

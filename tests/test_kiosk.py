@@ -259,14 +259,19 @@ def test_rate_limit_can_be_turned_off_for_benchmarks(tmp_path: Path, clock: Cloc
 # -- the audit's findings (kiosk side) ---------------------------------------------------------------------
 def test_a_crafted_time_in_a_notice_is_a_400_in_the_visitors_language(client: Any, engine: Any) -> None:
     for at in ("inf", "-inf", "nan", "1e400", "soon"):
-        for path in (f"/kiosk/nl/notice?kind=site_closed&at={at}", f"/kiosk/nl/speech?text_id=notice&kind=site_closed&at={at}"):
+        for path in (
+            f"/kiosk/nl/notice?kind=site_closed&at={at}",
+            f"/kiosk/nl/speech?text_id=notice&kind=site_closed&at={at}",
+        ):
             r = client.get(path)
             assert r.status_code == 400, (path, r.status_code)
             assert 'lang="nl"' in html(r) and 'id="k-error"' in html(r)
             r.close()
     # a time the box did not compute is never shown (1e20 seconds: was an OverflowError, a 500)
     r = client.get("/kiosk/fr/notice?kind=site_closed&at=1e20")
-    assert r.status_code == 200 and "data-speech-url" in html(r) and "at=" not in html(r).split("data-speech-url")[1][:200]
+    assert (
+        r.status_code == 200 and "data-speech-url" in html(r) and "at=" not in html(r).split("data-speech-url")[1][:200]
+    )
     r = client.get("/kiosk/fr/notice?kind=appointment_too_early&at=1800000000")
     assert r.status_code == 200 and "Vous pouvez vous enregistrer" not in html(r)
 
@@ -277,7 +282,7 @@ def test_too_early_keeps_the_check_in_time_the_box_computed(office: Any, clock: 
     r = client.post("/kiosk/en/appointment", data={"code": "WXYZ"})
     assert "at=" in r.location
     page = html(client.get(r.location))
-    assert "You can check in from 10:30" in page and "at=%d" % round(at(10, 30)) in page
+    assert "You can check in from 10:30" in page and f"at={round(at(10, 30))}" in page
     # the same screen with another time in its address: no time, none spoken
     page = html(client.get(r.location.replace(str(round(at(10, 30))), str(round(at(10, 31))))))
     assert "You can check in from" not in page
@@ -322,8 +327,12 @@ def test_the_kiosk_speech_cache_is_its_own_and_capped_in_bytes(tmp_path: Path, c
     from kiosk import SPEECH_CACHE_BYTES
 
     display = EspeakAnnouncer(tmp_path / "audio")
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "t"}, printer=FakePrinter(),
-                     clock=clock, announcer=display)
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "t"},
+        printer=FakePrinter(),
+        clock=clock,
+        announcer=display,
+    )
     try:
         own = app.extensions["contactpoint"].services["kiosk_announcer"]
         assert own.cache_dir != display.cache_dir and own.max_bytes == SPEECH_CACHE_BYTES
@@ -393,7 +402,9 @@ def test_kiosk_errors_are_kiosk_screens_with_a_way_back(tmp_path: Path, clock: C
         close_app(app)
 
 
-def test_read_aloud_on_the_first_screen_says_each_language_in_its_own_voice(app: Any, client: Any, tmp_path: Path) -> None:
+def test_read_aloud_on_the_first_screen_says_each_language_in_its_own_voice(
+    app: Any, client: Any, tmp_path: Path
+) -> None:
     from contactpoint.i18n import NATIVE_NAMES
     from hardware.audio import FakeAnnouncer
 

@@ -299,22 +299,50 @@ def _dispatch_scan(page: Any, keys: list[tuple[str, str, bool]]) -> None:
 # "HX4M22" from a scanner sending US key positions, as a Belgian AZERTY box reads them: H and X are in place,
 # digits come out unshifted (4 → ', 2 → é) and the US M key is Belgian "," (shifted: "?")
 BELGIAN_HX4M22 = [
-    ("H", "KeyH", True), ("X", "KeyX", True), ("'", "Digit4", False), ("?", "KeyM", True),
-    ("é", "Digit2", False), ("é", "Digit2", False), ("Enter", "Enter", False),
+    ("H", "KeyH", True),
+    ("X", "KeyX", True),
+    ("'", "Digit4", False),
+    ("?", "KeyM", True),
+    ("é", "Digit2", False),
+    ("é", "Digit2", False),
+    ("Enter", "Enter", False),
 ]
 # "https://rdv.example.be/checkin/K7P3QX" the same way: US shift+; (":") is Belgian M, US "/" is "=", US "." is
 # ":", US A is q and Q is a, US M is ",", 7 is è and 3 is "
 BELGIAN_URL = (
-    [("h", "KeyH", False), ("t", "KeyT", False), ("t", "KeyT", False), ("p", "KeyP", False), ("s", "KeyS", False),
-     ("M", "Semicolon", True), ("=", "Slash", False), ("=", "Slash", False)]
+    [
+        ("h", "KeyH", False),
+        ("t", "KeyT", False),
+        ("t", "KeyT", False),
+        ("p", "KeyP", False),
+        ("s", "KeyS", False),
+        ("M", "Semicolon", True),
+        ("=", "Slash", False),
+        ("=", "Slash", False),
+    ]
     + [(ch, f"Key{ch.upper()}", False) for ch in "rdv"]
     + [(":", "Period", False)]
-    + [("e", "KeyE", False), ("x", "KeyX", False), ("q", "KeyA", False), (",", "KeyM", False), ("p", "KeyP", False),
-       ("l", "KeyL", False), ("e", "KeyE", False)]
+    + [
+        ("e", "KeyE", False),
+        ("x", "KeyX", False),
+        ("q", "KeyA", False),
+        (",", "KeyM", False),
+        ("p", "KeyP", False),
+        ("l", "KeyL", False),
+        ("e", "KeyE", False),
+    ]
     + [(":", "Period", False), ("b", "KeyB", False), ("e", "KeyE", False), ("=", "Slash", False)]
     + [(ch, f"Key{ch.upper()}", False) for ch in "checkin"]
-    + [("=", "Slash", False), ("K", "KeyK", True), ("è", "Digit7", False), ("P", "KeyP", True), ('"', "Digit3", False),
-       ("A", "KeyQ", True), ("X", "KeyX", True), ("Enter", "Enter", False)]
+    + [
+        ("=", "Slash", False),
+        ("K", "KeyK", True),
+        ("è", "Digit7", False),
+        ("P", "KeyP", True),
+        ('"', "Digit3", False),
+        ("A", "KeyQ", True),
+        ("X", "KeyX", True),
+        ("Enter", "Enter", False),
+    ]
 )
 
 

@@ -46,7 +46,8 @@ CHECK = """(allowScroll) => {
     const scroller = e.closest('.k-main');
     if (scroller) {
       const m = scroller.getBoundingClientRect();
-      box = {top: Math.max(0, m.top), left: Math.max(0, m.left), bottom: Math.min(vh, m.bottom), right: Math.min(vw, m.right)};
+      box = {top: Math.max(0, m.top), left: Math.max(0, m.left),
+             bottom: Math.min(vh, m.bottom), right: Math.min(vw, m.right)};
     }
     if (b.top < box.top - 0.5 || b.left < box.left - 0.5 || b.bottom > box.bottom + 0.5 || b.right > box.right + 0.5) {
       bad.push(name + ' outside [' + [b.top, b.bottom, b.left, b.right].map(Math.round) + '] of ['
@@ -55,7 +56,8 @@ CHECK = """(allowScroll) => {
     }
     const t = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
     if (!t || !(t === e || e.contains(t))) {
-      bad.push(name + ' covered by ' + (t ? (t.id ? '#' + t.id : t.tagName.toLowerCase() + '.' + t.className) : 'nothing'));
+      const what = t ? (t.id ? '#' + t.id : t.tagName.toLowerCase() + '.' + t.className) : 'nothing';
+      bad.push(name + ' covered by ' + what);
     }
   }
   const main = document.querySelector('.k-main');
@@ -124,7 +126,9 @@ def test_every_control_is_on_screen_and_uncovered(browser: Any, server: Any, vie
                 page.locator("#code-error").wait_for()
             if name == "ticket-printer-down":
                 page.evaluate(PRINTER_DOWN)
-            assert sorted(page.evaluate("document.documentElement.className").split()) == sorted(f"k-{p}" for p in combo)
+            assert sorted(page.evaluate("document.documentElement.className").split()) == sorted(
+                f"k-{p}" for p in combo
+            )
             result = page.evaluate(CHECK, name not in NO_SCROLL)
             where = f"{viewport} {lang} {'+'.join(combo) or 'plain'} {name}"
             assert result["count"] > 3, where
@@ -146,9 +150,11 @@ def test_the_check_can_fail(browser: Any, server: Any) -> None:
     page.add_style_tag(
         content="""body.kiosk, .k-frame { height: auto !important; overflow: visible !important; }
         .k-frame { display: flex !important; flex-direction: column; min-height: 100vh; }
-        .k-main { overflow: visible !important; } .k-code-form { display: grid !important; grid-template-columns: 1fr !important; }
+        .k-main { overflow: visible !important; }
+        .k-code-form { display: grid !important; grid-template-columns: 1fr !important; }
         .k-code-form > * { grid-column: 1 !important; grid-row: auto !important; }
-        .k-tools { position: sticky; bottom: 0; width: auto !important; grid-template-columns: repeat(4, 1fr) !important; }"""
+        .k-tools { position: sticky; bottom: 0; width: auto !important;
+          grid-template-columns: repeat(4, 1fr) !important; }"""
     )
     assert "covered by footer.k-tools" in " ".join(page.evaluate(CHECK, False)["bad"])
     page.add_style_tag(content="html .k-frame { padding-top: 50vh; }")  # and the audit's low layout
