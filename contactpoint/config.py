@@ -57,7 +57,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     ),
     "kiosk": ("idle_reset_seconds", "ticket_screen_seconds", "rate_limit"),
     "display": ("min_call_seconds", "speech_rate", "announce"),
-    "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes", "capacity"),
+    "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes", "capacity", "appointment_name"),
     "counters": ("id", "label"),
     "organisations": ("id", "kind", "name", "address", "phone", "website", "hours", "description"),
     "zones": ("id", "name", "needs", "counters"),
@@ -175,7 +175,9 @@ def _closed_days(r: _Reader, data: dict[str, Any]) -> frozenset[date]:
                 raise ValueError
             out.add(date.fromisoformat(v))
         except ValueError:
-            raise r.fail(f"hours.closed[{i}]", f'must be a day written YYYY-MM-DD, like "2026-12-25", got {v!r}') from None
+            raise r.fail(
+                f"hours.closed[{i}]", f'must be a day written YYYY-MM-DD, like "2026-12-25", got {v!r}'
+            ) from None
     return frozenset(out)
 
 
@@ -307,6 +309,7 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
                 names=r.names(n, f"{key}.names", languages),
                 service_level_minutes=int(level),
                 capacity=capacity,
+                appointment_name=_bool(r, n, f"{key}.appointment_name", "appointment_name", False),
             )
         )
 

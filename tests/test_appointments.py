@@ -280,7 +280,7 @@ def test_closed_days_are_checked_when_the_file_is_read(value: str, problem: str)
     with pytest.raises(ConfigError) as e:
         parse_site(tomllib.loads(text))
     assert e.value.key == problem
-    ok = site_text(always_open=False).replace("[hours]\n", "[hours]\nclosed = [\"2026-12-25\", 2027-01-01]\n")
+    ok = site_text(always_open=False).replace("[hours]\n", '[hours]\nclosed = ["2026-12-25", 2027-01-01]\n')
     assert len(parse_site(tomllib.loads(ok)).site.hours.closed) == 2
 
 
@@ -386,11 +386,12 @@ def test_names_are_purged_from_projection_and_log_at_day_close(tmp_path: Path, s
     clock = Clock()
     store = EventStore(tmp_path / "cp.sqlite3")
     engine = Engine(site, store, clock)
+    # "documents" keeps names (appointment_name = true in the sample site)
     engine.run(
-        c.book_appointment, appointment_id="a1", code="AAAA", slot_at=at(10, 30), need="moving", name="Fatima B."
+        c.book_appointment, appointment_id="a1", code="AAAA", slot_at=at(10, 30), need="documents", name="Fatima B."
     )
     engine.run(
-        c.book_appointment, appointment_id="a2", code="BBBB", slot_at=at(11, day=27), need="housing", name="Jan P."
+        c.book_appointment, appointment_id="a2", code="BBBB", slot_at=at(11, day=27), need="documents", name="Jan P."
     )
     engine.run(c.check_in, appointment="a1", lang="ar", ticket_id="t1", token="tok1")
     raw = (
@@ -419,8 +420,9 @@ def test_names_are_purged_from_projection_and_log_at_day_close(tmp_path: Path, s
 
 
 # -- import ----------------------------------------------------------------------------------------------
+# with é and ë: saved by a Belgian spreadsheet as Windows-1252, it must read the same as UTF-8
 CSV = """date;time;need;code;name;duration
-2026-11-25;10:30;moving;K7P3QX;Jan Peeters;20
+2026-11-25;10:30;Je déménage;K7P3QX;Zoë Lefèvre;20
 25/11/2026;11h00;Logement;hx4m-22;;
 2026-11-25;25:00;moving;ZZZZ;;
 2026-11-25;11:30;taxes;QQQQ;;
@@ -432,7 +434,7 @@ CSV = """date;time;need;code;name;duration
 def test_csv_import_parses_and_reports_each_bad_line(site: Site) -> None:
     parsed = imp.parse_csv(CSV, site)
     assert [(r.line, r.need, r.code, r.name, r.duration_s) for r in parsed.rows] == [
-        (2, "moving", "K7P3QX", "Jan Peeters", 1200),
+        (2, "moving", "K7P3QX", "Zoë Lefèvre", 1200),
         (3, "housing", "HX4M22", None, 0),
     ]
     assert parsed.rows[0].slot_at == at(10, 30)
@@ -507,7 +509,9 @@ def test_importing_twice_books_nothing_twice(app: Any, clock: Clock) -> None:
     with app.test_request_context():
         r1 = imp.import_file(engine, "a.ics", ICS.encode())
         r2 = imp.import_file(engine, "a.ics", ICS.encode())
-        r3 = imp.import_file(engine, "a.csv", CSV.encode("cp1252"))
+        data = CSV.encode("cp1252")
+        assert data != CSV.encode() and b"d\xe9m\xe9nage" in data  # really Windows-1252, not ASCII
+        r3 = imp.import_file(engine, "a.csv", data)
     assert (r1.booked, r1.skipped, len(r1.errors)) == (2, 0, 2)
     assert (r2.booked, r2.skipped) == (0, 2)
     # K7P3QX is already booked at 10:30 by the calendar: skipped; HX4M22 is new
@@ -540,7 +544,7 @@ def test_manager_pages_need_a_manager(app: Any, client: Any) -> None:
 def test_manager_adds_lists_imports_and_cancels(app: Any, client: Any) -> None:
     csrf = manager(app, client)
     engine = app.extensions["contactpoint"].engine
-    form = {"date": "2026-11-25", "time": "11:15", "need": "housing", "duration": "20", "name": "Ana S."}
+    form = {"date": "2026-11-25", "time": "11:15", "need": "documents", "duration": "20", "name": "Ana S."}
     assert client.post("/manage/appointments", data=form).status_code == 403  # no CSRF token
     r = client.post("/manage/appointments", data=form | {"csrf_token": csrf}, follow_redirects=True)
     page = r.get_data(as_text=True)
@@ -549,8 +553,96 @@ def test_manager_adds_lists_imports_and_cancels(app: Any, client: Any) -> None:
     assert len(a.code) == 6 and a.duration_s == 1200
     data = {"csrf_token": csrf, "file": (__import__("io").BytesIO(CSV.encode()), "rdv.csv")}
     page = client.post("/manage/appointments/import", data=data, follow_redirects=True).get_data(as_text=True)
-    assert "Jan Peeters" in page and len(engine.state.appointments) == 3
+    assert len(engine.state.appointments) == 3
+    assert "Zoë" not in page and "1 name(s) not kept" in page  # moving does not keep names: the report says so
     assert re.search(r"\b4\b", page)  # the line numbers of the bad lines are shown
     r = client.post(f"/manage/appointments/{a.id}/cancel", data={"csrf_token": csrf}, follow_redirects=True)
     assert engine.state.appointments[a.id].state == AppointmentState.CANCELLED
     assert 'data-state="cancelled"' in r.get_data(as_text=True)
+
+
+# -- common files the import used to refuse (the audit's list) ----------------------------------------------
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Date;Heure;Service;Code;Nom",
+        "Datum;Uur;Dienst;Code;Naam",
+        "DATUM;Uhrzeit;Dienstleistung;Buchungscode;Name",
+        "date;heure;besoin;code de réservation;nom",
+    ],
+)
+def test_csv_headers_in_french_dutch_and_german(site: Site, header: str) -> None:
+    parsed = imp.parse_csv(f"{header}\n25/11/2026;10:30;Logement;K7P3QX;Jan\n", site)
+    assert not parsed.errors, parsed.errors
+    assert [(r.need, r.code, r.slot_at) for r in parsed.rows] == [("housing", "K7P3QX", at(10, 30))]
+
+
+def test_excel_sep_line_unicode_text_and_two_digit_years(site: Site) -> None:
+    # Excel's "sep=;" first line: the delimiter it names, and line numbers that still match the file
+    parsed = imp.parse_csv("sep=;\nDate;Heure;Service;Code\n03/12/26;9:30;Logement;K7P3QX\n03/12/26;99:00;x;y\n", site)
+    assert [(r.line, r.slot_at) for r in parsed.rows] == [
+        (3, datetime(2026, 12, 3, 9, 30, tzinfo=BRUSSELS).timestamp())
+    ]
+    assert [line for line, _ in parsed.errors] == [4]
+    # Excel's "Unicode text": UTF-16 with its BOM, tab separated
+    text = "Datum\tUur\tDienst\tCode\tNaam\n25.11.26\t10:30\tHuisvesting\tHX4M22\tZoë\n"
+    parsed, kind = imp.parse_file("rdv.txt", text.encode("utf-16"), site)
+    assert kind == "csv" and not parsed.errors, parsed.errors
+    assert [(r.need, r.code, r.name, r.slot_at) for r in parsed.rows] == [("housing", "HX4M22", "Zoë", at(10, 30))]
+
+
+def _ics(*lines: str) -> str:
+    return "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", *lines, "END:VEVENT", "END:VCALENDAR", ""])
+
+
+def test_outlooks_windows_time_zone_names(site: Site) -> None:
+    for tzid, want in (
+        ("Romance Standard Time", at(10, 30)),
+        ('"W. Europe Standard Time"', at(10, 30)),
+        ("GMT Standard Time", at(11, 30)),
+        ("Europe/Brussels", at(10, 30)),
+    ):
+        parsed = imp.parse_ics(_ics("UID:1@x", f"DTSTART;TZID={tzid}:20261125T103000", "SUMMARY:housing"), site)
+        assert not parsed.errors and parsed.rows[0].slot_at == want, (tzid, parsed.errors)
+    parsed = imp.parse_ics(_ics("UID:1@x", "DTSTART;TZID=Mars Standard Time:20261125T103000", "SUMMARY:housing"), site)
+    assert not parsed.rows and "Mars Standard Time" in parsed.errors[0][1]
+
+
+def test_a_repeating_event_is_reported_not_silently_dropped(site: Site) -> None:
+    parsed = imp.parse_ics(
+        _ics("UID:1@x", "DTSTART;TZID=Europe/Brussels:20261125T103000", "RRULE:FREQ=WEEKLY;COUNT=4", "SUMMARY:housing"),
+        site,
+    )
+    assert not parsed.rows and parsed.errors[0][0] == 3 and "RRULE" in parsed.errors[0][1]
+
+
+# -- a visitor's name only when the need's appointments need it ---------------------------------------------
+def test_a_name_is_kept_only_for_needs_that_need_it(w: World) -> None:
+    assert w.site.need("documents").appointment_name and not w.site.need("moving").appointment_name  # type: ignore[union-attr]
+    kept = w.book(at(11), code="AAAA", need="documents", name="Fatima B.")
+    dropped = w.book(at(11), code="BBBB", need="moving", name="Jan P.")
+    assert w.state.appointments[kept].name == "Fatima B." and w.state.appointments[dropped].name is None
+
+
+def test_the_import_drops_names_and_says_how_many(app: Any) -> None:
+    engine = app.extensions["contactpoint"].engine
+    text = "date;time;need;code;name\n2026-11-25;10:30;documents;AAAA;Fatima B.\n2026-11-25;10:40;moving;BBBB;Jan P.\n"
+    with app.test_request_context():
+        report = imp.import_file(engine, "a.csv", text.encode())
+    assert (report.booked, report.names_dropped) == (2, 1)
+    names = {a.code: a.name for a in engine.state.appointments.values()}
+    assert names == {"AAAA": "Fatima B.", "BBBB": None}
+    raw = str(app.extensions["contactpoint"].store.db.execute("SELECT data FROM events").fetchall())
+    assert "Jan P." not in raw  # never stored, not even in the log
+
+
+def test_appointment_name_is_a_checked_setting() -> None:
+    import tomllib
+
+    from contactpoint.config import ConfigError, parse_site
+    from tests.kiosk_support import site_text
+
+    text = site_text().replace("appointment_name = true", 'appointment_name = "yes"')
+    with pytest.raises(ConfigError) as e:
+        parse_site(tomllib.loads(text))
+    assert e.value.key == "needs[1].appointment_name"

@@ -305,8 +305,10 @@ def book_appointment(
     name: str | None = None,
     source: str = "manual",
 ) -> list[Event]:
-    """Book a slot (manager form or import). The name is kept only when given, and purged at day close."""
-    if site.need(need) is None:
+    """Book a slot (manager form or import). A name is kept only for a need whose appointments need it
+    (`appointment_name`), and purged at day close."""
+    n = site.need(need)
+    if n is None:
         raise CommandError("unknown_need", 400)
     if not valid_code(code):
         raise CommandError("invalid_booking_code", 400)
@@ -326,7 +328,7 @@ def book_appointment(
         "slot_at": slot_at,
         "need": need,
         "duration_s": int(duration_s),
-        "name": clean_name(name),
+        "name": clean_name(name) if n.appointment_name else None,
         "source": source,
     }
     return [Event("appointment_booked", now, data)]

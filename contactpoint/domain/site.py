@@ -14,6 +14,7 @@ class Need:
     names: dict[str, str]
     service_level_minutes: int = 15
     capacity: int | None = None  # the most tickets a day for this need; None: no limit
+    appointment_name: bool = False  # its appointments need the visitor's name (else a name is never kept)
 
     def name(self, lang: str, fallback: str = "en") -> str:
         return self.names.get(lang) or self.names.get(fallback) or next(iter(self.names.values()), self.id)
