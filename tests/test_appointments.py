@@ -554,7 +554,7 @@ def test_manager_adds_lists_imports_and_cancels(app: Any, client: Any) -> None:
     data = {"csrf_token": csrf, "file": (__import__("io").BytesIO(CSV.encode()), "rdv.csv")}
     page = client.post("/manage/appointments/import", data=data, follow_redirects=True).get_data(as_text=True)
     assert len(engine.state.appointments) == 3
-    assert "Zoë" not in page and "1 name(s) not kept" in page  # moving does not keep names: the report says so
+    assert "Zoë" not in page and "1 nom(s) non conservé(s)" in page  # moving keeps no names: the report says so
     assert re.search(r"\b4\b", page)  # the line numbers of the bad lines are shown
     r = client.post(f"/manage/appointments/{a.id}/cancel", data={"csrf_token": csrf}, follow_redirects=True)
     assert engine.state.appointments[a.id].state == AppointmentState.CANCELLED
