@@ -46,7 +46,7 @@ from contactpoint.domain.appointments import (
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import PRINTER_PRINTS
 from contactpoint.i18n import RTL
-from contactpoint.messages import message
+from contactpoint.messages import MESSAGES, message
 from contactpoint.printing import PrintJob, public_url
 from kiosk import screens
 
@@ -353,7 +353,7 @@ def _speech_text(lang: str) -> str:
             return screens.notice_screen(cp.site, cp.engine.state, now, lang, kind, need, at).spoken
     if text_id == "error":
         key = request.args.get("kind", "")
-        if key not in screens.ERROR_KINDS:
+        if key not in MESSAGES:  # only the box's own translated messages
             abort(404)
         return screens.error_screen(key).spoken
     abort(404)
@@ -433,7 +433,7 @@ def error_page(key: str, status: int) -> Any:
     language, with "Back" to their needs screen, "Start again" and the idle reset, never the device index."""
     lang = _path_lang()
     g.lang = lang
-    key = key if key in screens.ERROR_KINDS else "bad_request"
+    key = key if key in MESSAGES else "bad_request"  # the command's own words ("this service does not exist…")
     return render_screen(
         "kiosk/error.html",
         screens.error_screen(key),

@@ -34,10 +34,6 @@ NOTICE_KINDS = (
 )
 
 
-# the kiosk's error pages (HTTP 400, 404, 500 under /kiosk/): message keys of contactpoint.messages
-ERROR_KINDS = ("bad_request", "not_found", "server_error", "ticket_expired")
-
-
 def printer_down_text() -> str:
     """What the ticket screen says, and reads aloud, when the printer cannot give the visitor a paper ticket."""
     return _("The printer is not working: please remember your number, or scan the code with your phone.")
