@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 HTTP_KEYS = {
     400: "bad_request",
+    500: "server_error",
     401: "login_required",
     403: "forbidden",
     404: "not_found",
@@ -66,6 +67,11 @@ def wants_json() -> bool:
 def error_response(key: str, status: int) -> Any:
     if wants_json():
         return jsonify(error=key, message=message(key)), status
+    # a device's own error page for its paths (the kiosk's: its layout, idle reset and Back to the visitor's
+    # screens, never this generic page whose Back leads to the device index)
+    for prefix, page in current_app.extensions.get("error_pages", {}).items():
+        if request.path.startswith(prefix):
+            return page(key, status)
     return render_template("error.html", key=key, text=message(key), status=status), status
 
 

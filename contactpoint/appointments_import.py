@@ -1,12 +1,19 @@
 """Appointments into the box: CSV and iCalendar files from a booking system, and the booking itself.
 
-CSV: a header row naming the columns `date, time, need, code` and optionally `name, duration` (minutes);
-comma or semicolon separated (a Belgian spreadsheet saves with semicolons); dates as 2026-11-25 or 25/11/2026.
+CSV: a header row naming the columns `date, time, need, code` and optionally `name, duration` (minutes), in
+English, French, Dutch or German (Date;Heure;Service;Code;Nom, Datum;Uur;Dienst;Code;Naam); comma, semicolon or
+tab separated (a Belgian spreadsheet saves with semicolons, Excel's "Unicode text" with tabs), an Excel `sep=;`
+first line obeyed; UTF-8, UTF-16 with its BOM (Excel's "Unicode text") or Windows-1252; dates as 2026-11-25,
+25/11/2026 or 25/11/26.
 
 iCalendar (RFC 5545): a small, strict reader of VEVENT blocks, enough for what booking systems export:
-DTSTART (UTC `…Z`, with `TZID=`, or floating = the site's time zone), DTEND or DURATION, SUMMARY (the need),
-UID, DESCRIPTION (lines `Code: …`, `Name: …`, `Need: …`), STATUS:CANCELLED skipped. No library: a full iCalendar
-library would cost more memory and start-up on a Pi than the few rules used here (docs/appointments.md).
+DTSTART (UTC `…Z`, with `TZID=` an IANA name or a Windows one as Outlook writes it, or floating = the site's time
+zone), DTEND or DURATION, SUMMARY (the need), UID, DESCRIPTION (lines `Code: …`, `Name: …`, `Need: …`),
+STATUS:CANCELLED skipped; a repeating event (RRULE) is not imported and its line says so. No library: a full
+iCalendar library would cost more memory and start-up on a Pi than the few rules used here (docs/appointments.md).
+
+A visitor's name is kept only for a need whose site setting says its appointments need it
+(`[[needs]] appointment_name = true`); for other needs it is dropped and the import report says how many.
 
 Every line or event that cannot be used gives a clear error with its line number; the others are booked.
 """
@@ -18,6 +25,7 @@ import hashlib
 import io
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -59,9 +67,65 @@ def find_need(site: Site, text: str) -> str | None:
     return None
 
 
+# the columns, by the names booking systems and spreadsheets give them (compared without case and accents)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "date": ("date", "datum", "day", "jour", "dag", "tag", "start date", "date de debut", "begindatum"),
+    "time": ("time", "heure", "uur", "tijd", "hour", "zeit", "uhrzeit", "start time", "heure de debut", "begintijd"),
+    "need": ("need", "service", "dienst", "besoin", "motif", "reden", "dienstleistung", "subject", "sujet"),
+    "code": (
+        "code",
+        "booking code",
+        "code de reservation",
+        "reservatiecode",
+        "boekingscode",
+        "buchungscode",
+        "reference",
+        "referentie",
+        "referenz",
+    ),
+    "name": ("name", "nom", "naam", "visitor", "visiteur", "bezoeker", "besucher"),
+    "duration": ("duration", "duree", "duur", "dauer", "minutes", "minuten"),
+}
+
+# Windows time-zone names (Outlook writes TZID="Romance Standard Time") → IANA, for Europe and its neighbours
+WINDOWS_ZONES: dict[str, str] = {
+    "Romance Standard Time": "Europe/Brussels",  # Brussels, Copenhagen, Madrid, Paris
+    "W. Europe Standard Time": "Europe/Berlin",  # Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna
+    "Central Europe Standard Time": "Europe/Budapest",  # Belgrade, Bratislava, Budapest, Ljubljana, Prague
+    "Central European Standard Time": "Europe/Warsaw",  # Sarajevo, Skopje, Warsaw, Zagreb
+    "GMT Standard Time": "Europe/London",  # Dublin, Edinburgh, Lisbon, London
+    "Greenwich Standard Time": "Atlantic/Reykjavik",
+    "GTB Standard Time": "Europe/Bucharest",  # Athens, Bucharest
+    "E. Europe Standard Time": "Europe/Chisinau",
+    "FLE Standard Time": "Europe/Kiev",  # Helsinki, Kyiv, Riga, Sofia, Tallinn, Vilnius
+    "Kaliningrad Standard Time": "Europe/Kaliningrad",
+    "Russian Standard Time": "Europe/Moscow",
+    "Belarus Standard Time": "Europe/Minsk",
+    "Turkey Standard Time": "Europe/Istanbul",
+    "Morocco Standard Time": "Africa/Casablanca",
+    "W. Central Africa Standard Time": "Africa/Lagos",
+    "UTC": "UTC",
+    "Coordinated Universal Time": "UTC",
+}
+
+
+def _plain(text: str) -> str:
+    """A header as compared: no case, no accents, single spaces, no BOM or quotes."""
+    text = unicodedata.normalize("NFKD", text.replace("\ufeff", "").strip().strip('"'))
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).casefold().replace("_", " ").split())
+
+
+def _column(header: str) -> str | None:
+    h = _plain(header)
+    for name, aliases in COLUMNS.items():
+        if h in aliases:
+            return name
+    return None
+
+
 def _date(text: str) -> date | None:
     text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"):
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y", "%d-%m-%y"):
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
@@ -84,6 +148,11 @@ def _code(text: str) -> tuple[str, bool]:
 def _decode(data: bytes) -> str:
     if len(data) > MAX_FILE:
         raise ValueError(_("The file is larger than 2 MB."))
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its BOM: Excel's "Unicode text"
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ValueError(_("The file is not text.")) from None
     for enc in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(enc)
@@ -95,15 +164,22 @@ def _decode(data: bytes) -> str:
 def parse_csv(text: str, site: Site) -> Parsed:
     out = Parsed()
     lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        out.errors.append((1, _("The file is empty.")))
+    first = 0
+    delimiter = None
+    if lines and re.fullmatch(r'"?sep=(.)"?,*', lines[0].strip(), re.IGNORECASE):  # Excel's "sep=;" line
+        delimiter = re.fullmatch(r'"?sep=(.)"?,*', lines[0].strip(), re.IGNORECASE).group(1)  # type: ignore[union-attr]
+        first = 1
+    if len(lines) <= first or not lines[first].strip():
+        out.errors.append((first + 1, _("The file is empty.")))
         return out
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+    head = lines[first]
+    if delimiter is None:
+        delimiter = max(("\t", ";", ","), key=lambda d: (head.count(d), d == ","))
+    reader = csv.reader(io.StringIO("\n".join(lines[first:])), delimiter=delimiter)
+    header = [_column(h) or _plain(h) for h in next(reader)]
     missing = [c for c in ("date", "time", "need", "code") if c not in header]
     if missing:
-        out.errors.append((1, _("Missing column(s): %(cols)s.", cols=", ".join(missing))))
+        out.errors.append((first + 1, _("Missing column(s): %(cols)s.", cols=", ".join(missing))))
         return out
     col = {name: header.index(name) for name in header}
 
@@ -112,7 +188,7 @@ def parse_csv(text: str, site: Site) -> Parsed:
         return row[i].strip() if i is not None and i < len(row) else ""
 
     for row in reader:
-        line = reader.line_num
+        line = reader.line_num + first
         if not any(c.strip() for c in row):
             continue
         if len(out.rows) + len(out.errors) >= MAX_ROWS:
@@ -186,8 +262,9 @@ def _ics_datetime(value: str, params: dict[str, str], site: Site) -> datetime:
     if m.group(3):
         return naive.replace(tzinfo=UTC)
     if "TZID" in params:
+        tzid = params["TZID"].strip().lstrip("/")
         try:
-            return naive.replace(tzinfo=ZoneInfo(params["TZID"]))
+            return naive.replace(tzinfo=ZoneInfo(WINDOWS_ZONES.get(tzid, tzid)))
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(_("unknown time zone %(tz)r", tz=params["TZID"])) from None
     return naive.replace(tzinfo=site.tz)
@@ -235,6 +312,9 @@ def parse_ics(text: str, site: Site) -> Parsed:
 
 def _ics_event(ev: dict[str, tuple[dict[str, str], str]], line: int, site: Site, out: Parsed) -> None:
     if ev.get("STATUS", ({}, ""))[1].strip().upper() == "CANCELLED":
+        return
+    if "RRULE" in ev or "RDATE" in ev:  # a visitor's booking is one visit: a series is not guessed at
+        out.errors.append((line, _("A repeating event (RRULE) is not imported: export each appointment on its own.")))
         return
     if "DTSTART" not in ev:
         out.errors.append((line, _("The event has no DTSTART.")))
@@ -287,6 +367,13 @@ class ImportReport:
     booked: int = 0
     skipped: int = 0  # already in the box (same code, same day, same slot): importing twice is harmless
     errors: list[tuple[int, str]] = field(default_factory=list)
+    names_dropped: int = 0  # names given for needs whose appointments do not need one: not kept
+
+
+def keeps_name(site: Site, need: str) -> bool:
+    """Whether a booking for this need may keep the visitor's name (`[[needs]] appointment_name = true`)."""
+    n = site.need(need)
+    return bool(n and n.appointment_name)
 
 
 def new_code(engine: Any, day: str) -> str:
@@ -334,17 +421,20 @@ def import_rows(engine: Any, parsed: Parsed, source: str) -> ImportReport:
         if key in booked:  # the same booking imported again: harmless
             report.skipped += 1
             continue
+        name = row.name if keeps_name(engine.site, row.need) else None
         try:
             book(
                 engine,
                 slot_at=row.slot_at,
                 need=row.need,
                 code=row.code,
-                name=row.name,
+                name=name,
                 duration_s=row.duration_s,
                 source=source,
             )
             report.booked += 1
+            if row.name and name is None:
+                report.names_dropped += 1
             booked.add(key)
         except CommandError as e:
             report.errors.append((row.line, message(e.key)))
@@ -360,4 +450,14 @@ def import_file(engine: Any, filename: str, data: bytes) -> ImportReport:
     return import_rows(engine, parsed, source)
 
 
-__all__ = ["Parsed", "Row", "ImportReport", "parse_csv", "parse_ics", "parse_file", "import_file", "book"]
+__all__ = [
+    "Parsed",
+    "Row",
+    "ImportReport",
+    "parse_csv",
+    "parse_ics",
+    "parse_file",
+    "import_file",
+    "book",
+    "keeps_name",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -46,7 +46,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "always_open",
         "message",
     ),
-    "hours": WEEKDAYS,
+    "hours": (*WEEKDAYS, "closed"),
     "queue": (
         "priority_advance_minutes",
         "appointment_advance_minutes",
@@ -59,7 +59,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     ),
     "kiosk": ("idle_reset_seconds", "ticket_screen_seconds", "rate_limit"),
     "display": ("min_call_seconds", "speech_rate", "announce"),
-    "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes", "capacity"),
+    "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes", "capacity", "appointment_name"),
     "counters": ("id", "label"),
     "organisations": ("id", "kind", "name", "address", "phone", "website", "hours", "description"),
     "zones": ("id", "name", "needs", "counters"),
@@ -144,8 +144,8 @@ def _bool(r: _Reader, data: dict[str, Any], key: str, name: str, default: bool) 
 def _hours(r: _Reader, data: dict[str, Any]) -> dict[int, tuple[Span, ...]]:
     week: dict[int, tuple[Span, ...]] = {}
     for name in data:
-        if name not in WEEKDAYS:
-            raise r.fail(f"hours.{name}", f"unknown day; use one of {', '.join(WEEKDAYS)}")
+        if name not in WEEKDAYS and name != "closed":
+            raise r.fail(f"hours.{name}", f"unknown day; use one of {', '.join(WEEKDAYS)} (or closed)")
     for i, day in enumerate(WEEKDAYS):
         spans = data.get(day, [])
         if not isinstance(spans, list):
@@ -167,6 +167,27 @@ def _hours(r: _Reader, data: dict[str, Any]) -> dict[int, tuple[Span, ...]]:
         if out:
             week[i] = tuple(sorted(out, key=lambda s: s.start))
     return week
+
+
+def _closed_days(r: _Reader, data: dict[str, Any]) -> frozenset[date]:
+    """`[hours] closed = ["2026-12-25", …]`: public holidays and exceptional closures, the site's local days."""
+    raw = data.get("closed", [])
+    if not isinstance(raw, list):
+        raise r.fail("hours.closed", 'must be a list of days like ["2026-12-25", "2027-01-01"]')
+    out: set[date] = set()
+    for i, v in enumerate(raw):
+        if isinstance(v, date) and not isinstance(v, datetime):  # a bare TOML date: closed = [2026-12-25]
+            out.add(v)
+            continue
+        try:
+            if not isinstance(v, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+                raise ValueError
+            out.add(date.fromisoformat(v))
+        except ValueError:
+            raise r.fail(
+                f"hours.closed[{i}]", f'must be a day written YYYY-MM-DD, like "2026-12-25", got {v!r}'
+            ) from None
+    return frozenset(out)
 
 
 def _unknown_keys(r: _Reader, data: dict[str, Any]) -> None:
@@ -305,6 +326,7 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
                 names=r.names(n, f"{key}.names", languages),
                 service_level_minutes=int(level),
                 capacity=capacity,
+                appointment_name=_bool(r, n, f"{key}.appointment_name", "appointment_name", False),
             )
         )
 
@@ -330,7 +352,7 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         * r.num(q, "queue.appointment_advance_minutes", "appointment_advance_minutes", 15, 0, 240),
         no_show_grace_s=60 * r.num(q, "queue.no_show_grace_minutes", "no_show_grace_minutes", 15, 0, 240),
         default_service_s=60 * r.num(q, "queue.default_service_minutes", "default_service_minutes", 7, 1, 120),
-        require_open_counter=_bool(r, q, "queue.require_open_counter", "require_open_counter", False),
+        require_open_counter=_bool(r, q, "queue.require_open_counter", "require_open_counter", True),
         last_ticket_s=60 * r.num(q, "queue.last_ticket_minutes", "last_ticket_minutes", 15, 0, 240),
         appointment_early_s=60 * r.num(q, "queue.appointment_early_minutes", "appointment_early_minutes", 30, 0, 480),
         appointment_late_s=60 * r.num(q, "queue.appointment_late_minutes", "appointment_late_minutes", 15, 0, 480),
@@ -373,7 +395,7 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         announcement_languages=announce,
         needs=tuple(needs),
         counters=tuple(counters),
-        hours=OpeningHours(week=week, always_open=always),
+        hours=OpeningHours(week=week, always_open=always, closed=_closed_days(r, hours_data)),
         policy=policy,
         message={k: v.strip() for k, v in message.items()},
         organisations=organisations,

@@ -8,7 +8,9 @@ today. The ticket-issuing endpoints are rate limited per kiosk address (Flask-Li
 from __future__ import annotations
 
 import io
+import math
 import secrets
+from pathlib import Path
 from typing import Any
 
 import qrcode
@@ -35,15 +37,16 @@ from contactpoint.domain import commands
 from contactpoint.domain.appointments import (
     AppointmentState,
     find_by_code,
-    full_needs,
     normalise_code,
     site_refusal,
+    todays_open,
+    unavailable_needs,
     valid_code,
 )
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import PRINTER_PRINTS
 from contactpoint.i18n import RTL
-from contactpoint.messages import message
+from contactpoint.messages import MESSAGES, message
 from contactpoint.printing import PrintJob, public_url
 from kiosk import screens
 
@@ -51,6 +54,12 @@ bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="template
 
 # endpoints that issue a ticket: one shared limit per kiosk address
 LIMITED = ("kiosk.take", "kiosk.api_issue", "kiosk.appointment_code", "kiosk.appointment_slot")
+# "read aloud": its own limit per kiosk address (a visitor taps it a few times; the first screen's playlist asks
+# for one file per language at once), so a script cannot make the box render speech all day
+SPEECH_LIMIT = "60 per minute"
+# the kiosk's spoken screens have their own cache, capped in bytes, apart from the display's announcements
+SPEECH_CACHE = "kiosk-speech"
+SPEECH_CACHE_BYTES = 32 * 1024 * 1024
 KEYPAD = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # the booking-code alphabet (no 0/O, 1/I/L)
 
 
@@ -98,12 +107,40 @@ def issue(need: str, lang: str, priority: bool) -> Any:
 
 
 def notice_url(lang: str, e: CommandError, need: str | None = None) -> str:
+    """The notice for a refusal. Only "too early" carries a time (when that appointment may check in): every other
+    screen works out when to come back from the opening hours and the queue itself."""
     args: dict[str, Any] = {"lang": lang, "kind": e.key}
     if need:
         args["need"] = need
-    if "come_back_at" in e.params:
+    if e.key == "appointment_too_early" and "come_back_at" in e.params:
         args["at"] = round(float(e.params["come_back_at"]))
     return url_for("kiosk.notice", **args)
+
+
+def _at_arg() -> float | None:
+    """`at` of a notice or its speech: a number of seconds, or 400 (inf, nan, 1e400, text: a crafted address)."""
+    raw = request.args.get("at")
+    if raw is None:
+        return None
+    try:
+        at = float(raw)
+    except ValueError:
+        abort(400)
+    if not math.isfinite(at):
+        abort(400)
+    return at
+
+
+def checkin_time(at: float | None) -> float | None:
+    """`at` when it is the check-in time of one of today's appointments (the only time a notice is given from its
+    address), else None: no other instant is ever shown or spoken, so no address makes the box render new audio."""
+    if at is None:
+        return None
+    cp = _cp()
+    early = cp.site.policy.appointment_early_s
+    with cp.engine.lock:
+        times = {round(a.slot_at - early) for a in todays_open(cp.engine.state, cp.site.day_of(_now()))}
+    return float(round(at)) if round(at) in times else None
 
 
 def render_screen(template: str, screen: screens.Screen, status: int = 200, **kw: Any) -> Any:
@@ -117,7 +154,14 @@ def render_screen(template: str, screen: screens.Screen, status: int = 200, **kw
 # -- screens -----------------------------------------------------------------------------------------------
 @bp.get("/")
 def start() -> Any:
-    return render_screen("kiosk/languages.html", screens.languages_screen())[0]
+    from flask_babel import force_locale
+
+    parts = []
+    for code in _cp().site.languages:
+        with force_locale(code):
+            text = screens.language_spoken(code)
+        parts.append({"lang": code, "text": text, "url": url_for("kiosk.speech", lang=code, text_id="language")})
+    return render_screen("kiosk/languages.html", screens.languages_screen(), speech_parts=parts)[0]
 
 
 @bp.get("/<lang>/")
@@ -129,8 +173,10 @@ def needs(lang: str) -> Any:
     if refusal is not None:  # closed: say so at once (the screen still offers appointment check-in)
         return _notice(lang, refusal.key, None, refusal.come_back_at)[0]
     with cp.engine.lock:
-        full = full_needs(cp.engine.state, cp.site, now)
-    return render_screen("kiosk/needs.html", screens.needs_screen(cp.site, lang), full=full)[0]
+        unavailable = unavailable_needs(cp.engine.state, cp.site, now)
+    if unavailable and set(unavailable.values()) == {"no_counter_open"}:
+        return _notice(lang, "no_counter_open", None, None)[0]  # nobody at any counter: say so before the choice
+    return render_screen("kiosk/needs.html", screens.needs_screen(cp.site, lang), unavailable=unavailable)[0]
 
 
 @bp.post("/<lang>/ticket")
@@ -152,8 +198,8 @@ def ticket(lang: str, token: str) -> Any:
     _lang(lang)
     cp = _cp()
     t = cp.engine.ticket_by_token(token)
-    if t is None:
-        abort(404)
+    if t is None:  # a ticket link from an earlier day (the day closed) or a mistyped one
+        return error_page("ticket_expired", 404)
     view = cp.engine.ticket_view(t)
     need_name = screens.need_name(cp.site, t.need, lang)
     url = f"{public_url().rstrip('/')}/t/{t.token}"
@@ -182,7 +228,7 @@ def _notice(lang: str, kind: str, need: str | None, at: float | None, status: in
     speech: dict[str, Any] = {"kind": kind}
     if need:
         speech["need"] = need
-    if at is not None:
+    if at is not None and kind == "appointment_too_early":
         speech["at"] = round(at)
     return render_screen("kiosk/notice.html", screen, status, speech_args=speech)
 
@@ -190,7 +236,7 @@ def _notice(lang: str, kind: str, need: str | None, at: float | None, status: in
 @bp.get("/<lang>/notice")
 def notice(lang: str) -> Any:
     _lang(lang)
-    at = request.args.get("at", type=float)
+    at = checkin_time(_at_arg())
     return _notice(lang, request.args.get("kind", ""), request.args.get("need"), at)
 
 
@@ -201,11 +247,16 @@ def appointment(lang: str) -> Any:
     return render_screen("kiosk/appointment.html", screens.appointment_screen(), error=None)[0]
 
 
-def _check_in(lang: str, appointment_id: str) -> Any:
+def _check_in(lang: str, appointment_id: str, *, has_code: bool) -> Any:
+    """Check an appointment in. `has_code`: the visitor typed or scanned its booking code, so they hold it; only
+    then may an appointment checked in already show its ticket (and its tracking link). A tap on a slot of the
+    list proves nothing: a stale list shows "already checked in, ask at the counter" instead."""
     cp = _cp()
 
     def already() -> Any:
         # checked in already (a second scan, a scan and a tap at once, a visitor who came back): the same ticket
+        if not has_code:
+            return None
         with cp.engine.lock:
             a = cp.engine.state.appointments.get(appointment_id)
             if a is None or a.state != AppointmentState.CHECKED_IN or a.ticket not in cp.engine.state.tickets:
@@ -246,7 +297,7 @@ def appointment_code(lang: str) -> Any:
     if found is None:
         screen = screens.appointment_screen()
         return render_screen("kiosk/appointment.html", screen, 200, error=message("unknown_appointment"))
-    return _check_in(lang, found.id)
+    return _check_in(lang, found.id, has_code=True)
 
 
 @bp.get("/<lang>/appointment/slots")
@@ -261,7 +312,7 @@ def slots(lang: str) -> Any:
 @bp.post("/<lang>/appointment/slots")
 def appointment_slot(lang: str) -> Any:
     _lang(lang)
-    return _check_in(lang, request.form.get("appointment", "")[:64])
+    return _check_in(lang, request.form.get("appointment", "")[:64], has_code=False)
 
 
 # -- read aloud --------------------------------------------------------------------------------------------
@@ -271,6 +322,8 @@ def _speech_text(lang: str) -> str:
     now = _now()
     if text_id == "languages":
         return screens.languages_screen().spoken
+    if text_id == "language":  # one part of the first screen's playlist: this language's name, in its voice
+        return screens.language_spoken(lang)
     if text_id == "needs":
         return screens.needs_screen(cp.site, lang).spoken
     if text_id == "appointment":
@@ -294,13 +347,23 @@ def _speech_text(lang: str) -> str:
         need = request.args.get("need")
         if kind not in screens.NOTICE_KINDS or (need is not None and cp.site.need(need) is None):
             abort(404)
-        at = request.args.get("at", type=float)
-        return screens.notice_screen(cp.site, cp.engine.state, now, lang, kind, need, at).spoken
+        raw_at = _at_arg()  # checked whatever the kind: a crafted time is a 400 here too
+        at = checkin_time(raw_at) if kind == "appointment_too_early" else None
+        with cp.engine.lock:
+            return screens.notice_screen(cp.site, cp.engine.state, now, lang, kind, need, at).spoken
+    if text_id == "error":
+        key = request.args.get("kind", "")
+        if key not in MESSAGES:  # only the box's own translated messages
+            abort(404)
+        return screens.error_screen(key).spoken
     abort(404)
 
 
 def _announcer() -> Any:
-    return _cp().services["announcer"]  # the display's offline speech (contactpoint.announce.init_app)
+    """The kiosk's offline voice: the display's voices (contactpoint.announce.init_app), with a cache of its own
+    capped at SPEECH_CACHE_BYTES, so spoken screens never push the display's announcements out of theirs."""
+    services = _cp().services
+    return services.get("kiosk_announcer") or services["announcer"]
 
 
 @bp.get("/<lang>/speech")
@@ -315,7 +378,7 @@ def speech(lang: str) -> Any:
     except AudioError:
         return jsonify(error="speech_unavailable", text=text), 503
     # a ticket's place and the printer change while its screen is shown; the other screens' texts do not
-    live = request.args.get("text_id") in ("ticket", "slots", "notice")
+    live = request.args.get("text_id") in ("ticket", "slots", "notice", "error")
     resp = send_file(path, mimetype="audio/wav", max_age=3600)
     if live:
         resp.headers["Cache-Control"] = "no-store"
@@ -352,6 +415,48 @@ def rate_limited(e: Any) -> Any:
     return _notice(lang, "rate_limited", None, None, 429)
 
 
+# -- error pages under /kiosk/: the kiosk's own layout, idle reset and way back -----------------------------------
+def _path_lang() -> str:
+    """The visitor's language for an error page: from the view (g.lang) or the address (/kiosk/<lang>/…)."""
+    site = _cp().site
+    lang = getattr(g, "lang", None)
+    if lang in site.languages:
+        return str(lang)
+    parts = request.path.split("/")
+    if len(parts) > 2 and parts[2] in site.languages:
+        return parts[2]
+    return site.default_language
+
+
+def error_page(key: str, status: int) -> Any:
+    """A 400, 404 or 500 under /kiosk/ (contactpoint.app's handlers call this): a kiosk screen in the visitor's
+    language, with "Back" to their needs screen, "Start again" and the idle reset, never the device index."""
+    lang = _path_lang()
+    g.lang = lang
+    key = key if key in MESSAGES else "bad_request"  # the command's own words ("this service does not exist…")
+    return render_screen(
+        "kiosk/error.html",
+        screens.error_screen(key),
+        status,
+        speech_args={"kind": key},
+        back_url=url_for("kiosk.needs", lang=lang),
+    )
+
+
+def _own_speech_cache(app: Flask) -> None:
+    from hardware.audio import EspeakAnnouncer
+
+    services = app.extensions["contactpoint"].services
+    shared = services.get("announcer")
+    if isinstance(shared, EspeakAnnouncer):  # a fake (tests) is used as it is
+        services["kiosk_announcer"] = EspeakAnnouncer(
+            Path(shared.cache_dir).parent / SPEECH_CACHE,
+            speed=shared.speed,
+            voices=shared.voices,
+            max_bytes=SPEECH_CACHE_BYTES,
+        )
+
+
 class KioskNamespace(Namespace):
     def on_connect(self, auth: Any = None) -> None:
         pass
@@ -372,7 +477,12 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
     shared = limiter.shared_limit(_limit_value, scope="kiosk-tickets")
     for endpoint in LIMITED:
         app.view_functions[endpoint] = shared(app.view_functions[endpoint])
+    app.view_functions["kiosk.speech"] = limiter.limit(SPEECH_LIMIT, scope="kiosk-speech")(
+        app.view_functions["kiosk.speech"]
+    )
     app.extensions["kiosk_limiter"] = limiter
+    _own_speech_cache(app)
+    app.extensions.setdefault("error_pages", {})["/kiosk/"] = error_page
 
     @app.context_processor
     def kiosk_helpers() -> dict[str, Any]:

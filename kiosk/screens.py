@@ -13,15 +13,16 @@ from typing import Any
 from babel.dates import format_date, format_time
 from flask_babel import gettext as _
 
-from contactpoint.domain.appointments import next_day_opening, site_refusal, todays_open
+from contactpoint.domain.appointments import after_span, next_day_opening, site_refusal, todays_open
 from contactpoint.domain.site import Site
-from contactpoint.i18n import place_phrases
+from contactpoint.i18n import NATIVE_NAMES, place_phrases
 from contactpoint.messages import message
 
 NOTICE_KINDS = (
     "site_closed",
     "site_closing",
     "capacity_reached",
+    "queue_full",
     "no_counter_for_need",
     "no_counter_open",
     "appointment_too_early",
@@ -85,6 +86,20 @@ def languages_screen() -> Screen:
     return Screen("languages", _("Choose your language"), [_("Touch your language on the screen.")])
 
 
+def language_spoken(lang: str) -> str:
+    """One part of the first screen's read-aloud playlist, said in `lang` (the current locale) by its own voice:
+    the language's own name, then "Choose your language" in it ("Français. Choisissez votre langue.")."""
+    return f"{NATIVE_NAMES.get(lang, lang)}. {_('Choose your language')}."
+
+
+def error_screen(key: str) -> Screen:
+    """A kiosk error page: what happened in plain words, and what to do (the buttons say the rest)."""
+    lines = [_("Touch Back to choose again, or Start again.")]
+    if key == "server_error":
+        lines.insert(0, _("If it happens again, please ask a staff member."))
+    return Screen("error", message(key), lines, {"kind": key, "pictogram": "question"})
+
+
 def needs_screen(site: Site, lang: str) -> Screen:
     lines = [n.name(lang) for n in site.needs]
     lines += [_("I have an appointment"), _("I need priority (reduced mobility, pregnancy, age)")]
@@ -135,6 +150,13 @@ def idle_screen() -> Screen:
     return Screen("idle", _("Are you still there?"), [_("Touch Yes to continue.")])
 
 
+def _come_back(site: Site, now: float) -> float | None:
+    """When to come back after a queue_full or no-counter refusal, worked out on the box (never taken from the
+    address): the next opening after the current span (today after lunch, or another day); None: always open."""
+    refusal = site_refusal(site, now)
+    return refusal.come_back_at if refusal is not None else after_span(site, now)
+
+
 def notice_screen(
     site: Site, state: Any, now: float, lang: str, kind: str, need: str | None = None, at: float | None = None
 ) -> Screen:
@@ -154,12 +176,23 @@ def notice_screen(
         lines.append(come_back_text(site, next_day_opening(site, now), now, lang))
         lines.append(_("You can choose another service."))
         pictogram = need_def.pictogram if need_def else "question"
-    elif kind == "no_counter_for_need":
+    elif kind == "queue_full":
         if need_def:
+            title = _(
+                "%(need)s: too many people are already waiting to be seen before closing.", need=need_def.name(lang)
+            )
+        lines.append(come_back_text(site, _come_back(site, now), now, lang))
+        lines.append(_("You can choose another service."))
+        pictogram = need_def.pictogram if need_def else "question"
+    elif kind in ("no_counter_for_need", "no_counter_open"):
+        if kind == "no_counter_for_need" and need_def:
             title = _("%(need)s: no counter serves this right now.", need=need_def.name(lang))
-        lines.append(_("Please ask a staff member, or choose another service."))
-    elif kind == "no_counter_open":
-        lines.append(_("Please wait a moment: a staff member will open a counter."))
+        lines.append(_("Please try again in a few minutes, or ask a staff member."))
+        later = _come_back(site, now)
+        if later is not None:
+            lines.append(_("If no counter opens, please come back %(when)s.", when=when_text(site, later, now, lang)))
+        if kind == "no_counter_for_need":
+            lines.append(_("You can choose another service."))
     elif kind == "appointment_too_early":
         pictogram = "appointment"
         if at is not None:

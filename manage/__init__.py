@@ -136,19 +136,24 @@ def add() -> Any:
     except ValueError:
         flash(_("Give a date and a time."), "error")
         return redirect(url_for("manage.appointments", day=f.get("date") or None), code=303)
+    need = f.get("need", "")
+    name = (f.get("name") or "").strip() or None
+    kept = name if imp.keeps_name(cp.site, need) else None
     try:
         imp.book(
             cp.engine,
             slot_at=slot.timestamp(),
-            need=f.get("need", ""),
+            need=need,
             code=normalise_code(f.get("code", "")),
-            name=f.get("name") or None,
+            name=kept,
             duration_s=duration * 60,
         )
     except CommandError as e:
         flash(message(e.key), "error")
     else:
         flash(_("Appointment booked."), "ok")
+        if name and kept is None:
+            flash(_("The name was not kept: appointments for this service do not need it."), "ok")
     return redirect(url_for("manage.appointments", day=d.isoformat()), code=303)
 
 
@@ -169,6 +174,14 @@ def import_file() -> Any:
         ),
         "ok" if not report.errors else "error",
     )
+    if report.names_dropped:
+        flash(
+            _(
+                "%(n)d name(s) not kept: appointments for those services do not need a name.",
+                n=report.names_dropped,
+            ),
+            "ok",
+        )
     for line, text in report.errors[:50]:
         flash(_("Line %(line)d: %(text)s", line=line, text=text), "error")
     return redirect(url_for("manage.appointments"), code=303)

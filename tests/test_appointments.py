@@ -24,6 +24,7 @@ from contactpoint.domain.appointments import (
     site_refusal,
     ticket_refusal,
     todays_open,
+    unavailable_needs,
 )
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.events import Event, apply
@@ -99,6 +100,15 @@ def test_check_in_rule_early_on_time_late() -> None:
         ("https://rdv.example.be/checkin/K7P3QX", "K7P3QX"),
         ("https://rdv.example.be/c?code=K7P3QX", "K7P3QX"),
         ("https://rdv.example.be/checkin/K7P3QX/", "K7P3QX"),
+        # the audit's misreadings: a query or a fragment is not part of the code (was MAIL, FR, K7P3QXTOP)
+        ("https://rdv.example.be/checkin/K7P3QX?utm=mail", "K7P3QX"),
+        ("https://rdv.example.be/c?code=K7P3QX&lang=fr", "K7P3QX"),
+        ("https://rdv.example.be/checkin/K7P3QX#top", "K7P3QX"),
+        ("https://rdv.example.be/checkin/K7P3QX?utm_source=mail&lang=nl#top", "K7P3QX"),
+        ("https://rdv.example.be/x/OTHER?Code=k7p3qx", "K7P3QX"),  # a code parameter wins over the path
+        ("https://rdv.example.be/checkin/K7P%2D3QX", "K7P3QX"),
+        ("code=K7P3QX", "K7P3QX"),
+        ("https://rdv.example.be/", ""),
     ],
 )
 def test_a_code_is_found_however_it_was_typed_or_scanned(typed: str, code: str) -> None:
@@ -164,6 +174,114 @@ def test_require_open_counter_says_which_problem(w: World) -> None:
     r = ticket_refusal(w.state, w.site, w.now, "moving")
     assert r is not None and r.key == "no_counter_for_need"
     assert ticket_refusal(w.state, w.site, w.now, "documents") is None
+
+
+def _waiting_for(w: World, n: int, need: str = "housing") -> None:
+    """n walk-ins waiting for a need, issued at 9:05 the same day before any counter opened."""
+    now = w.now
+    w.now = w.site.local(now).replace(hour=9, minute=5).timestamp()
+    for _ in range(n):
+        w.issue(need)
+    w.now = now
+
+
+def test_no_ticket_the_honest_estimate_cannot_call_before_closing(w: World) -> None:
+    """The audit's case: 12:10, closing 12:30, one counter, 41 waiting: D042 was issued with "about 284 min"."""
+    w.site = office_hours(w.site)
+    _waiting_for(w, 41)
+    w.do(c.open_counter, counter="1", agent="alice", needs=["housing", "moving"])
+    w.now = at(12, 10)  # Wednesday: the site closes at 12:30 and opens again on Thursday at 9:00
+    with pytest.raises(CommandError) as e:
+        w.issue("housing")
+    assert e.value.key == "queue_full" and float(e.value.params["come_back_at"]) == at(9, day=26)
+    assert sum(1 for t in w.state.tickets.values() if t.need == "housing") == 41
+    w.issue("moving")  # nobody waits for it: called at once
+    # the same at the start of the morning: 41 × 7 min is more than the 3 h 20 min left before 12:30
+    w.now = at(9, 10)
+    with pytest.raises(CommandError):
+        w.issue("housing")
+    # a shorter queue fits: 20 people ahead × 7 min ≈ 2 h 20 min, called before 12:30
+    w2 = World(office_hours(w.site))
+    _waiting_for(w2, 20)
+    w2.do(c.open_counter, counter="1", agent="alice", needs=["housing"])
+    w2.now = at(9, 10)
+    w2.issue("housing")
+
+
+def test_a_full_queue_at_lunch_comes_back_after_lunch(w: World) -> None:
+    w.site = office_hours(w.site)
+    w.now = at(11, day=23)  # Monday: 09:00-12:30 and 13:30-16:30
+    _waiting_for(w, 12)
+    w.do(c.open_counter, counter="1", agent="alice", needs=["housing"])
+    w.now = at(11, 30, day=23)
+    r = ticket_refusal(w.state, w.site, w.now, "housing")
+    assert r is not None and r.key == "queue_full" and r.come_back_at == at(13, 30, day=23)
+    # 12 ahead × 7 min at one counter is 12:57; two counters halve it: called about 12:14, before 12:30
+    w.do(c.open_counter, counter="2", agent="bob", needs=["housing"])
+    assert ticket_refusal(w.state, w.site, w.now, "housing") is None
+    # the kiosk's needs screen marks the need and says why (the other needs: nobody waits)
+    w.do(c.close_counter, counter="2")
+    assert unavailable_needs(w.state, w.site, w.now) == {"housing": "queue_full"}
+
+
+def test_every_counter_closed_refuses_by_default_and_says_when_to_come_back(site: Site) -> None:
+    from contactpoint.config import load_site
+    from tests.kiosk_support import site_text
+
+    text = site_text(always_open=False).replace("require_open_counter = false\n", "")
+    assert "require_open_counter" not in text
+    import tomllib
+
+    from contactpoint.config import parse_site
+
+    real = parse_site(tomllib.loads(text)).site
+    assert real.policy.require_open_counter  # the default of a real site
+    w = World(real)
+    w.now = at(10, day=23)  # Monday morning, open, nobody at a counter
+    with pytest.raises(CommandError) as e:
+        w.issue("housing")
+    assert e.value.key == "no_counter_open" and float(e.value.params["come_back_at"]) == at(13, 30, day=23)
+    w.do(c.open_counter, counter="1", agent="alice", needs=["documents"])
+    with pytest.raises(CommandError) as e:
+        w.issue("housing")
+    assert e.value.key == "no_counter_for_need"
+    w.issue("documents")  # the demo's flow: an agent opens a counter, a newcomer takes a ticket
+    assert load_site().site.policy.require_open_counter is False  # the demo site lets visitors queue first
+
+
+def test_closed_days_are_closed_and_skipped_when_saying_when_to_come_back(site: Site) -> None:
+    from datetime import date
+
+    s = office_hours(site)
+    s = replace(s, hours=replace(s.hours, closed=frozenset({date(2026, 11, 26), date(2026, 11, 27)})))
+    r = site_refusal(s, at(10, day=26))  # Thursday, a closed day, at an hour it is usually open
+    assert r is not None and r.key == "site_closed" and r.come_back_at == at(9, day=30)  # Monday
+    r = site_refusal(s, at(13))  # Wednesday afternoon: not Thursday or Friday, but Monday
+    assert r is not None and r.come_back_at == at(9, day=30)
+    assert next_day_opening(s, at(10)) == at(9, day=30)
+    # an always open site is closed on its closed days too, and open again at the next midnight
+    always = replace(site, hours=replace(site.hours, closed=frozenset({date(2026, 11, 25)})))
+    r = site_refusal(always, at(10))
+    assert r is not None and r.key == "site_closed" and r.come_back_at == at(0, day=26)
+    assert site_refusal(always, at(10, day=26)) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [('["2026-13-01"]', "hours.closed[0]"), ('["25/12/2026"]', "hours.closed[0]"), ('"2026-12-25"', "hours.closed")],
+)
+def test_closed_days_are_checked_when_the_file_is_read(value: str, problem: str) -> None:
+    import tomllib
+
+    from contactpoint.config import ConfigError, parse_site
+    from tests.kiosk_support import site_text
+
+    text = site_text(always_open=False).replace("[hours]\n", f"[hours]\nclosed = {value}\n")
+    with pytest.raises(ConfigError) as e:
+        parse_site(tomllib.loads(text))
+    assert e.value.key == problem
+    ok = site_text(always_open=False).replace("[hours]\n", '[hours]\nclosed = ["2026-12-25", 2027-01-01]\n')
+    assert len(parse_site(tomllib.loads(ok)).site.hours.closed) == 2
 
 
 # -- appointments in the core ----------------------------------------------------------------------------
@@ -268,11 +386,12 @@ def test_names_are_purged_from_projection_and_log_at_day_close(tmp_path: Path, s
     clock = Clock()
     store = EventStore(tmp_path / "cp.sqlite3")
     engine = Engine(site, store, clock)
+    # "documents" keeps names (appointment_name = true in the sample site)
     engine.run(
-        c.book_appointment, appointment_id="a1", code="AAAA", slot_at=at(10, 30), need="moving", name="Fatima B."
+        c.book_appointment, appointment_id="a1", code="AAAA", slot_at=at(10, 30), need="documents", name="Fatima B."
     )
     engine.run(
-        c.book_appointment, appointment_id="a2", code="BBBB", slot_at=at(11, day=27), need="housing", name="Jan P."
+        c.book_appointment, appointment_id="a2", code="BBBB", slot_at=at(11, day=27), need="documents", name="Jan P."
     )
     engine.run(c.check_in, appointment="a1", lang="ar", ticket_id="t1", token="tok1")
     raw = (
@@ -301,8 +420,9 @@ def test_names_are_purged_from_projection_and_log_at_day_close(tmp_path: Path, s
 
 
 # -- import ----------------------------------------------------------------------------------------------
+# with é and ë: saved by a Belgian spreadsheet as Windows-1252, it must read the same as UTF-8
 CSV = """date;time;need;code;name;duration
-2026-11-25;10:30;moving;K7P3QX;Jan Peeters;20
+2026-11-25;10:30;Je déménage;K7P3QX;Zoë Lefèvre;20
 25/11/2026;11h00;Logement;hx4m-22;;
 2026-11-25;25:00;moving;ZZZZ;;
 2026-11-25;11:30;taxes;QQQQ;;
@@ -314,7 +434,7 @@ CSV = """date;time;need;code;name;duration
 def test_csv_import_parses_and_reports_each_bad_line(site: Site) -> None:
     parsed = imp.parse_csv(CSV, site)
     assert [(r.line, r.need, r.code, r.name, r.duration_s) for r in parsed.rows] == [
-        (2, "moving", "K7P3QX", "Jan Peeters", 1200),
+        (2, "moving", "K7P3QX", "Zoë Lefèvre", 1200),
         (3, "housing", "HX4M22", None, 0),
     ]
     assert parsed.rows[0].slot_at == at(10, 30)
@@ -389,7 +509,9 @@ def test_importing_twice_books_nothing_twice(app: Any, clock: Clock) -> None:
     with app.test_request_context():
         r1 = imp.import_file(engine, "a.ics", ICS.encode())
         r2 = imp.import_file(engine, "a.ics", ICS.encode())
-        r3 = imp.import_file(engine, "a.csv", CSV.encode("cp1252"))
+        data = CSV.encode("cp1252")
+        assert data != CSV.encode() and b"d\xe9m\xe9nage" in data  # really Windows-1252, not ASCII
+        r3 = imp.import_file(engine, "a.csv", data)
     assert (r1.booked, r1.skipped, len(r1.errors)) == (2, 0, 2)
     assert (r2.booked, r2.skipped) == (0, 2)
     # K7P3QX is already booked at 10:30 by the calendar: skipped; HX4M22 is new
@@ -422,7 +544,7 @@ def test_manager_pages_need_a_manager(app: Any, client: Any) -> None:
 def test_manager_adds_lists_imports_and_cancels(app: Any, client: Any) -> None:
     csrf = manager(app, client)
     engine = app.extensions["contactpoint"].engine
-    form = {"date": "2026-11-25", "time": "11:15", "need": "housing", "duration": "20", "name": "Ana S."}
+    form = {"date": "2026-11-25", "time": "11:15", "need": "documents", "duration": "20", "name": "Ana S."}
     assert client.post("/manage/appointments", data=form).status_code == 403  # no CSRF token
     r = client.post("/manage/appointments", data=form | {"csrf_token": csrf}, follow_redirects=True)
     page = r.get_data(as_text=True)
@@ -431,8 +553,96 @@ def test_manager_adds_lists_imports_and_cancels(app: Any, client: Any) -> None:
     assert len(a.code) == 6 and a.duration_s == 1200
     data = {"csrf_token": csrf, "file": (__import__("io").BytesIO(CSV.encode()), "rdv.csv")}
     page = client.post("/manage/appointments/import", data=data, follow_redirects=True).get_data(as_text=True)
-    assert "Jan Peeters" in page and len(engine.state.appointments) == 3
+    assert len(engine.state.appointments) == 3
+    assert "Zoë" not in page and "1 nom(s) non conservé(s)" in page  # moving keeps no names: the report says so
     assert re.search(r"\b4\b", page)  # the line numbers of the bad lines are shown
     r = client.post(f"/manage/appointments/{a.id}/cancel", data={"csrf_token": csrf}, follow_redirects=True)
     assert engine.state.appointments[a.id].state == AppointmentState.CANCELLED
     assert 'data-state="cancelled"' in r.get_data(as_text=True)
+
+
+# -- common files the import used to refuse (the audit's list) ----------------------------------------------
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Date;Heure;Service;Code;Nom",
+        "Datum;Uur;Dienst;Code;Naam",
+        "DATUM;Uhrzeit;Dienstleistung;Buchungscode;Name",
+        "date;heure;besoin;code de réservation;nom",
+    ],
+)
+def test_csv_headers_in_french_dutch_and_german(site: Site, header: str) -> None:
+    parsed = imp.parse_csv(f"{header}\n25/11/2026;10:30;Logement;K7P3QX;Jan\n", site)
+    assert not parsed.errors, parsed.errors
+    assert [(r.need, r.code, r.slot_at) for r in parsed.rows] == [("housing", "K7P3QX", at(10, 30))]
+
+
+def test_excel_sep_line_unicode_text_and_two_digit_years(site: Site) -> None:
+    # Excel's "sep=;" first line: the delimiter it names, and line numbers that still match the file
+    parsed = imp.parse_csv("sep=;\nDate;Heure;Service;Code\n03/12/26;9:30;Logement;K7P3QX\n03/12/26;99:00;x;y\n", site)
+    assert [(r.line, r.slot_at) for r in parsed.rows] == [
+        (3, datetime(2026, 12, 3, 9, 30, tzinfo=BRUSSELS).timestamp())
+    ]
+    assert [line for line, _ in parsed.errors] == [4]
+    # Excel's "Unicode text": UTF-16 with its BOM, tab separated
+    text = "Datum\tUur\tDienst\tCode\tNaam\n25.11.26\t10:30\tHuisvesting\tHX4M22\tZoë\n"
+    parsed, kind = imp.parse_file("rdv.txt", text.encode("utf-16"), site)
+    assert kind == "csv" and not parsed.errors, parsed.errors
+    assert [(r.need, r.code, r.name, r.slot_at) for r in parsed.rows] == [("housing", "HX4M22", "Zoë", at(10, 30))]
+
+
+def _ics(*lines: str) -> str:
+    return "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", *lines, "END:VEVENT", "END:VCALENDAR", ""])
+
+
+def test_outlooks_windows_time_zone_names(site: Site) -> None:
+    for tzid, want in (
+        ("Romance Standard Time", at(10, 30)),
+        ('"W. Europe Standard Time"', at(10, 30)),
+        ("GMT Standard Time", at(11, 30)),
+        ("Europe/Brussels", at(10, 30)),
+    ):
+        parsed = imp.parse_ics(_ics("UID:1@x", f"DTSTART;TZID={tzid}:20261125T103000", "SUMMARY:housing"), site)
+        assert not parsed.errors and parsed.rows[0].slot_at == want, (tzid, parsed.errors)
+    parsed = imp.parse_ics(_ics("UID:1@x", "DTSTART;TZID=Mars Standard Time:20261125T103000", "SUMMARY:housing"), site)
+    assert not parsed.rows and "Mars Standard Time" in parsed.errors[0][1]
+
+
+def test_a_repeating_event_is_reported_not_silently_dropped(site: Site) -> None:
+    parsed = imp.parse_ics(
+        _ics("UID:1@x", "DTSTART;TZID=Europe/Brussels:20261125T103000", "RRULE:FREQ=WEEKLY;COUNT=4", "SUMMARY:housing"),
+        site,
+    )
+    assert not parsed.rows and parsed.errors[0][0] == 3 and "RRULE" in parsed.errors[0][1]
+
+
+# -- a visitor's name only when the need's appointments need it ---------------------------------------------
+def test_a_name_is_kept_only_for_needs_that_need_it(w: World) -> None:
+    assert w.site.need("documents").appointment_name and not w.site.need("moving").appointment_name  # type: ignore[union-attr]
+    kept = w.book(at(11), code="AAAA", need="documents", name="Fatima B.")
+    dropped = w.book(at(11), code="BBBB", need="moving", name="Jan P.")
+    assert w.state.appointments[kept].name == "Fatima B." and w.state.appointments[dropped].name is None
+
+
+def test_the_import_drops_names_and_says_how_many(app: Any) -> None:
+    engine = app.extensions["contactpoint"].engine
+    text = "date;time;need;code;name\n2026-11-25;10:30;documents;AAAA;Fatima B.\n2026-11-25;10:40;moving;BBBB;Jan P.\n"
+    with app.test_request_context():
+        report = imp.import_file(engine, "a.csv", text.encode())
+    assert (report.booked, report.names_dropped) == (2, 1)
+    names = {a.code: a.name for a in engine.state.appointments.values()}
+    assert names == {"AAAA": "Fatima B.", "BBBB": None}
+    raw = str(app.extensions["contactpoint"].store.db.execute("SELECT data FROM events").fetchall())
+    assert "Jan P." not in raw  # never stored, not even in the log
+
+
+def test_appointment_name_is_a_checked_setting() -> None:
+    import tomllib
+
+    from contactpoint.config import ConfigError, parse_site
+    from tests.kiosk_support import site_text
+
+    text = site_text().replace("appointment_name = true", 'appointment_name = "yes"')
+    with pytest.raises(ConfigError) as e:
+        parse_site(tomllib.loads(text))
+    assert e.value.key == "needs[1].appointment_name"

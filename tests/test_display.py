@@ -28,6 +28,9 @@ default_language = "fr"
 announcement_languages = ["fr", "nl"]
 always_open = true
 
+[queue]
+require_open_counter = false  # tickets are issued before the counters open, as at the demo site
+
 [site.message]
 fr = "Bienvenue au rez-de-chaussée."
 en = "Welcome downstairs."

@@ -36,6 +36,9 @@ default_language = "fr"
 announcement_languages = ["fr", "nl"]
 always_open = true
 
+[queue]
+require_open_counter = false  # tickets are issued before the counters open, as at the demo site
+
 [site.message]
 fr = "Bienvenue. Prenez un ticket et installez-vous, nous vous appelons par votre numéro."
 nl = "Welkom. Neem een ticket en ga zitten, we roepen u af met uw nummer."

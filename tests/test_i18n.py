@@ -14,7 +14,20 @@ from contactpoint.i18n import NATIVE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+# every placeholder a string may hold: %(name)s, %(n)d, %(value)r, %(x).1f, and {minutes}-style (str.format);
+# a translation must keep exactly the same set
+PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifrx]|\{\w*(?:[:!][^{}]*)?\}")
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(set(PLACEHOLDER.findall(text)))
+
+
+def test_placeholders_of_every_kind_are_seen() -> None:
+    assert placeholders("Date %(value)r is not like %(n)d, %(name)s") == ["%(n)d", "%(name)s", "%(value)r"]
+    assert placeholders("Try again in {minutes} min, {0}, {x:.1f}") == ["{0}", "{minutes}", "{x:.1f}"]
+    assert placeholders("%(value)s") != placeholders("%(value)r")  # a changed conversion is a changed string
+    assert placeholders("100 %, {not a placeholder") == []
 
 
 def catalogue(lang: str):  # type: ignore[no-untyped-def]
@@ -51,7 +64,7 @@ def test_every_string_is_translated_and_keeps_its_placeholders(lang: str) -> Non
         strings = [m.string] if isinstance(m.string, str) else list(m.string)
         assert strings and all(s.strip() for s in strings), f"{lang}: missing: {key!r}"
         ids = [m.id] if isinstance(m.id, str) else list(m.id)
-        want = sorted(set(PLACEHOLDER.findall(" ".join(ids))))
+        want = placeholders(" ".join(ids))
         for s in strings:
-            assert sorted(set(PLACEHOLDER.findall(s))) == want, f"{lang}: placeholders of {key!r}: {s!r}"
+            assert placeholders(s) == want, f"{lang}: placeholders of {key!r}: {s!r}"
     assert source <= seen, f"{lang}: not in the catalogue: {sorted(source - seen)[:5]}"

@@ -254,3 +254,169 @@ def test_rate_limit_can_be_turned_off_for_benchmarks(tmp_path: Path, clock: Cloc
             assert client.post("/kiosk/api/tickets", json={"need": "moving", "lang": "fr"}).status_code == 201
     finally:
         close_app(app)
+
+
+# -- the audit's findings (kiosk side) ---------------------------------------------------------------------
+def test_a_crafted_time_in_a_notice_is_a_400_in_the_visitors_language(client: Any, engine: Any) -> None:
+    for at in ("inf", "-inf", "nan", "1e400", "soon"):
+        for path in (
+            f"/kiosk/nl/notice?kind=site_closed&at={at}",
+            f"/kiosk/nl/speech?text_id=notice&kind=site_closed&at={at}",
+        ):
+            r = client.get(path)
+            assert r.status_code == 400, (path, r.status_code)
+            assert 'lang="nl"' in html(r) and 'id="k-error"' in html(r)
+            r.close()
+    # a time the box did not compute is never shown (1e20 seconds: was an OverflowError, a 500)
+    r = client.get("/kiosk/fr/notice?kind=site_closed&at=1e20")
+    assert (
+        r.status_code == 200 and "data-speech-url" in html(r) and "at=" not in html(r).split("data-speech-url")[1][:200]
+    )
+    r = client.get("/kiosk/fr/notice?kind=appointment_too_early&at=1800000000")
+    assert r.status_code == 200 and "Vous pouvez vous enregistrer" not in html(r)
+
+
+def test_too_early_keeps_the_check_in_time_the_box_computed(office: Any, clock: Clock) -> None:
+    client = office.test_client()
+    book(office, at(11), "WXYZ")
+    r = client.post("/kiosk/en/appointment", data={"code": "WXYZ"})
+    assert "at=" in r.location
+    page = html(client.get(r.location))
+    assert "You can check in from 10:30" in page and f"at={round(at(10, 30))}" in page
+    # the same screen with another time in its address: no time, none spoken
+    page = html(client.get(r.location.replace(str(round(at(10, 30))), str(round(at(10, 31))))))
+    assert "You can check in from" not in page
+
+
+def test_every_distinct_time_no_longer_renders_new_speech(app: Any, client: Any, tmp_path: Path) -> None:
+    from hardware.audio import FakeAnnouncer
+
+    fake = FakeAnnouncer(tmp_path / "audio")
+    app.extensions["contactpoint"].services["announcer"] = fake
+    for i in range(5):
+        client.get(f"/kiosk/fr/speech?text_id=notice&kind=site_closed&at={1764060000 + i * 60}").close()
+    assert len({text for text, _ in fake.rendered}) == 1  # the same text each time: one file, not five
+
+
+def test_speech_is_rate_limited_per_kiosk(tmp_path: Path, clock: Clock) -> None:
+    from hardware.audio import FakeAnnouncer
+    from kiosk import SPEECH_LIMIT
+
+    app = make_app(tmp_path, clock)
+    try:
+        app.extensions["contactpoint"].services["kiosk_announcer"] = FakeAnnouncer(tmp_path / "audio")
+        client = app.test_client()
+        limit = int(SPEECH_LIMIT.split()[0])
+
+        def status(url: str) -> int:
+            r = client.get(url)
+            r.close()
+            return int(r.status_code)
+
+        codes = [status("/kiosk/fr/speech?text_id=needs") for _ in range(limit + 1)]
+        assert codes[:limit] == [200] * limit and codes[-1] == 429
+        assert client.get("/kiosk/fr/").status_code == 200  # screens are not limited
+    finally:
+        close_app(app)
+
+
+def test_the_kiosk_speech_cache_is_its_own_and_capped_in_bytes(tmp_path: Path, clock: Clock) -> None:
+    from contactpoint import create_app
+    from hardware.audio import EspeakAnnouncer
+    from hardware.printer import FakePrinter
+    from kiosk import SPEECH_CACHE_BYTES
+
+    display = EspeakAnnouncer(tmp_path / "audio")
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "t"},
+        printer=FakePrinter(),
+        clock=clock,
+        announcer=display,
+    )
+    try:
+        own = app.extensions["contactpoint"].services["kiosk_announcer"]
+        assert own.cache_dir != display.cache_dir and own.max_bytes == SPEECH_CACHE_BYTES
+        assert display.max_bytes <= 256 * 1024 * 1024
+    finally:
+        close_app(app)
+        app.extensions["contactpoint"].services["announcements"].close()
+
+
+def test_the_cache_is_pruned_by_bytes_least_recently_used_first(tmp_path: Path) -> None:
+    import os
+
+    from hardware.audio.announcer import prune_cache
+
+    for i in range(6):
+        p = tmp_path / f"{i}.wav"
+        p.write_bytes(b"x" * 1000)
+        os.utime(p, (1000 + i, 1000 + i))
+    prune_cache(tmp_path, max_files=100, max_bytes=3500)
+    assert sorted(p.name for p in tmp_path.glob("*.wav")) == ["3.wav", "4.wav", "5.wav"]
+
+
+def test_a_slot_tap_never_shows_another_visitors_ticket(office: Any) -> None:
+    client = office.test_client()
+    engine = office.extensions["contactpoint"].engine
+    aid = book(office, at(10, 15), "K7P3QX")
+    first = client.post("/kiosk/fr/appointment", data={"code": "K7P3QX"})  # the visitor, with their code
+    token = engine.state.tickets[engine.state.appointments[aid].ticket].token
+    assert first.location.endswith(token)
+    # someone else taps the same slot on a list shown before: no ticket page, no tracking token
+    r = client.post("/kiosk/fr/appointment/slots", data={"appointment": aid})
+    assert r.status_code == 303 and token not in r.location and "kind=appointment_already_checked_in" in r.location
+    page = html(client.get(r.location))
+    assert token not in page and 'data-kind="appointment_already_checked_in"' in page
+    # the code again (the visitor holds it) still shows their ticket
+    assert client.post("/kiosk/fr/appointment", data={"code": "K7P3QX"}).location == first.location
+    assert len(engine.state.tickets) == 1
+
+
+def test_kiosk_errors_are_kiosk_screens_with_a_way_back(tmp_path: Path, clock: Clock) -> None:
+    app = make_app(tmp_path, clock, config={"PROPAGATE_EXCEPTIONS": False})
+    try:
+        client = app.test_client()
+
+        @app.get("/kiosk/<lang>/boom")
+        def boom(lang: str) -> Any:
+            raise RuntimeError("a bug")
+
+        cases = [
+            ("/kiosk/ar/ticket/expired-token", 404, "ar"),  # an expired ticket link
+            ("/kiosk/tr/nothing-here", 404, "tr"),
+            ("/kiosk/ar/boom", 500, "ar"),
+        ]
+        r = client.post("/kiosk/pl/ticket", data={"need": "removed-need"})  # a need gone while the screen showed
+        assert r.status_code == 400 and "Tej usługi tu nie ma" in html(r)
+        for resp, lang in [(r, "pl")] + [(client.get(p), lang) for p, _, lang in cases]:
+            page = html(resp)
+            assert f'<html lang="{lang}"' in page and 'id="k-error"' in page
+            assert f'href="/kiosk/{lang}/"' in page and 'data-idle-s="' in page and "kiosk.js" in page
+            assert 'href="/"' not in page and "/counter" not in page
+            assert 'id="k-idle"' in page  # the idle warning and reset
+        assert [client.get(p).status_code for p, _, _ in cases] == [s for _, s, _ in cases]
+        # elsewhere, the generic page is unchanged; JSON stays JSON
+        assert "k-error" not in html(client.get("/nothing-here"))
+        assert client.post("/kiosk/api/tickets", json={"need": "x", "lang": "fr"}).get_json()["error"] == "unknown_need"
+    finally:
+        close_app(app)
+
+
+def test_read_aloud_on_the_first_screen_says_each_language_in_its_own_voice(
+    app: Any, client: Any, tmp_path: Path
+) -> None:
+    from contactpoint.i18n import NATIVE_NAMES
+    from hardware.audio import FakeAnnouncer
+
+    fake = FakeAnnouncer(tmp_path / "audio")
+    app.extensions["contactpoint"].services["announcer"] = fake
+    page = html(client.get("/kiosk/"))
+    urls = re.findall(r'data-speech-part="([^"]+)"', page)
+    site = app.extensions["contactpoint"].site
+    assert urls == [f"/kiosk/{code}/speech?text_id=language" for code in site.languages]
+    for url in urls:
+        client.get(url.replace("&amp;", "&")).close()
+    assert [lang for _, lang in fake.rendered] == list(site.languages)
+    said = dict((lang, text) for text, lang in fake.rendered)
+    assert said["fr"].startswith("Français.") and "Choisissez votre langue" in said["fr"]
+    assert said["ar"].startswith(NATIVE_NAMES["ar"]) and said["nl"].startswith("Nederlands.")

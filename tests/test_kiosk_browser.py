@@ -254,3 +254,144 @@ def test_a_closed_site_says_when_to_come_back(browser: Any, tmp_path: Path) -> N
         page.close()
     finally:
         live.stop()
+
+
+def test_the_ticket_screen_waits_while_it_is_used_and_warns_before_leaving(page: Any, server: Any) -> None:
+    """It left after 45 s even while the visitor was using it: touches reset the time, and it asks first."""
+    page.clock.install()
+    page.goto(server.url + "/kiosk/pt/")
+    page.get_by_role("button", name=server.site.need("money").name("pt")).click()
+    expect(page.locator("#ticket-number")).to_be_visible()
+    ticket_url = page.url
+    step = (server.site.kiosk.ticket_screen_s - 10) * 1000
+    for _ in range(3):  # the visitor keeps touching the screen (reading, scanning the QR code…)
+        page.clock.fast_forward(step)
+        page.mouse.click(5, 400)
+    page.clock.run_for(1000)
+    assert page.url == ticket_url
+    dialog = page.locator("#k-idle")
+    expect(dialog).to_be_hidden()
+    page.clock.fast_forward(server.site.kiosk.ticket_screen_s * 1000 + 1000)
+    expect(dialog).to_be_visible()  # "Are you still there?", before anything happens
+    shot(page, "kiosk-ticket-still-there-pt")
+    page.locator("#k-idle-yes").click()
+    expect(dialog).to_be_hidden()
+    assert page.url == ticket_url
+    page.clock.fast_forward(server.site.kiosk.ticket_screen_s * 1000 + 1000)
+    expect(dialog).to_be_visible()
+    page.clock.run_for(21_000)
+    page.wait_for_url(server.url + "/kiosk/")
+
+
+def _dispatch_scan(page: Any, keys: list[tuple[str, str, bool]]) -> None:
+    """Keys as a box with the Belgian AZERTY keymap makes them from a scanner sending US key positions:
+    (KeyboardEvent.key, KeyboardEvent.code, shift)."""
+    page.evaluate(
+        """(keys) => { for (const [key, code, shiftKey] of keys) {
+             const t = document.activeElement || document.body;
+             for (const type of ["keydown", "keyup"]) t.dispatchEvent(new KeyboardEvent(type,
+               {key, code, shiftKey, bubbles: true, cancelable: true, composed: true}));
+           } }""",
+        keys,
+    )
+
+
+# "HX4M22" from a scanner sending US key positions, as a Belgian AZERTY box reads them: H and X are in place,
+# digits come out unshifted (4 → ', 2 → é) and the US M key is Belgian "," (shifted: "?")
+BELGIAN_HX4M22 = [
+    ("H", "KeyH", True),
+    ("X", "KeyX", True),
+    ("'", "Digit4", False),
+    ("?", "KeyM", True),
+    ("é", "Digit2", False),
+    ("é", "Digit2", False),
+    ("Enter", "Enter", False),
+]
+# "https://rdv.example.be/checkin/K7P3QX" the same way: US shift+; (":") is Belgian M, US "/" is "=", US "." is
+# ":", US A is q and Q is a, US M is ",", 7 is è and 3 is "
+BELGIAN_URL = (
+    [
+        ("h", "KeyH", False),
+        ("t", "KeyT", False),
+        ("t", "KeyT", False),
+        ("p", "KeyP", False),
+        ("s", "KeyS", False),
+        ("M", "Semicolon", True),
+        ("=", "Slash", False),
+        ("=", "Slash", False),
+    ]
+    + [(ch, f"Key{ch.upper()}", False) for ch in "rdv"]
+    + [(":", "Period", False)]
+    + [
+        ("e", "KeyE", False),
+        ("x", "KeyX", False),
+        ("q", "KeyA", False),
+        (",", "KeyM", False),
+        ("p", "KeyP", False),
+        ("l", "KeyL", False),
+        ("e", "KeyE", False),
+    ]
+    + [(":", "Period", False), ("b", "KeyB", False), ("e", "KeyE", False), ("=", "Slash", False)]
+    + [(ch, f"Key{ch.upper()}", False) for ch in "checkin"]
+    + [
+        ("=", "Slash", False),
+        ("K", "KeyK", True),
+        ("è", "Digit7", False),
+        ("P", "KeyP", True),
+        ('"', "Digit3", False),
+        ("A", "KeyQ", True),
+        ("X", "KeyX", True),
+        ("Enter", "Enter", False),
+    ]
+)
+
+
+def test_a_scanner_on_a_belgian_azerty_box_checks_in(browser: Any, tmp_path: Path) -> None:
+    live = start_live(tmp_path, slots=[(5, "K7P3QX", "housing"), (10, "HX4M22", "online")])
+    try:
+        page = browser.new_page(viewport=PORTRAIT)
+        page.goto(live.url + "/kiosk/fr/appointment")
+        _dispatch_scan(page, BELGIAN_HX4M22)
+        expect(page.locator("#ticket-number")).to_contain_text("E0")
+        # the keypad is clicks: what it types stays as it is
+        page.goto(live.url + "/kiosk/fr/appointment")
+        for ch in "QA2":
+            page.locator(f".k-key[data-key='{ch}']").click()
+        expect(page.locator("#code")).to_have_value("QA2")
+        # a scan on the needs screen starts the check-in, no tap on "I have an appointment" first
+        page.goto(live.url + "/kiosk/nl/")
+        _dispatch_scan(page, BELGIAN_URL)
+        expect(page.locator("#ticket-number")).to_contain_text("D0")
+        expect(page.locator("html")).to_have_attribute("lang", "nl")
+        page.close()
+    finally:
+        live.stop()
+
+
+def test_a_scan_on_the_first_screen_starts_the_check_in(page: Any, server: Any) -> None:
+    page.goto(server.url + "/kiosk/")
+    page.keyboard.type("WXYZ\n", delay=5)  # a scanner on a US keymap: no tap first
+    expect(page.locator("#ticket-number")).to_contain_text("C0")
+
+
+def test_read_aloud_on_the_first_screen_says_every_language_in_its_own_voice(page: Any, server: Any) -> None:
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/speech?" in r.url else None)
+    page.goto(server.url + "/kiosk/")
+    page.locator("#k-read").click()
+    expect(page.locator("#k-read")).to_have_attribute("data-state", "done", timeout=60_000)
+    langs = [u.split("/kiosk/")[1].split("/")[0] for u in asked]
+    assert langs == list(server.site.languages) and all("text_id=language" in u for u in asked)
+
+
+def test_read_aloud_on_the_first_screen_falls_back_to_each_language(page: Any, server: Any) -> None:
+    page.route("**/speech?**", lambda route: route.fulfill(status=503, body="{}"))
+    page.add_init_script(
+        "window.__spoken = []; window.speechSynthesis.speak = (u) => window.__spoken.push([u.text, u.lang]);"
+    )
+    page.goto(server.url + "/kiosk/")
+    page.locator("#k-read").click()
+    expect(page.locator("#k-read")).to_have_attribute("data-state", "browser")
+    spoken = page.evaluate("window.__spoken")
+    assert [lang for _, lang in spoken] == list(server.site.languages)
+    assert spoken[0][0].startswith("Français") and spoken[4][0].startswith("العربية")

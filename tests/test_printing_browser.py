@@ -222,5 +222,7 @@ def test_without_a_printed_ticket_the_screen_stays_longer(browser: Any, served: 
     kiosk.clock.run_for((screen_s + 5) * 1000)
     expect(kiosk.locator("#ticket-number")).to_have_text("A001")  # a printed ticket would have gone by now
     kiosk.clock.run_for(2 * screen_s * 1000)
+    expect(kiosk.locator("#k-idle")).to_be_visible()  # "Are you still there?" first (the kiosk's idle warning)
+    kiosk.clock.run_for(21_000)
     expect(kiosk.locator("#ticket-number")).to_have_count(0)  # back to the first screen for the next visitor
     context.close()

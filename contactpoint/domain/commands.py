@@ -13,7 +13,6 @@ from .appointments import (
     check_in_rule,
     clean_name,
     code_taken,
-    site_refusal,
     ticket_refusal,
     valid_code,
 )
@@ -99,9 +98,10 @@ def issue_ticket(
     if lang not in site.languages:
         raise CommandError("unknown_language", 400)
     if check_open:
-        # never a ticket that cannot be served today: closed, closing soon, need full, or no counter for it
+        # never a ticket that cannot be served today: closed, closing soon, need full, no counter for it, or a
+        # queue that the honest estimate says cannot be called before closing
         # (a late appointment is not held to the need's capacity: it was booked)
-        refusal = site_refusal(site, now) if appointment_id else ticket_refusal(state, site, now, need)
+        refusal = ticket_refusal(state, site, now, need, priority=priority, walk_in=appointment_id is None)
         if refusal is not None:
             params = {} if refusal.come_back_at is None else {"come_back_at": repr(refusal.come_back_at)}
             raise CommandError(refusal.key, 409, **params)
@@ -390,8 +390,10 @@ def book_appointment(
     name: str | None = None,
     source: str = "manual",
 ) -> list[Event]:
-    """Book a slot (manager form or import). The name is kept only when given, and purged at day close."""
-    if site.need(need) is None:
+    """Book a slot (manager form or import). A name is kept only for a need whose appointments need it
+    (`appointment_name`), and purged at day close."""
+    n = site.need(need)
+    if n is None:
         raise CommandError("unknown_need", 400)
     if not valid_code(code):
         raise CommandError("invalid_booking_code", 400)
@@ -411,7 +413,7 @@ def book_appointment(
         "slot_at": slot_at,
         "need": need,
         "duration_s": int(duration_s),
-        "name": clean_name(name),
+        "name": clean_name(name) if n.appointment_name else None,
         "source": source,
     }
     return [Event("appointment_booked", now, data)]

@@ -14,6 +14,7 @@ class Need:
     names: dict[str, str]
     service_level_minutes: int = 15
     capacity: int | None = None  # the most tickets a day for this need; None: no limit
+    appointment_name: bool = False  # its appointments need the visitor's name (else a name is never kept)
 
     def name(self, lang: str, fallback: str = "en") -> str:
         return self.names.get(lang) or self.names.get(fallback) or next(iter(self.names.values()), self.id)
@@ -80,19 +81,31 @@ class OpeningHours:
     # weekday index (0 = Monday) -> spans; a weekday absent means closed that day
     week: dict[int, tuple[Span, ...]] = field(default_factory=dict)
     always_open: bool = False
+    # the site's local days it is closed whatever the weekday says: public holidays, exceptional closures
+    closed: frozenset[date] = frozenset()
+
+    def spans(self, day: date) -> tuple[Span, ...]:
+        """The opening spans of a local day (none on a closed day; the whole day when always open)."""
+        if day in self.closed:
+            return ()
+        if self.always_open:
+            return (Span(time(0), time(23, 59, 59, 999999)),)
+        return self.week.get(day.weekday(), ())
 
     def is_open(self, local: datetime) -> bool:
         if self.always_open:
-            return True
-        return any(s.contains(local.time()) for s in self.week.get(local.weekday(), ()))
+            return local.date() not in self.closed
+        return any(s.contains(local.time()) for s in self.spans(local.date()))
 
     def next_opening(self, local: datetime) -> datetime | None:
-        """The next moment the site opens after `local` (same tzinfo), within the coming week."""
-        if self.always_open:
+        """The next moment the site opens after `local` (same tzinfo), skipping closed days; None if never.
+
+        Always open: `local` itself, or the midnight that ends a run of closed days."""
+        if self.always_open and local.date() not in self.closed:
             return local
-        for days in range(8):
+        for days in range(8 + len(self.closed)):  # a week, plus every closed day that may lie in the way
             day: date = (local + timedelta(days=days)).date()
-            for span in self.week.get(day.weekday(), ()):
+            for span in self.spans(day):
                 start = datetime.combine(day, span.start, tzinfo=local.tzinfo)
                 if start > local:
                     return start
@@ -110,8 +123,8 @@ class QueuePolicy:
     no_show_grace_s: float = 900.0
     # prior for the wait estimate before any visit of the day is finished
     default_service_s: float = 420.0
-    # refuse tickets for a need no open counter serves (else visitors may queue before agents open)
-    require_open_counter: bool = False
+    # refuse tickets for a need no open counter serves: a ticket nobody can call is not a ticket
+    require_open_counter: bool = True
     # no new ticket this close to closing time (a ticket must be servable today)
     last_ticket_s: float = 900.0
     # an appointment may check in this early before its slot, and this late after it keeps its appointment rules

@@ -54,19 +54,29 @@ def cache_key(text: str, lang: str, voice: str, speed: int) -> str:
     return hashlib.sha256(f"{text}|{lang}|{voice}|{speed}".encode()).hexdigest()[:32]
 
 
-def prune_cache(cache_dir: Path, max_files: int) -> None:
-    """Delete the least recently used WAVs (oldest mtime) beyond `max_files`."""
+MAX_CACHE_BYTES = 256 * 1024 * 1024  # an SD card's share for spoken audio (a call's phrase is ~100-200 KB)
+
+
+def prune_cache(cache_dir: Path, max_files: int, max_bytes: int | None = None) -> None:
+    """Delete the least recently used WAVs (oldest mtime) beyond `max_files` or beyond `max_bytes` in all."""
     entries = []
     for p in cache_dir.glob("*.wav"):
         try:
-            entries.append((p.stat().st_mtime, p))
+            st = p.stat()
         except FileNotFoundError:  # removed concurrently
             continue
-    if len(entries) <= max_files:
+        entries.append((st.st_mtime, st.st_size, p))
+    total = sum(size for _, size, _ in entries)
+    if len(entries) <= max_files and (max_bytes is None or total <= max_bytes):
         return
     entries.sort()
-    for _, p in entries[: len(entries) - max_files]:
+    count = len(entries)
+    for _, size, p in entries:
+        if count <= max_files and (max_bytes is None or total <= max_bytes):
+            break
         p.unlink(missing_ok=True)
+        count -= 1
+        total -= size
 
 
 def _cache_hit(path: Path) -> bool:
@@ -85,6 +95,7 @@ class EspeakAnnouncer:
         speed: int = 150,
         binary: str = "espeak-ng",
         max_files: int = 2000,
+        max_bytes: int = MAX_CACHE_BYTES,
         timeout_s: float = 20.0,
         voices: dict[str, str] | None = None,
     ) -> None:
@@ -92,6 +103,7 @@ class EspeakAnnouncer:
         self.speed = speed
         self.binary = binary
         self.max_files = max_files
+        self.max_bytes = max_bytes
         self.timeout_s = timeout_s
         self.voices = dict(VOICES if voices is None else voices)
 
@@ -117,7 +129,7 @@ class EspeakAnnouncer:
             os.replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)
-        prune_cache(self.cache_dir, self.max_files)
+        prune_cache(self.cache_dir, self.max_files, self.max_bytes)
         return final
 
     def _run(self, text: str, voice: str, out: Path) -> None:

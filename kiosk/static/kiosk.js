@@ -60,48 +60,87 @@
     });
 
     // -- read aloud: the box's offline voice, or the browser's speech if the box cannot ------------------
+    // One file per screen; the first screen has a playlist instead: each language's own name said in its own
+    // voice (#k-speech-parts), so a visitor who cannot read hears their language.
     let audio = null;
-    function browserSpeak(text) {
-      if (!("speechSynthesis" in window) || !text) return false;
-      const u = new SpeechSynthesisUtterance(text);
-      u.lang = document.documentElement.lang;
+    let playing = 0;  // which reading is current: a new tap stops the one before
+    const readBtn = document.getElementById("k-read");
+    const setState = (state) => { if (readBtn) readBtn.dataset.state = state; };
+    function browserSpeak(parts) {
+      if (!("speechSynthesis" in window) || !parts.length) return false;
       window.speechSynthesis.cancel();
-      window.speechSynthesis.speak(u);
+      for (const part of parts) {
+        if (!part.text) continue;
+        const u = new SpeechSynthesisUtterance(part.text);
+        u.lang = part.lang || document.documentElement.lang;
+        window.speechSynthesis.speak(u);
+      }
       return true;
     }
     function stop() {
+      playing += 1;
       if (audio) { audio.pause(); audio = null; }
       if ("speechSynthesis" in window) window.speechSynthesis.cancel();
     }
-    function readAloud(url, text) {
+    function readAloud(parts) {
       stop();
-      const readBtn = document.getElementById("k-read");
-      if (readBtn) readBtn.dataset.state = "loading";
-      const a = new Audio(url);
-      audio = a;
-      const fallback = () => {
-        if (audio !== a) return;
-        audio = null;
-        if (readBtn) readBtn.dataset.state = browserSpeak(text) ? "browser" : "failed";
+      const run = playing;
+      setState("loading");
+      const play = (i) => {
+        if (run !== playing) return;
+        if (i >= parts.length) { audio = null; setState("done"); return; }
+        const a = new Audio(parts[i].url);
+        audio = a;
+        let failed = false;
+        const fallback = () => {  // the box cannot speak: the browser says what is left, each in its language
+          if (failed || run !== playing) return;
+          failed = true;
+          audio = null;
+          setState(browserSpeak(parts.slice(i)) ? "browser" : "failed");
+        };
+        a.addEventListener("error", fallback);
+        a.addEventListener("playing", () => { if (run === playing) setState("playing"); });
+        a.addEventListener("ended", () => play(i + 1));
+        const p = a.play();
+        if (p && p.catch) p.catch(fallback);
       };
-      a.addEventListener("error", fallback);
-      a.addEventListener("playing", () => { if (readBtn) readBtn.dataset.state = "playing"; });
-      a.addEventListener("ended", () => { if (readBtn) readBtn.dataset.state = "done"; });
-      const p = a.play();
-      if (p && p.catch) p.catch(fallback);
+      play(0);
     }
-    const readBtn = document.getElementById("k-read");
-    if (readBtn) {
-      readBtn.addEventListener("click", () => {
-        const text = (document.getElementById("k-speech-text") || {}).textContent || "";
-        readAloud(frame.dataset.speechUrl, text.trim());
-      });
+    function screenParts() {
+      const list = document.querySelectorAll("[data-speech-part]");
+      if (list.length) {
+        return [...list].map((el) => ({ url: el.dataset.speechPart, text: el.textContent.trim(), lang: el.lang }));
+      }
+      const text = (document.getElementById("k-speech-text") || {}).textContent || "";
+      return [{ url: frame.dataset.speechUrl, text: text.trim(), lang: document.documentElement.lang }];
     }
+    if (readBtn) readBtn.addEventListener("click", () => readAloud(screenParts()));
 
-    // -- booking code: on-screen keypad, and a USB scanner typing the code + Enter into the focused field -----
+    // -- booking codes from a USB scanner ------------------------------------------------------------------
+    // A scanner is a keyboard that types the code (or a URL holding it) and Enter. It sends the key positions of
+    // a US keyboard; on a box with another keymap (Belgian AZERTY: digits come out as &é"'(, A/Q and Z/W swapped)
+    // the characters are wrong, so a scan is rebuilt from each key's position (KeyboardEvent.code) whenever the
+    // character the box made (KeyboardEvent.key) is not the US one. The on-screen keypad is clicks, not keys:
+    // its input stays as it is.
+    const US = { Minus: "-_", Equal: "=+", BracketLeft: "[{", BracketRight: "]}", Backslash: "\\|",
+      Semicolon: ";:", Quote: "'\"", Backquote: "`~", Comma: ",<", Period: ".>", Slash: "/?", Space: "  ",
+      NumpadDivide: "//", NumpadMultiply: "**", NumpadSubtract: "--", NumpadAdd: "++", NumpadDecimal: ".." };
+    const SHIFTED_DIGITS = ")!@#$%^&*(";
+    function usChar(e) {
+      const c = e.code || "";
+      let pair = null;
+      if (/^Key[A-Z]$/.test(c)) pair = c[3].toLowerCase() + c[3];
+      else if (/^Digit[0-9]$/.test(c)) pair = c[5] + SHIFTED_DIGITS[Number(c[5])];
+      else if (/^Numpad[0-9]$/.test(c)) pair = c[6] + c[6];
+      else if (US[c]) pair = US[c];
+      if (!pair) return e.key && e.key.length === 1 ? e.key : null;  // no position known: the character itself
+      if (e.key && e.key.length === 1 && pair.includes(e.key)) return e.key;  // a US-like keymap: as typed
+      return pair[e.shiftKey ? 1 : 0];
+    }
+    const scanKey = (e) => !e.ctrlKey && !e.altKey && !e.metaKey && !e.isComposing;
+
     const code = document.getElementById("code");
     if (code) {
-      const keep = () => { if (document.activeElement !== code && !document.querySelector("dialog[open]")) code.focus(); };
       code.focus();
       for (const key of document.querySelectorAll(".k-key")) {
         key.addEventListener("click", () => {
@@ -110,35 +149,64 @@
           code.focus();  // a scan right after a tap still lands in the field
         });
       }
-      // the scanner types wherever the focus is: bring it back to the field when nothing else needs it
+      // the scanner types wherever the focus is: its characters go to the code field, rebuilt from positions
       document.addEventListener("keydown", (e) => {
-        if (e.target === code || e.ctrlKey || e.altKey || e.metaKey) return;
-        if (e.key.length === 1 && /[A-Za-z0-9]/.test(e.key) && !(e.target instanceof HTMLInputElement)) {
-          keep();
+        if (!scanKey(e) || document.querySelector("dialog[open]")) return;
+        if (e.key === "Enter") {
+          if (e.target === code || !(e.target instanceof HTMLButtonElement || e.target instanceof HTMLAnchorElement)) {
+            e.preventDefault();
+            if (code.form.requestSubmit) code.form.requestSubmit(); else code.form.submit();
+          }
+          return;
         }
+        if (e.key === "Backspace" && e.target === code) return;
+        const ch = usChar(e);
+        if (ch === null || ch === " " && e.target !== code) return;
+        e.preventDefault();
+        if (code.value.length < 300) code.value += ch;
+        if (document.activeElement !== code) code.focus();
+      }, true);
+    } else if (frame.dataset.scanUrl) {
+      // any other screen (languages, needs, notices): a scan starts the check-in at once, no tap first
+      let buffer = "";
+      let lastKey = 0;
+      document.addEventListener("keydown", (e) => {
+        if (!scanKey(e)) return;
+        const now = Date.now();
+        if (now - lastKey > 1000) buffer = "";  // a scanner types a whole code in a fraction of a second
+        lastKey = now;
+        if (e.key === "Enter") {
+          if (buffer.replace(/[^A-Za-z0-9]/g, "").length >= 4) {
+            e.preventDefault();
+            const form = document.createElement("form");
+            form.method = "post";
+            form.action = frame.dataset.scanUrl;
+            form.hidden = true;
+            const input = document.createElement("input");
+            input.name = "code";
+            input.value = buffer.slice(0, 300);
+            form.appendChild(input);
+            document.body.appendChild(form);
+            form.submit();
+          }
+          buffer = "";
+          return;
+        }
+        const ch = usChar(e);
+        if (ch !== null && ch !== " ") buffer += ch;
       }, true);
     }
 
-    // -- ticket screen: back to the start after a while (the ticket is printed; nothing is lost) ------------
-    // When the printer failed, the screen is the visitor's only ticket: it stays three times as long (or
-    // until "Done"), so they can note the number or scan the code.
-    const ticketS = Number(frame.dataset.ticketS || 0);
-    if (ticketS > 0) {
-      const shownAt = Date.now();
-      const leave = () => {
-        const printerDown = document.querySelector(".k-printer-down");
-        if (printerDown && Date.now() - shownAt < ticketS * 3000) { setTimeout(leave, 1000); return; }
-        reset();
-        location.href = home;
-      };
-      setTimeout(leave, ticketS * 1000);
-      return;
-    }
-
     // -- idle reset with a warning ------------------------------------------------------------------------
-    const idleS = Number(frame.dataset.idleS || 90);
+    // Every screen but the first: untouched for `data-idle-s` (the ticket screen: `data-ticket-s`, three times
+    // as long when the printer failed and the screen is the visitor's only ticket), a dialog asks "Are you still
+    // there?"; any touch, or "Yes", keeps the screen; only WARN_S untouched after that does it go back to the
+    // first screen. No time pressure (WCAG 2.2.1): a visitor reading their number is never sent away.
+    const ticketS = Number(frame.dataset.ticketS || 0);
+    const idleS = ticketS > 0 ? ticketS : Number(frame.dataset.idleS || 90);
     const dialog = document.getElementById("k-idle");
     const onStart = frame.dataset.screen === "languages";
+    const quietS = () => (ticketS > 0 && document.querySelector(".k-printer-down") ? idleS * 3 : idleS);
     let last = Date.now();
     let warnedAt = 0;
     const touch = () => {
@@ -159,7 +227,7 @@
         if (now - last >= idleS * 1000 && Object.keys(load()).length) { reset(); apply({}); last = now; }
         return;
       }
-      if (!warnedAt && now - last >= idleS * 1000) {
+      if (!warnedAt && now - last >= quietS() * 1000) {
         warnedAt = now;
         stop();
         if (dialog && dialog.showModal) dialog.showModal();
