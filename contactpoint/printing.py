@@ -266,6 +266,7 @@ class PrinterService:
         t = cp.engine.state.tickets.get(job.ticket_id)
         if t is None:  # the day closed before it printed
             return
+        known = cp.engine.state.printer  # the status this job started with
         try:
             if job.organisation is not None:
                 org = cp.site.organisation(job.organisation)
@@ -280,8 +281,9 @@ class PrinterService:
         except Exception:  # never let a driver bug kill the worker
             log.exception("printing ticket %s failed", t.number)
             self._status("printer_error", t.id)
-        else:  # it printed, so it works; paper running low is still low: only a fault clears here
-            if cp.engine.state.printer not in PRINTER_PRINTS:
+        else:  # it printed, so it works; paper running low is still low: only a fault clears here, and only the
+            # one known when the job started (a fault reported meanwhile is newer news than this job)
+            if cp.engine.state.printer not in PRINTER_PRINTS and cp.engine.state.printer == known:
                 self._status("printer_ok")
 
     def _run(self) -> None:

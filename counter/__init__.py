@@ -182,6 +182,10 @@ def state() -> Any:
     snap = full_state()
     with cp.engine.lock:  # the calling order, as the core computes it (the console's own sort is checked against it)
         snap["order"] = [t.id for t in ordered(cp.engine.state.tickets.values(), cp.site.policy)]
+        # the names today's appointments keep (only needs with appointment_name): the agent greets the visitor
+        snap["names"] = {
+            a.id: a.name for a in cp.engine.state.appointments.values() if a.name and a.day == snap["day"]
+        }
     resp = jsonify(snap)
     resp.headers["Cache-Control"] = "no-store"
     return resp

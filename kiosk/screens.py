@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from contactpoint.domain.appointments import after_span, next_day_opening, site_refusal, todays_open
 from contactpoint.domain.site import Site
-from contactpoint.i18n import NATIVE_NAMES, place_phrases
+from contactpoint.i18n import NATIVE_NAMES, date_locale, place_phrases
 from contactpoint.messages import message
 
 NOTICE_KINDS = (
@@ -44,15 +44,15 @@ def when_text(site: Site, at: float | None, now: float, lang: str) -> str:
     if at is None:
         return ""
     local, today = site.local(at), site.local(now).date()
-    clock = format_time(local, "short", locale=lang)
+    clock = format_time(local, "short", locale=date_locale(lang))
     days = (local.date() - today).days
     if days <= 0:
         return _("today at %(time)s", time=clock)
     if days == 1:
         return _("tomorrow at %(time)s", time=clock)
     if days < 7:
-        return _("on %(day)s at %(time)s", day=format_date(local, "EEEE", locale=lang), time=clock)
-    return _("on %(day)s at %(time)s", day=format_date(local, "EEEE d MMMM", locale=lang), time=clock)
+        return _("on %(day)s at %(time)s", day=format_date(local, "EEEE", locale=date_locale(lang)), time=clock)
+    return _("on %(day)s at %(time)s", day=format_date(local, "EEEE d MMMM", locale=date_locale(lang)), time=clock)
 
 
 def come_back_text(site: Site, at: float | None, now: float, lang: str) -> str:
@@ -62,7 +62,7 @@ def come_back_text(site: Site, at: float | None, now: float, lang: str) -> str:
 
 
 def clock_text(site: Site, at: float, lang: str) -> str:
-    return format_time(site.local(at), "short", locale=lang)
+    return format_time(site.local(at), "short", locale=date_locale(lang))
 
 
 def need_name(site: Site, need: str, lang: str) -> str:

@@ -144,3 +144,41 @@ def test_logging_out_closes_the_counter_and_the_sessions_other_tabs(browser: Any
     assert log(live, "counter_closed")[-1] == {"counter": "1", "cause": "logout", "by": "demo", "reason": None}
     assert log(live, "ticket_returned")[-1]["counter"] == "1"
     ctx.close()
+
+
+def test_the_agent_sees_the_name_an_appointment_keeps(browser: Any, live: Any) -> None:
+    """The manager books a "documents" appointment with the visitor's name (that need keeps names), the visitor
+    checks in at the kiosk with the code, and the agent who calls them sees whom to greet."""
+    import datetime as dt
+
+    manager = browser.new_page(viewport={"width": 1280, "height": 800})
+    manager.goto(live.url + "/manage/login?lang=en")
+    manager.fill("#name", "demo")
+    manager.fill("#password", live.password)
+    manager.click("button[type=submit]")
+    soon = dt.datetime.now() + dt.timedelta(minutes=5)  # the demo site's time zone is the machine's here
+    manager.fill("#a-date", soon.strftime("%Y-%m-%d"))
+    manager.fill("#a-time", soon.strftime("%H:%M"))
+    manager.select_option("#a-need", "documents")
+    manager.fill("#a-code", "NAME42")
+    manager.fill("#a-name", "Maria <b>Lopes</b>")
+    manager.click("#a-name ~ button[type=submit]")
+    expect(manager.locator("body")).to_contain_text("NAME42")
+
+    kiosk = browser.new_page(viewport={"width": 1080, "height": 1920})
+    kiosk.goto(live.url + "/kiosk/fr/appointment")
+    kiosk.fill("#code", "NAME42")
+    kiosk.locator("#code-ok").click()
+    expect(kiosk.locator("#ticket-number")).to_contain_text("B0")
+
+    agent = browser.new_page(viewport={"width": 1280, "height": 800})
+    login(agent, live, "demo", live.password)
+    open_counter(agent, "1", ["documents"])
+    expect(agent.locator("#current-name")).to_be_hidden()
+    agent.click("#btn-call-next")
+    expect(agent.locator("#current-name-text")).to_have_text("Maria <b>Lopes</b>")  # shown as text, never as HTML
+    shot(agent, "console-appointment-name")
+    agent.reload()  # from the snapshot too, not only from the live booking event
+    expect(agent.locator("#current-name-text")).to_have_text("Maria <b>Lopes</b>")
+    for page in (manager, kiosk, agent):
+        page.close()

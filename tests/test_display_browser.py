@@ -230,6 +230,9 @@ def test_a_call_is_shown_then_chime_and_announcement_play_in_order(browser: Any,
     expect(small.locator("#site-message")).to_contain_text("Welkom")
     assert call_log(small) == []  # a page that opens late shows the calls but never replays them
     shot(small, "display-1280-nl")
+    english = open_display(browser, server.url + "/display/?lang=en", 1280, 720)
+    expect(english.locator("#clock")).to_have_text(re.compile(r"^\d\d:\d\d$"))  # 24-hour, as on the tickets
+    english.close()
     for p in (page, small):
         box = p.locator("#current-call").bounding_box()
         vw = p.viewport_size

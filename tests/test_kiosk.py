@@ -69,7 +69,7 @@ def test_a_closed_site_says_when_to_come_back_and_issues_nothing(office: Any, cl
     engine = office.extensions["contactpoint"].engine
     clock.set(datetime(2026, 11, 25, 13, 0, tzinfo=BRUSSELS))  # Wednesday afternoon: closed
     page = html(client.get("/kiosk/en/"))
-    assert 'data-kind="site_closed"' in page and "tomorrow at 9:00" in page
+    assert 'data-kind="site_closed"' in page and "tomorrow at 09:00" in page
     page = html(client.get("/kiosk/nl/"))
     assert 'lang="nl"' in page and 'data-kind="site_closed"' in page
     r = client.post("/kiosk/en/ticket", data={"need": "moving"})
@@ -79,13 +79,13 @@ def test_a_closed_site_says_when_to_come_back_and_issues_nothing(office: Any, cl
     assert engine.state.tickets == {}
     # Friday afternoon: back on Monday
     clock.set(datetime(2026, 11, 27, 14, 0, tzinfo=BRUSSELS))
-    assert "Monday at 9:00" in html(client.get("/kiosk/en/"))
+    assert "Monday at 09:00" in html(client.get("/kiosk/en/"))
 
 
 def test_closing_soon_is_a_closed_screen_too(office: Any, clock: Clock) -> None:
     clock.set(datetime(2026, 11, 25, 12, 20, tzinfo=BRUSSELS))
     page = html(office.test_client().get("/kiosk/en/"))
-    assert 'data-kind="site_closing"' in page and "tomorrow at 9:00" in page
+    assert 'data-kind="site_closing"' in page and "tomorrow at 09:00" in page
 
 
 def test_capacity_reached_is_a_friendly_screen(office: Any) -> None:
@@ -162,8 +162,11 @@ def test_an_unknown_code_stays_on_the_code_screen_with_a_message(client: Any, en
     assert engine.state.tickets == {}
 
 
-def test_read_aloud_speaks_the_screens_translated_text_only(app: Any, client: Any, tmp_path: Path) -> None:
+def test_read_aloud_speaks_the_screens_translated_text_only(
+    app: Any, client: Any, tmp_path: Path, printer: Any
+) -> None:
     from hardware.audio import FakeAnnouncer
+    from tests.conftest import wait_for
 
     cp = app.extensions["contactpoint"]
     fake = FakeAnnouncer(tmp_path / "audio")
@@ -183,6 +186,9 @@ def test_read_aloud_speaks_the_screens_translated_text_only(app: Any, client: An
     assert r.headers["Cache-Control"] == "no-store"
     r.close()
     assert "Gardez votre ticket" in fake.rendered[-1][0]
+    # the paper runs out for real (a poll or the end of the ticket's own print job would clear a status set alone)
+    wait_for(lambda: printer.jobs)
+    printer.fail_with = "printer_paper_out"
     cp.engine.run(commands.printer_status, key="printer_paper_out")
     client.get(f"/kiosk/fr/speech?text_id=ticket&token={token}").close()
     text = fake.rendered[-1][0]
@@ -420,3 +426,15 @@ def test_read_aloud_on_the_first_screen_says_each_language_in_its_own_voice(
     said = dict((lang, text) for text, lang in fake.rendered)
     assert said["fr"].startswith("Français.") and "Choisissez votre langue" in said["fr"]
     assert said["ar"].startswith(NATIVE_NAMES["ar"]) and said["nl"].startswith("Nederlands.")
+
+
+def test_english_times_are_day_first_and_24_hour_as_on_the_tickets(app: Any, site: Any) -> None:
+    from datetime import datetime
+
+    from kiosk.screens import clock_text, when_text
+
+    at = datetime(2026, 11, 26, 13, 30, tzinfo=site.tz).timestamp()
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=site.tz).timestamp()
+    with app.test_request_context("/kiosk/en/"):
+        assert clock_text(site, at, "en") == "13:30"
+        assert when_text(site, at, now, "en").endswith("13:30")

@@ -110,6 +110,9 @@
       needName(cur.need), T.language + " " + cur.lang.toUpperCase(), stateName(cur.state),
       cur.calls > 1 ? fill(T.calls, { count: cur.calls }) : "", ...ticketTags(cur).filter((x) => !x.startsWith("✎")),
     ].filter(Boolean).join(" · ") : msg("no_current_ticket");
+    const name = cur && cur.appointment_id ? names[cur.appointment_id] : "";
+    $("current-name").hidden = !name;
+    $("current-name-text").textContent = name || "";
     $("current-note").hidden = !(cur && cur.note);
     $("current-note-text").textContent = cur && cur.note ? cur.note : "";
     $("paused-banner").hidden = !me.paused;
@@ -225,8 +228,12 @@
     queueMicrotask(() => { drawQueued = false; render(); });
   }
 
+  // names of today's appointments whose need keeps one ([[needs]] appointment_name), by appointment id
+  let names = {};
+
   function snapshot(snap) {
     tickets = {}; counters = {};
+    names = snap.names || {};
     snap.tickets.forEach((t) => { tickets[t.id] = t; });
     snap.counters.forEach((c) => { counters[c.id] = c; });
     printer = snap.printer;
@@ -240,7 +247,8 @@
     });
     (ev.counters || []).forEach((c) => { counters[c.id] = c; });
     if (ev.type === "printer_status") printer = ev.data.key;
-    if (ev.type === "day_closed") tickets = {};
+    if (ev.type === "day_closed") { tickets = {}; names = {}; }
+    if (ev.type === "appointment_booked" && ev.data.name) names[ev.data.id] = ev.data.name;
     if (dialogTicket && ev.tickets) {
       const t = ev.tickets.find((x) => x.id === dialogTicket.id);
       if (t) dialogTicket = t;

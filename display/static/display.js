@@ -341,16 +341,18 @@
 
   // -- clock and today's opening hours, in the site's time zone ---------------------------------------------
   const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+  // English day first and 24-hour, as in Brussels (en-GB), like the printed tickets (contactpoint.i18n)
+  const timeLang = data.lang === "en" ? "en-GB" : data.lang;
   function clock() {
     const d = new Date();
     let opts = { hour: "2-digit", minute: "2-digit", timeZone: tz };
     let day;
     try {
-      $("clock").textContent = d.toLocaleTimeString(data.lang, opts);
+      $("clock").textContent = d.toLocaleTimeString(timeLang, opts);
       day = WEEKDAYS.indexOf(new Intl.DateTimeFormat("en-US", { weekday: "short", timeZone: tz }).format(d));
     } catch (e) {  // an unknown time zone in this browser: the device's own
       opts = { hour: "2-digit", minute: "2-digit" };
-      $("clock").textContent = d.toLocaleTimeString(data.lang, opts);
+      $("clock").textContent = d.toLocaleTimeString(timeLang, opts);
       day = (d.getDay() + 6) % 7;
     }
     let text;
