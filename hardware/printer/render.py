@@ -479,7 +479,7 @@ def blocks_escpos_bytes(
     qr = effective_qr(profile, qr)
     p, dots = _dummy(profile, paper_dots(paper_width_mm))
     texts = [b.text for b in blocks if b.kind == "text"]
-    mode = choose_mode(texts, rtl, profile) if text_mode == "auto" else text_mode
+    mode = _mode(blocks, rtl, profile, text_mode)
     p.hw("INIT")
     if mode == "text":
         codepage = pick_codepage(texts, profile)
@@ -504,6 +504,13 @@ def blocks_escpos_bytes(
     return out
 
 
+def _mode(blocks: Sequence[Block], rtl: bool, profile: str, text_mode: str) -> str:
+    """"text" (code pages) or "image" (Pillow), as `text_mode` asks or, for "auto", as the texts need."""
+    if text_mode != "auto":
+        return text_mode
+    return choose_mode([b.text for b in blocks if b.kind == "text"], rtl, profile)
+
+
 def blocks_need_raster(
     blocks: Sequence[Block],
     *,
@@ -517,8 +524,7 @@ def blocks_need_raster(
     case (6–35 ms), which a printer on an event loop renders in a thread. Text with a native QR costs ~0.2 ms."""
     if effective_qr(profile, qr) == "image" and any(b.kind == "qr" for b in blocks):
         return True
-    mode = choose_mode([b.text for b in blocks if b.kind == "text"], rtl, profile) if text_mode == "auto" else text_mode
-    return mode == "image"
+    return _mode(blocks, rtl, profile, text_mode) == "image"
 
 
 def ticket_needs_raster(ticket: TicketContent, **settings: Any) -> bool:
