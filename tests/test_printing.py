@@ -377,6 +377,61 @@ def test_under_gevent_an_image_ticket_is_drawn_in_the_thread_pool() -> None:
     assert done.stdout.split() == ["True"] * 3 + ["2"]  # the Arabic ticket drawn, none of it on the loop's thread
 
 
+GEVENT_FAILING_FILE_PRINTER = """
+from gevent import monkey
+monkey.patch_all()
+import logging
+import sys
+import tempfile
+import time
+sys.path.insert(0, sys.argv[1])
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+from contactpoint import create_app
+from contactpoint.printing import PrintJob
+from hardware.printer import make_printer
+from tests.conftest import Clock
+
+data = tempfile.mkdtemp()
+printer = make_printer({"type": "file", "device": data, "timeout": 0.3})  # a folder: EISDIR at every job
+app = create_app({"TESTING": True, "DATA_DIR": data, "SECRET_KEY": "t", "PRINTER_POLL_INTERVAL": 0}, printer=printer,
+                 clock=Clock())
+cp = app.extensions["contactpoint"]
+for _ in range(2):
+    t = cp.engine.issue(need="housing", lang="fr", check_open=False)
+    cp.services["printer"].submit(PrintJob(t.id, "http://box.local/"))
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    if sum(e.type == "printer_status" for e in cp.store.events()) >= 2:
+        break
+    time.sleep(0.05)
+cp.services["printer"].stop()
+cp.services["printer"].thread.join(5)
+print(sum(e.type == "printer_status" and e.data["ticket"] is not None for e in cp.store.events()))
+"""
+
+
+def test_under_gevent_a_failing_file_printer_logs_one_line_per_ticket() -> None:
+    """USB, serial and file printers print in gevent's thread pool, whose hub printed every job's exception with its
+    whole traceback (30 lines a ticket on a printer that is unplugged all morning) besides the driver's own line."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", GEVENT_FAILING_FILE_PRINTER, str(root)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2"]  # both failed tickets recorded, each naming its ticket
+    failures = [line for line in done.stderr.splitlines() if "printer print failed (printer_error)" in line]
+    assert len(failures) == 2, done.stderr
+    assert "IsADirectoryError" in failures[0]  # the one line says what went wrong
+    assert "Traceback" not in done.stderr and "failed with PrinterError" not in done.stderr, done.stderr
+
+
 def test_the_service_offloads_drawing_only_for_printers_on_the_loop(app: Any, printer: FakePrinter) -> None:
     from contactpoint.concurrency import blocking
     from hardware.printer import make_printer
