@@ -335,6 +335,58 @@ def test_english_tickets_and_slips_print_day_first_24_hour_dates(app: Any, clock
     assert ticket_content(app, fr, cp.engine.ticket_view(fr), "http://box.local/").issued_label == "02/12/2026 16:37"
 
 
+#: 7 December 2026, 16:37 in Brussels, as each language's tickets and slips print it: day first, 24-hour
+PRINTED_DATES = {
+    "fr": "07/12/2026 16:37",
+    "nl": "07-12-2026, 16:37",
+    "en": "07/12/2026, 16:37",
+    "ar": "\u206607/12/2026 16:37\u2069",  # isolated left to right (LRI … PDI) in the right-to-left ticket
+    "tr": "7.12.2026 16:37",
+    "es": "7/12/26, 16:37",
+    "ro": "07.12.2026, 16:37",
+    "pl": "7.12.2026, 16:37",
+    "pt": "07/12/2026 16:37",
+    "de": "07.12.26, 16:37",
+}
+_ISOLATES_AND_MARKS = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069\u200e\u200f\u061c"))
+
+
+def _visual(text: str, rtl: bool) -> str:
+    """`text` in the order the paper shows it, left to right: GNU FriBidi's Unicode bidi algorithm (libfribidi0,
+    the library libraqm lays Pillow's lines out with), the paragraph right to left for an RTL language."""
+    import ctypes
+    import ctypes.util
+
+    lib = ctypes.CDLL(ctypes.util.find_library("fribidi") or "libfribidi.so.0")
+    n = len(text)
+    logical, visual = (ctypes.c_uint32 * n)(*map(ord, text)), (ctypes.c_uint32 * n)()
+    base = ctypes.c_uint32(0x111 if rtl else 0x110)  # FRIBIDI_PAR_RTL, FRIBIDI_PAR_LTR
+    assert lib.fribidi_log2vis(logical, n, ctypes.byref(base), visual, None, None, None)
+    return "".join(map(chr, visual)).translate(_ISOLATES_AND_MARKS)
+
+
+@pytest.mark.parametrize("lang", list(PRINTED_DATES))
+def test_tickets_and_slips_print_the_date_day_first_and_24_hour(app: Any, clock: Any, lang: str) -> None:
+    """Babel's Arabic short format, "7\u200f/12\u200f/2026، 4:37 م", is 12-hour, and its right-to-left marks
+    make the paper read it year first: "2026/12/7، 4:37 م"."""
+    from datetime import datetime
+
+    from contactpoint.i18n import RTL
+    from contactpoint.printing import slip_content, ticket_content
+    from tests.conftest import BRUSSELS
+
+    cp = app.extensions["contactpoint"]
+    clock.set(datetime(2026, 12, 7, 16, 37, tzinfo=BRUSSELS))
+    t = issue(app, lang=lang)
+    label = ticket_content(app, t, cp.engine.ticket_view(t), "http://box.local/").issued_label
+    assert label == PRINTED_DATES[lang]
+    shown = _visual(label, lang in RTL)
+    assert re.findall(r"\d+", shown) in ([d, "12", y, "16", "37"] for d in ("7", "07") for y in ("2026", "26"))
+    slip = slip_content(app, t, cp.site.organisation("cpas-saint-gilles"))
+    line = next(line for line in slip.lines if label in line)
+    assert shown in _visual(line, lang in RTL)  # within the slip's sentence too
+
+
 # -- under gevent, drawing an image ticket leaves the event loop ---------------------------------------------
 GEVENT_RENDER = """
 from gevent import monkey
