@@ -317,6 +317,52 @@ def test_cli_printer_test_prints_and_reports_the_real_status(mode: str, code: in
             assert "printing failed: printer_paper_out" in done.stderr
 
 
+TURKISH_LETTERS = "çğıöşüâîû ÇĞİÖŞÜÂÎÛ"
+
+
+@pytest.mark.parametrize(
+    ("printer", "mode"),
+    [
+        ('profile = "TM-T88V"', "text"),  # CP857 in its table
+        ('profile = "TM-T88IV"', "image"),  # no CP857, no CP1254
+        ('text_mode = { tr = "image" }', "image"),  # the default profile lists CP857; the printer garbles it
+    ],
+)
+def test_cli_printer_test_prints_the_languages_letters(
+    printer: str, mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`printer test --lang tr` prints Turkish's own letters under the number, as Turkish tickets print on this
+    printer: a technician sees at once whether the paper shows them (text) or is sure it does (an image)."""
+    from click.testing import CliRunner
+
+    from contactpoint.config import SAMPLE_SITE
+    from provisioning.cli import main
+
+    dev = tmp_path / "lp0"
+    dev.touch()
+    table = f'[printer]\ntype = "file"\ndevice = "{dev}"\n{printer}\n\n'
+    site = tmp_path / "site.toml"
+    site.write_text(re.sub(r"(?ms)^\[printer\]\n.*?(?=^\[)", table, Path(SAMPLE_SITE).read_text(encoding="utf-8")))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["printer", "test", "--config", str(site), "--lang", "tr"])
+    assert result.exit_code == 0, result.output
+    profile = printer.split('"')[1] if printer.startswith("profile") else "default"
+    decoded = decode_escpos(dev.read_bytes(), profile=profile)
+    assert decoded.cut and "status after: printer_ok" in result.output
+    assert f"the paper must show: {TURKISH_LETTERS}" in result.output
+    if mode == "text":
+        assert decoded.codepages == ["CP857"] and "printed as text, code page CP857" in result.output
+        number = decoded.transcript.index("[6x6 bold] A042")
+        assert decoded.transcript[number + 1] == f"[1x1 bold] {TURKISH_LETTERS}"  # under the number
+    else:
+        assert decoded.codepages == [] and decoded.text.strip() == "" and decoded.images >= 1
+        assert "printed as an image" in result.output
+    fr = CliRunner().invoke(main, ["printer", "test", "--config", str(site), "--lang", "fr"])
+    assert fr.exit_code == 0 and "printed as text, code page CP850" in fr.output  # French stays text everywhere
+    bad = CliRunner().invoke(main, ["printer", "test", "--config", str(site), "--lang", "tk"])
+    assert bad.exit_code == 2 and "one of fr, nl, en" in bad.output
+
+
 def test_english_tickets_and_slips_print_day_first_24_hour_dates(app: Any, clock: Any) -> None:
     """2 December, 16:37 in Brussels: "12/2/26, 4:37 PM" (Babel's American "en") reads as 12 February here."""
     from datetime import datetime
