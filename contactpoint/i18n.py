@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+from babel.dates import format_datetime
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel
 
@@ -29,9 +31,26 @@ NATIVE_NAMES = {
 DATE_LOCALES = {"en": "en_GB"}
 
 
+#: Babel's short date and time where it is not day first and 24-hour: Arabic's ("7\u200f/12\u200f/2026، 4:37 م")
+#: is 12-hour, and its right-to-left marks make the paper read it year first ("2026/12/7، 4:37 م")
+DATETIME_PATTERNS = {"ar": "dd/MM/y HH:mm"}
+_LRI, _PDI = "\u2066", "\u2069"  # Unicode bidi isolates: left-to-right isolate ... pop directional isolate
+
+
 def date_locale(lang: str) -> str:
     """The Babel locale to format dates and times in `lang` with (`format_datetime(..., locale=...)`)."""
     return DATE_LOCALES.get(lang, lang)
+
+
+def short_datetime(when: datetime, lang: str) -> str:
+    """A date and time as tickets and slips print them: `lang`'s own short format, always day first and 24-hour
+    ("07/12/2026 16:37" in French). In a right-to-left language the date is isolated left to right (LRI … PDI):
+    on paper it reads day first, as in the other languages, whatever surrounds it."""
+    pattern = DATETIME_PATTERNS.get(lang)
+    if pattern is None:
+        return str(format_datetime(when, "short", locale=date_locale(lang)))
+    text = str(format_datetime(when, pattern, locale=date_locale(lang)))
+    return f"{_LRI}{text}{_PDI}" if lang in RTL else text
 
 
 babel = Babel()

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from babel.dates import format_datetime
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import force_locale, gettext
 
@@ -36,7 +35,7 @@ from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import FINAL, PRINTER_PRINTS, Ticket
 from contactpoint.domain.site import Organisation, Site
-from contactpoint.i18n import RTL, date_locale, place_phrases
+from contactpoint.i18n import RTL, place_phrases, short_datetime
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +141,7 @@ def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -
             site_name=site.name,
             need_label=need.name(t.lang) if need else t.need,
             number=t.number,
-            issued_label=format_datetime(site.local(t.issued_at), "short", locale=date_locale(t.lang)),
+            issued_label=short_datetime(site.local(t.issued_at), t.lang),
             position_label=position,
             estimate_label=estimate,
             expect_line=gettext("Keep this ticket: your number will be shown on the screen and announced."),
@@ -198,8 +197,7 @@ def slip_content(app: Flask, t: Ticket, org: Organisation) -> Any:
             gettext(
                 "Given at %(site)s, %(date)s (ticket %(number)s)",
                 site=iso(site.name),
-                # Babel's Arabic date carries its own right-to-left marks (CLDR): day first, read right to left
-                date=format_datetime(site.local(cp.engine.clock()), "short", locale=date_locale(t.lang)),
+                date=short_datetime(site.local(cp.engine.clock()), t.lang),  # day first, 24-hour, isolated
                 number=iso(t.number),
             )
         )

@@ -202,120 +202,6 @@ def agent_disable(name: str, data: str, enable: bool) -> None:
     click.echo(f"agent {name!r} {'enabled' if enable else 'disabled'}")
 
 
-def _sample_ticket(app: Any, lang: str) -> Any:
-    """A realistic ticket of the site's first need in `lang`, as printed (the printer's self-test)."""
-    from contactpoint.domain.model import Ticket, TicketState
-    from contactpoint.printing import ticket_content
-
-    cp = app.extensions["contactpoint"]
-    need = cp.site.needs[0]
-    now = time.time()
-    t = Ticket(
-        id="selftest",
-        token="SelfTest-" + secrets.token_urlsafe(8),
-        day=cp.site.day_of(now),
-        need=need.id,
-        number=f"{need.prefix}042",
-        serial=42,
-        lang=lang,
-        state=TicketState.ISSUED,
-        issued_at=now,
-        queue_at=now,
-    )
-    base = app.config.get("PUBLIC_URL") or "http://contactpoint.local:8080/"
-    return ticket_content(app, t, {"ahead": 3, "estimate_s": 12 * 60}, base)
-
-
-def _qr_notice(settings: Any) -> None:
-    """Tell the technician when `qr = "native"` cannot be honoured by the configured profile."""
-    from hardware.printer import effective_qr, render_settings
-
-    args = render_settings(settings)
-    if args["qr"] == "native" and effective_qr(args["profile"], "native") != "native":
-        click.echo(
-            f"note: printer profile {args['profile']} has no native QR codes (python-escpos capabilities): "
-            'qr = "native" prints the QR code as an image instead; choose the profile of your model if it has them'
-        )
-
-
-@main.group()
-def printer() -> None:
-    """The ticket printer: self-test and preview."""
-
-
-@printer.command("test")
-@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None)
-@click.option("--lang", default=None, help="Language of the test ticket (default: the site's).")
-def printer_test(config: str | None, lang: str | None) -> None:
-    """Print a test ticket on the configured printer and report its status."""
-    import tempfile
-
-    from hardware.printer import PrinterError
-
-    with tempfile.TemporaryDirectory() as tmp:
-        app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
-        cp = app.extensions["contactpoint"]
-        lang = lang or cp.site.default_language
-        _qr_notice(cp.site_config.printer)
-        status = cp.printer.status()
-        click.echo(f"status before: {status.key}")
-        try:
-            cp.printer.print_ticket(_sample_ticket(app, lang))
-        except PrinterError as e:
-            raise click.ClickException(
-                f"printing failed: {e.key} ({e.detail})" if e.detail else f"printing failed: {e.key}"
-            ) from None
-        status = cp.printer.status()
-        click.echo(f"printed a test ticket ({lang}); status after: {status.key}")
-        if not status.ok:
-            sys.exit(1)
-
-
-@printer.command("preview")
-@click.option("--lang", required=True, help="Language of the ticket, e.g. fr, nl, ar.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
-@click.option(
-    "--escpos",
-    "escpos_out",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Also write the exact ESC/POS bytes to this file.",
-)
-@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None)
-@click.option("--width", "paper_width_mm", type=click.Choice(["80", "58"]), default=None, help="Paper width in mm.")
-def printer_preview(
-    lang: str, out: str, escpos_out: str | None, config: str | None, paper_width_mm: str | None
-) -> None:
-    """Render the ticket as a PNG (and the bytes the printer would get), without a printer."""
-    import tempfile
-
-    from hardware.printer import FontMissingError, render_settings, render_ticket_png, ticket_escpos_bytes
-
-    with tempfile.TemporaryDirectory() as tmp:
-        app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
-        cp = app.extensions["contactpoint"]
-        from contactpoint.i18n import NATIVE_NAMES
-
-        if lang not in NATIVE_NAMES:
-            raise click.BadParameter(f"one of {', '.join(NATIVE_NAMES)}", param_hint="--lang")
-        args = render_settings(cp.site_config.printer)  # as the configured printer renders (checked at start)
-        _qr_notice(cp.site_config.printer)
-        if paper_width_mm:
-            args["paper_width_mm"] = int(paper_width_mm)
-        content = _sample_ticket(app, lang)
-        try:
-            render_ticket_png(content, out, **args)  # drawn from the bytes below: what the paper shows
-            data = ticket_escpos_bytes(content, **args)
-        except FontMissingError as e:
-            raise click.ClickException(
-                f"cannot draw the ticket: {e} (the box needs: sudo apt install fonts-dejavu-core fonts-noto-core)"
-            ) from None
-        click.echo(f"wrote {out}")
-        if escpos_out:
-            Path(escpos_out).write_bytes(data)
-            click.echo(f"wrote {escpos_out} ({len(data)} bytes)")
-
-
 @main.command("announce")
 @click.option("--lang", required=True, help="Language of the announcement: fr nl en de ar tr es ro pl pt.")
 @click.option("--ticket", default="A042", show_default=True, help="The ticket number to announce.")
@@ -388,6 +274,10 @@ def appointments_import(file: str, config: str | None, data: str) -> None:
     if report.errors:
         sys.exit(1)
 
+
+from provisioning.printer_cli import printer  # noqa: E402 - its commands need `_app` from here
+
+main.add_command(printer)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -91,7 +91,27 @@ def test_check_config_says_what_serve_would_refuse(tmp_path: Path) -> None:
     from provisioning.cli import main
 
     path = tmp_path / "site.toml"
-    path.write_text(SAMPLE_SITE.read_text().replace('[printer]\n', '[printer]\nbogus = 1\n', 1))
+    path.write_text(SAMPLE_SITE.read_text().replace("[printer]\n", "[printer]\nbogus = 1\n", 1))
     result = CliRunner().invoke(main, ["check-config", str(path)])
     assert result.exit_code == 1 and "printer.bogus: unknown setting" in result.output
     assert CliRunner().invoke(main, ["check-config", str(SAMPLE_SITE)]).output.startswith("ok: ")
+
+
+def test_check_config_takes_a_print_mode_per_language_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from provisioning.cli import main
+
+    path = tmp_path / "site.toml"
+    path.write_text(SAMPLE_SITE.read_text().replace("[printer]\n", '[printer]\ntext_mode = { tr = "image" }\n', 1))
+    result = CliRunner().invoke(main, ["check-config", str(path)])
+    assert result.exit_code == 0 and result.output.startswith("ok: "), result.output
+    assert load_site(path).printer["text_mode"] == {"tr": "image"}
+    for table, said in (
+        ('{ tr = "images" }', "printer.text_mode.tr: 'images' is not one of 'auto', 'text', 'image'"),
+        ('{ turkish = "image" }', "printer.text_mode.turkish: not a kiosk language (one of fr, nl, en,"),
+        ('"picture"', "printer.text_mode: 'picture' is not one of 'auto', 'text', 'image', nor a table of languages"),
+    ):
+        path.write_text(SAMPLE_SITE.read_text().replace("[printer]\n", f"[printer]\ntext_mode = {table}\n", 1))
+        result = CliRunner().invoke(main, ["check-config", str(path)])
+        assert result.exit_code == 1 and said in result.output, result.output

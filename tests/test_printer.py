@@ -30,6 +30,7 @@ from hardware.printer import (
     paper_image,
     render_ticket_image,
     render_ticket_png,
+    slip_escpos_bytes,
     ticket_escpos_bytes,
     ticket_mode,
 )
@@ -371,6 +372,48 @@ def test_forced_image_mode_for_a_latin_ticket() -> None:
     assert decoded.lines == [] and decoded.images >= 1
 
 
+def test_turkish_prints_as_an_image_without_cp857_and_as_text_with_it() -> None:
+    """TM-T88IV's code-page table has no CP857 (nor CP1254): there Turkish prints as an image, every Turkish ticket
+    and slip alike (the mode is the language's: what `contactpoint printer test --lang tr` showed), while French
+    stays text; TM-T88V has CP857: Turkish prints as text."""
+    tr = TICKETS["tr"]
+    data = ticket_escpos_bytes(tr, profile="TM-T88IV")
+    decoded = decode_escpos(data, profile="TM-T88IV")
+    assert decoded.codepages == [] and decoded.text.strip() == "" and decoded.images >= 1  # no byte to garble
+    drawn: list[str] = []
+    image = render_ticket_image(tr, 512, drawn=drawn).convert("L")  # TM-T88V/IV: 512 dots
+    printed = paper_image(data, profile="TM-T88IV").convert("L")
+    assert image_differences(printed.crop((0, 0, 512, image.height)), image) == ""  # the raster is Pillow's drawing
+    assert "Anneessens İletişim Noktası" in drawn and "Sıranızı telefonunuzdan takip edin" in drawn
+    slip = SlipContent("tr", False, "Sonra nereye", "Konut bilgi", ("Büro: Rue Haute 298a", "Telefon: 02 543 60 00"))
+    slip_decoded = decode_escpos(slip_escpos_bytes(slip, profile="TM-T88IV"), profile="TM-T88IV")
+    assert slip_decoded.codepages == [] and slip_decoded.images >= 1  # fits CP850, yet Turkish: an image
+    assert ticket_mode(tr, "TM-T88IV") == "image" and ticket_mode(TICKETS["fr"], "TM-T88IV") == "text"
+    with_page = decode_escpos(ticket_escpos_bytes(tr, profile="TM-T88V"), profile="TM-T88V")
+    assert with_page.codepages == ["CP857"] and with_page.images == 1  # text, and the QR code
+    for ch in "ğşıİöç":
+        assert ch in with_page.text, ch
+
+
+def test_text_mode_per_language_forces_that_language_only() -> None:
+    """A printer whose real table lacks CP857 though its profile lists it garbled Turkish ("Ta��n�yorum"), and
+    text_mode = "image" turned every language into images: text_mode = { tr = "image" } images Turkish only."""
+    modes = {"tr": "image"}
+    decoded = decode_escpos(ticket_escpos_bytes(TICKETS["tr"], text_mode=modes))
+    assert decoded.codepages == [] and decoded.text.strip() == "" and decoded.images >= 1
+    for lang in ("fr", "nl", "en", "pl", "ro", "ar"):  # byte for byte as before: their golden files hold
+        assert ticket_escpos_bytes(TICKETS[lang], text_mode=modes) == ticket_escpos_bytes(TICKETS[lang]), lang
+    assert ticket_mode(TICKETS["tr"], text_mode=modes) == "image" and ticket_mode(TICKETS["tr"]) == "text"
+    printer = make_printer({"type": "fake", "profile": "TM-T88IV", "text_mode": {"tr": "text", "fr": "image"}})
+    printer.print_ticket(TICKETS["tr"])
+    printer.print_ticket(TICKETS["fr"])
+    printer.print_ticket(TICKETS["pl"])
+    forced, fr, pl = (decode_escpos(job, profile="TM-T88IV") for job in printer.jobs)
+    assert forced.codepages and "Konut" in forced.text  # text forced where no page holds ı: "?" for the rest
+    assert fr.codepages == [] and fr.images >= 1
+    assert pl.codepages == ["CP852"]  # not listed: "auto"
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.text(
@@ -449,6 +492,9 @@ def test_arabic_slip_prints_as_image() -> None:
         ({"type": "fake", "qr": "barcode"}, "printer.qr"),
         ({"type": "fake", "profile": "TM-NOPE"}, "printer.profile"),
         ({"type": "fake", "text_mode": "fancy"}, "printer.text_mode"),
+        ({"type": "fake", "text_mode": 3}, "printer.text_mode"),
+        ({"type": "fake", "text_mode": {"tr": "picture"}}, "printer.text_mode.tr"),
+        ({"type": "fake", "text_mode": {"tk": "image"}}, "printer.text_mode.tk"),
         ({"type": "file", "baudrate": 9600}, "printer.baudrate"),
         ({"type": "network", "host": "h", "status_query": "yes"}, "printer.status_query"),
     ],

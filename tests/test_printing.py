@@ -317,6 +317,52 @@ def test_cli_printer_test_prints_and_reports_the_real_status(mode: str, code: in
             assert "printing failed: printer_paper_out" in done.stderr
 
 
+TURKISH_LETTERS = "çğıöşüâîû ÇĞİÖŞÜÂÎÛ"
+
+
+@pytest.mark.parametrize(
+    ("printer", "mode"),
+    [
+        ('profile = "TM-T88V"', "text"),  # CP857 in its table
+        ('profile = "TM-T88IV"', "image"),  # no CP857, no CP1254
+        ('text_mode = { tr = "image" }', "image"),  # the default profile lists CP857; the printer garbles it
+    ],
+)
+def test_cli_printer_test_prints_the_languages_letters(
+    printer: str, mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`printer test --lang tr` prints Turkish's own letters under the number, as Turkish tickets print on this
+    printer: a technician sees at once whether the paper shows them (text) or is sure it does (an image)."""
+    from click.testing import CliRunner
+
+    from contactpoint.config import SAMPLE_SITE
+    from provisioning.cli import main
+
+    dev = tmp_path / "lp0"
+    dev.touch()
+    table = f'[printer]\ntype = "file"\ndevice = "{dev}"\n{printer}\n\n'
+    site = tmp_path / "site.toml"
+    site.write_text(re.sub(r"(?ms)^\[printer\]\n.*?(?=^\[)", table, Path(SAMPLE_SITE).read_text(encoding="utf-8")))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["printer", "test", "--config", str(site), "--lang", "tr"])
+    assert result.exit_code == 0, result.output
+    profile = printer.split('"')[1] if printer.startswith("profile") else "default"
+    decoded = decode_escpos(dev.read_bytes(), profile=profile)
+    assert decoded.cut and "status after: printer_ok" in result.output
+    assert f"the paper must show: {TURKISH_LETTERS}" in result.output
+    if mode == "text":
+        assert decoded.codepages == ["CP857"] and "printed as text, code page CP857" in result.output
+        number = decoded.transcript.index("[6x6 bold] A042")
+        assert decoded.transcript[number + 1] == f"[1x1 bold] {TURKISH_LETTERS}"  # under the number
+    else:
+        assert decoded.codepages == [] and decoded.text.strip() == "" and decoded.images >= 1
+        assert "printed as an image" in result.output
+    fr = CliRunner().invoke(main, ["printer", "test", "--config", str(site), "--lang", "fr"])
+    assert fr.exit_code == 0 and "printed as text, code page CP850" in fr.output  # French stays text everywhere
+    bad = CliRunner().invoke(main, ["printer", "test", "--config", str(site), "--lang", "tk"])
+    assert bad.exit_code == 2 and "one of fr, nl, en" in bad.output
+
+
 def test_english_tickets_and_slips_print_day_first_24_hour_dates(app: Any, clock: Any) -> None:
     """2 December, 16:37 in Brussels: "12/2/26, 4:37 PM" (Babel's American "en") reads as 12 February here."""
     from datetime import datetime
@@ -333,6 +379,58 @@ def test_english_tickets_and_slips_print_day_first_24_hour_dates(app: Any, clock
     assert any("02/12/2026, 16:37" in line for line in slip.lines), slip.lines
     fr = issue(app, lang="fr")
     assert ticket_content(app, fr, cp.engine.ticket_view(fr), "http://box.local/").issued_label == "02/12/2026 16:37"
+
+
+#: 7 December 2026, 16:37 in Brussels, as each language's tickets and slips print it: day first, 24-hour
+PRINTED_DATES = {
+    "fr": "07/12/2026 16:37",
+    "nl": "07-12-2026, 16:37",
+    "en": "07/12/2026, 16:37",
+    "ar": "\u206607/12/2026 16:37\u2069",  # isolated left to right (LRI … PDI) in the right-to-left ticket
+    "tr": "7.12.2026 16:37",
+    "es": "7/12/26, 16:37",
+    "ro": "07.12.2026, 16:37",
+    "pl": "7.12.2026, 16:37",
+    "pt": "07/12/2026 16:37",
+    "de": "07.12.26, 16:37",
+}
+_ISOLATES_AND_MARKS = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069\u200e\u200f\u061c"))
+
+
+def _visual(text: str, rtl: bool) -> str:
+    """`text` in the order the paper shows it, left to right: GNU FriBidi's Unicode bidi algorithm (libfribidi0,
+    the library libraqm lays Pillow's lines out with), the paragraph right to left for an RTL language."""
+    import ctypes
+    import ctypes.util
+
+    lib = ctypes.CDLL(ctypes.util.find_library("fribidi") or "libfribidi.so.0")
+    n = len(text)
+    logical, visual = (ctypes.c_uint32 * n)(*map(ord, text)), (ctypes.c_uint32 * n)()
+    base = ctypes.c_uint32(0x111 if rtl else 0x110)  # FRIBIDI_PAR_RTL, FRIBIDI_PAR_LTR
+    assert lib.fribidi_log2vis(logical, n, ctypes.byref(base), visual, None, None, None)
+    return "".join(map(chr, visual)).translate(_ISOLATES_AND_MARKS)
+
+
+@pytest.mark.parametrize("lang", list(PRINTED_DATES))
+def test_tickets_and_slips_print_the_date_day_first_and_24_hour(app: Any, clock: Any, lang: str) -> None:
+    """Babel's Arabic short format, "7\u200f/12\u200f/2026، 4:37 م", is 12-hour, and its right-to-left marks
+    make the paper read it year first: "2026/12/7، 4:37 م"."""
+    from datetime import datetime
+
+    from contactpoint.i18n import RTL
+    from contactpoint.printing import slip_content, ticket_content
+    from tests.conftest import BRUSSELS
+
+    cp = app.extensions["contactpoint"]
+    clock.set(datetime(2026, 12, 7, 16, 37, tzinfo=BRUSSELS))
+    t = issue(app, lang=lang)
+    label = ticket_content(app, t, cp.engine.ticket_view(t), "http://box.local/").issued_label
+    assert label == PRINTED_DATES[lang]
+    shown = _visual(label, lang in RTL)
+    assert re.findall(r"\d+", shown) in ([d, "12", y, "16", "37"] for d in ("7", "07") for y in ("2026", "26"))
+    slip = slip_content(app, t, cp.site.organisation("cpas-saint-gilles"))
+    line = next(line for line in slip.lines if label in line)
+    assert shown in _visual(line, lang in RTL)  # within the slip's sentence too
 
 
 # -- under gevent, drawing an image ticket leaves the event loop ---------------------------------------------
@@ -375,6 +473,61 @@ def test_under_gevent_an_image_ticket_is_drawn_in_the_thread_pool() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True"] * 3 + ["2"]  # the Arabic ticket drawn, none of it on the loop's thread
+
+
+GEVENT_FAILING_FILE_PRINTER = """
+from gevent import monkey
+monkey.patch_all()
+import logging
+import sys
+import tempfile
+import time
+sys.path.insert(0, sys.argv[1])
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+from contactpoint import create_app
+from contactpoint.printing import PrintJob
+from hardware.printer import make_printer
+from tests.conftest import Clock
+
+data = tempfile.mkdtemp()
+printer = make_printer({"type": "file", "device": data, "timeout": 0.3})  # a folder: EISDIR at every job
+app = create_app({"TESTING": True, "DATA_DIR": data, "SECRET_KEY": "t", "PRINTER_POLL_INTERVAL": 0}, printer=printer,
+                 clock=Clock())
+cp = app.extensions["contactpoint"]
+for _ in range(2):
+    t = cp.engine.issue(need="housing", lang="fr", check_open=False)
+    cp.services["printer"].submit(PrintJob(t.id, "http://box.local/"))
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    if sum(e.type == "printer_status" for e in cp.store.events()) >= 2:
+        break
+    time.sleep(0.05)
+cp.services["printer"].stop()
+cp.services["printer"].thread.join(5)
+print(sum(e.type == "printer_status" and e.data["ticket"] is not None for e in cp.store.events()))
+"""
+
+
+def test_under_gevent_a_failing_file_printer_logs_one_line_per_ticket() -> None:
+    """USB, serial and file printers print in gevent's thread pool, whose hub printed every job's exception with its
+    whole traceback (30 lines a ticket on a printer that is unplugged all morning) besides the driver's own line."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", GEVENT_FAILING_FILE_PRINTER, str(root)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2"]  # both failed tickets recorded, each naming its ticket
+    failures = [line for line in done.stderr.splitlines() if "printer print failed (printer_error)" in line]
+    assert len(failures) == 2, done.stderr
+    assert "IsADirectoryError" in failures[0]  # the one line says what went wrong
+    assert "Traceback" not in done.stderr and "failed with PrinterError" not in done.stderr, done.stderr
 
 
 def test_the_service_offloads_drawing_only_for_printers_on_the_loop(app: Any, printer: FakePrinter) -> None:

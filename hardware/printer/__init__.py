@@ -15,6 +15,7 @@ import hardware._escpos  # noqa: F401 - first, before anything imports python-es
 # isort: split
 from escpos.capabilities import get_profile
 
+from .codepages import LETTERS, TEXT_MODES, language_codepage
 from .decode import DecodedTicket, decode_escpos
 from .drivers import FilePrinter, NetworkPrinter, SerialPrinter, UsbPrinter, error_key
 from .fake import FakePrinter
@@ -28,10 +29,13 @@ from .render import (
     slip_escpos_bytes,
     ticket_escpos_bytes,
     ticket_mode,
+    ticket_print_mode,
 )
 
 __all__ = [
+    "LETTERS",
     "STATUS_KEYS",
+    "TEXT_MODES",
     "DecodedTicket",
     "FakePrinter",
     "FilePrinter",
@@ -47,6 +51,7 @@ __all__ = [
     "decode_escpos",
     "effective_qr",
     "error_key",
+    "language_codepage",
     "make_printer",
     "paper_image",
     "render_settings",
@@ -56,6 +61,7 @@ __all__ = [
     "slip_escpos_bytes",
     "ticket_escpos_bytes",
     "ticket_mode",
+    "ticket_print_mode",
 ]
 
 _COMMON = {"type", "paper_width_mm", "profile", "qr", "text_mode"}
@@ -105,6 +111,24 @@ def _choice(settings: Mapping[str, Any], key: str, default: Any, choices: tuple[
     return value
 
 
+def _text_mode(settings: Mapping[str, Any]) -> str | dict[str, str]:
+    """``text_mode``: one of TEXT_MODES for every language, or a table of languages to one of them."""
+    value = settings.get("text_mode", "auto")
+    modes = ", ".join(map(repr, TEXT_MODES))
+    if isinstance(value, Mapping):
+        for lang, mode in value.items():
+            if lang not in LETTERS:
+                raise ValueError(f"printer.text_mode.{lang}: not a kiosk language (one of {', '.join(LETTERS)})")
+            if mode not in TEXT_MODES:
+                raise ValueError(f"printer.text_mode.{lang}: {mode!r} is not one of {modes}")
+        return dict(value)
+    if value not in TEXT_MODES:
+        raise ValueError(
+            f'printer.text_mode: {value!r} is not one of {modes}, nor a table of languages such as {{ tr = "image" }}'
+        )
+    return str(value)
+
+
 def render_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """How the ``[printer]`` table wants tickets rendered (paper, profile, QR, text mode), checked, with defaults."""
     profile = _str(settings, "profile", "default")
@@ -116,7 +140,7 @@ def render_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "paper_width_mm": _choice(settings, "paper_width_mm", 80, (80, 58)),
         "profile": profile,
         "qr": _choice(settings, "qr", "image", ("image", "native")),
-        "text_mode": _choice(settings, "text_mode", "auto", ("auto", "text", "image")),
+        "text_mode": _text_mode(settings),
     }
 
 

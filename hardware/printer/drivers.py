@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from escpos.constants import RT_MASK_ONLINE, RT_STATUS_ONLINE
@@ -108,7 +108,7 @@ class EscposDriver(TicketPrinter):
         paper_width_mm: int = 80,
         profile: str = "default",
         qr: str = "image",
-        text_mode: str = "auto",
+        text_mode: str | Mapping[str, str] = "auto",  # one for every language, or per language
         status_query: bool = True,
         status_timeout: float = 1.0,
     ) -> None:

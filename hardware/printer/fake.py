@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .model import STATUS_KEYS, PrinterError, PrinterStatus, SlipContent, TicketContent, TicketPrinter
@@ -25,7 +25,7 @@ class FakePrinter(TicketPrinter):
         paper_width_mm: int = 80,
         profile: str = "default",
         qr: str = "image",
-        text_mode: str = "auto",
+        text_mode: str | Mapping[str, str] = "auto",  # one for every language, or per language
         fail_with: str | None = None,
         keep: int = 200,
     ) -> None:

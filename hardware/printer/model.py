@@ -41,6 +41,7 @@ class TicketContent:
     qr_url: str
     qr_caption: str = ""
     priority_label: str = ""  # e.g. "Priority ticket" when the visitor asked for it: printed under the number
+    letters_line: str = ""  # the printer's test ticket only: the language's letters beyond ASCII, under the number
 
 
 @dataclass(frozen=True)

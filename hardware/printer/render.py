@@ -12,7 +12,7 @@ import logging
 import os
 import textwrap
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,10 +21,10 @@ from typing import Any, Literal
 import qrcode
 import qrcode.constants
 from escpos.constants import QR_ECLEVEL_M
-from escpos.magicencode import Encoder
 from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont, ImageOps, features
 
+from .codepages import TEXT_FOLD, is_rtl_text, print_mode
 from .model import SlipContent, TicketContent
 
 log = logging.getLogger("contactpoint.printer")
@@ -33,35 +33,6 @@ Size = Literal["small", "normal", "large", "huge"]
 Align = Literal["center", "start"]
 
 PAPER_DOTS: dict[int, int] = {80: 576, 58: 384}
-#: code pages tried in this order (one per ticket); only those the printer profile lists are used
-PREFERRED_CODEPAGES: tuple[str, ...] = (
-    "CP850",
-    "CP858",
-    "CP852",
-    "CP857",
-    "CP1252",
-    "ISO_8859-15",
-    "ISO_8859-2",
-    "CP1250",
-    "CP1254",
-    "CP437",
-)
-#: typographic characters Babel / translators use that code pages lack, folded for text mode only
-_TEXT_FOLD = str.maketrans(
-    {
-        "\u202f": "\u00a0",
-        "\u2009": " ",
-        "\u2007": " ",
-        "\u2019": "'",
-        "\u2018": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2026": "...",
-    }
-)
-
 FONT_DIRS: tuple[str, ...] = (
     "/usr/share/fonts/truetype/dejavu",
     "/usr/share/fonts/truetype/noto",
@@ -103,6 +74,7 @@ def ticket_blocks(ticket: TicketContent) -> list[Block]:
         Block("text", ticket.need_label, "large", bold=True),
         Block("text", ticket.number, "huge", bold=True),
         *([Block("text", ticket.priority_label, "large", bold=True)] if ticket.priority_label else []),
+        *([Block("text", ticket.letters_line, "normal", bold=True)] if ticket.letters_line else []),
         Block("text", ticket.issued_label, "small"),
         Block("gap"),
         Block("text", ticket.position_label, "normal", bold=True),
@@ -176,8 +148,7 @@ def _has_glyph(path: str, ch: str) -> bool:
     return draw(ch) != draw("\U000f0000")  # a private-use code point: renders .notdef
 
 
-def _is_rtl_text(text: str) -> bool:
-    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+_is_rtl_text = is_rtl_text
 
 
 def _pick_font(text: str, bold: bool) -> str:
@@ -337,33 +308,6 @@ def _dummy(profile: str, dots: int) -> tuple[Dummy, int]:
 
 
 @functools.lru_cache(maxsize=64)
-def _encodable(profile: str, codepage: str) -> frozenset[str]:
-    pages = Dummy(profile=profile).profile.get_code_pages()
-    if codepage not in pages:
-        return frozenset()
-    encoder = Encoder(pages)
-    try:
-        return frozenset(encoder._get_codepage_char_map(codepage)) | frozenset(chr(i) for i in range(128))
-    except LookupError:
-        return frozenset()
-
-
-def pick_codepage(texts: Iterable[str], profile: str = "default") -> str | None:
-    """The first preferred code page of the profile that holds every character, or None (print as image)."""
-    chars = set("".join(t.translate(_TEXT_FOLD) for t in texts))
-    for name in PREFERRED_CODEPAGES:
-        if chars <= _encodable(profile, name):
-            return name
-    return None
-
-
-def choose_mode(texts: Sequence[str], rtl: bool, profile: str = "default") -> Literal["text", "image"]:
-    if rtl or any(_is_rtl_text(t) for t in texts):
-        return "image"
-    return "text" if pick_codepage(texts, profile) else "image"
-
-
-@functools.lru_cache(maxsize=64)
 def native_qr_supported(profile: str) -> bool:
     """Whether python-escpos's capabilities of ``profile`` list the printer's own QR command (``GS ( k``)."""
     return bool(Dummy(profile=profile).profile.supports("qrCode"))
@@ -394,7 +338,7 @@ def _emit_text_blocks(p: Dummy, blocks: Sequence[Block], dots: int, qr: str) -> 
         elif block.kind == "qr":
             _emit_qr(p, block.text, dots, qr)
         else:
-            text = block.text.translate(_TEXT_FOLD)
+            text = block.text.translate(TEXT_FOLD)
             if block.size == "huge":
                 mult = max(1, min(6 if dots >= 512 else 5, cols // max(1, len(text))))
             elif block.size == "large":
@@ -462,6 +406,16 @@ def _emit_qr(p: Dummy, url: str, dots: int, qr: str) -> None:
         _emit_raster(p, qr_image(url, round(dots * 0.55)), dots, center=True)
 
 
+TextMode = str | Mapping[str, str]  # one ``text_mode`` for every language, or one per language ("auto" if absent)
+
+
+def _check_text_mode(text_mode: TextMode) -> None:
+    modes = [text_mode] if isinstance(text_mode, str) else list(text_mode.values())
+    for mode in modes:
+        if mode not in ("auto", "text", "image"):
+            raise ValueError(f"text_mode must be 'auto', 'text' or 'image', not {mode!r}")
+
+
 def blocks_escpos_bytes(
     blocks: Sequence[Block],
     *,
@@ -470,19 +424,16 @@ def blocks_escpos_bytes(
     paper_width_mm: int = 80,
     profile: str = "default",
     qr: str = "image",
-    text_mode: str = "auto",
+    text_mode: TextMode = "auto",
 ) -> bytes:
     if qr not in ("image", "native"):
         raise ValueError(f"qr must be 'image' or 'native', not {qr!r}")
-    if text_mode not in ("auto", "text", "image"):
-        raise ValueError(f"text_mode must be 'auto', 'text' or 'image', not {text_mode!r}")
+    _check_text_mode(text_mode)
     qr = effective_qr(profile, qr)
     p, dots = _dummy(profile, paper_dots(paper_width_mm))
-    texts = [b.text for b in blocks if b.kind == "text"]
-    mode = _mode(blocks, rtl, profile, text_mode)
+    mode, codepage = _mode(blocks, lang, rtl, profile, text_mode)
     p.hw("INIT")
     if mode == "text":
-        codepage = pick_codepage(texts, profile)
         if codepage:
             p.magic.force_encoding(codepage)  # one explicit ESC t n for the whole ticket
         # else (text forced): python-escpos's magic encoding switches pages and prints "?" for the rest
@@ -504,35 +455,37 @@ def blocks_escpos_bytes(
     return out
 
 
-def _mode(blocks: Sequence[Block], rtl: bool, profile: str, text_mode: str) -> str:
-    """"text" (code pages) or "image" (Pillow), as `text_mode` asks or, for "auto", as the texts need."""
-    if text_mode != "auto":
-        return text_mode
-    return choose_mode([b.text for b in blocks if b.kind == "text"], rtl, profile)
+def _mode(
+    blocks: Sequence[Block], lang: str, rtl: bool, profile: str, text_mode: TextMode
+) -> tuple[Literal["text", "image"], str | None]:
+    """("text", code page) or ("image", None), as `text_mode` asks for `lang` or, for "auto", as the language
+    prints on this profile (hardware/printer/codepages.py)."""
+    return print_mode([b.text for b in blocks if b.kind == "text"], lang, rtl, profile, text_mode)
 
 
 def blocks_need_raster(
     blocks: Sequence[Block],
     *,
+    lang: str,
     rtl: bool,
     paper_width_mm: int = 80,
     profile: str = "default",
     qr: str = "image",
-    text_mode: str = "auto",
+    text_mode: TextMode = "auto",
 ) -> bool:
     """Whether rendering these blocks draws with Pillow (image mode, or the QR code as an image): the costly
     case (6–35 ms), which a printer on an event loop renders in a thread. Text with a native QR costs ~0.2 ms."""
     if effective_qr(profile, qr) == "image" and any(b.kind == "qr" for b in blocks):
         return True
-    return _mode(blocks, rtl, profile, text_mode) == "image"
+    return _mode(blocks, lang, rtl, profile, text_mode)[0] == "image"
 
 
 def ticket_needs_raster(ticket: TicketContent, **settings: Any) -> bool:
-    return blocks_need_raster(ticket_blocks(ticket), rtl=ticket.rtl, **settings)
+    return blocks_need_raster(ticket_blocks(ticket), lang=ticket.lang, rtl=ticket.rtl, **settings)
 
 
 def slip_needs_raster(slip: SlipContent, **settings: Any) -> bool:
-    return blocks_need_raster(slip_blocks(slip), rtl=slip.rtl, **settings)
+    return blocks_need_raster(slip_blocks(slip), lang=slip.lang, rtl=slip.rtl, **settings)
 
 
 def ticket_escpos_bytes(
@@ -541,7 +494,7 @@ def ticket_escpos_bytes(
     paper_width_mm: int = 80,
     profile: str = "default",
     qr: str = "image",
-    text_mode: str = "auto",
+    text_mode: TextMode = "auto",
 ) -> bytes:
     return blocks_escpos_bytes(
         ticket_blocks(ticket),
@@ -560,7 +513,7 @@ def slip_escpos_bytes(
     paper_width_mm: int = 80,
     profile: str = "default",
     qr: str = "image",
-    text_mode: str = "auto",
+    text_mode: TextMode = "auto",
 ) -> bytes:
     return blocks_escpos_bytes(
         slip_blocks(slip),
@@ -573,5 +526,12 @@ def slip_escpos_bytes(
     )
 
 
-def ticket_mode(ticket: TicketContent, profile: str = "default") -> Literal["text", "image"]:
-    return choose_mode([b.text for b in ticket_blocks(ticket) if b.kind == "text"], ticket.rtl, profile)
+def ticket_print_mode(
+    ticket: TicketContent, profile: str = "default", text_mode: TextMode = "auto", **_: Any
+) -> tuple[Literal["text", "image"], str | None]:
+    """How the ticket prints with these ``[printer]`` settings: ("text", code page) or ("image", None)."""
+    return _mode(ticket_blocks(ticket), ticket.lang, ticket.rtl, profile, text_mode)
+
+
+def ticket_mode(ticket: TicketContent, profile: str = "default", text_mode: TextMode = "auto") -> str:
+    return ticket_print_mode(ticket, profile, text_mode)[0]
