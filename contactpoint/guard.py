@@ -1,0 +1,80 @@
+"""Bad input stops at the door: a body's size and depth, before anything parses it; JSON errors for JSON routes.
+
+A request body is bounded by `MAX_CONTENT_LENGTH` (413 past it) and, when it is JSON, by `MAX_JSON_DEPTH`
+levels of nested arrays and objects (400 past it), checked in one pass that never recurses, so a body of
+`[[[[…]]]]` never reaches the JSON parser (which recurses, and fails with a RecursionError). Socket.IO packets
+get the same check (`SafeJSON`, the server's JSON module) and a size cap. A route answers JSON, errors included,
+when its rule has `/api/` in it or its view is marked with `json_view`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from itertools import accumulate
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, request
+
+MAX_JSON_DEPTH = 20  # the deepest body a page sends is 2 levels ({"needs": [...]})
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def json_depth(data: bytes | str) -> int:
+    """How deep arrays and objects nest in a JSON text (strings skipped), without recursion.
+
+    Bytes are decoded as the JSON parser decodes them (UTF-8, -16 or -32 by their first bytes), so what is
+    counted is what would be parsed. A text that cannot be decoded counts as too deep: it is refused anyway."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode(json.detect_encoding(data), "surrogatepass")
+        except (UnicodeDecodeError, LookupError):
+            return MAX_JSON_DEPTH + 1
+    brackets = _BRACKETS.findall(_STRING.sub("", data))
+    return max(accumulate(1 if b in "[{" else -1 for b in brackets), default=0)
+
+
+def json_view(view: F) -> F:
+    """Mark a view as answering JSON: its errors (404, 400…) are JSON too (contactpoint.app.error_response)."""
+    view.answers_json = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_json_route() -> bool:
+    rule = request.url_rule
+    if rule is None:
+        return False
+    return "/api/" in rule.rule or getattr(current_app.view_functions.get(rule.endpoint), "answers_json", False)
+
+
+class TooDeep(ValueError):
+    """A JSON text nests deeper than MAX_JSON_DEPTH."""
+
+
+class SafeJSON:
+    """The json module for Socket.IO packets: a packet nested too deep is refused before it is parsed."""
+
+    @staticmethod
+    def dumps(*args: Any, **kwargs: Any) -> str:
+        return json.dumps(*args, **kwargs)
+
+    @staticmethod
+    def loads(s: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        if json_depth(s) > MAX_JSON_DEPTH:
+            raise TooDeep(f"a packet nested deeper than {MAX_JSON_DEPTH} levels")
+        return json.loads(s, *args, **kwargs)
+
+
+def check_body() -> None:
+    """Before every request: a JSON body too deep is a 400; one too large a 413 (reading it raises that)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return
+    if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+        abort(400)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(check_body)
