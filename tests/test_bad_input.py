@@ -134,3 +134,33 @@ def test_a_socket_packet_nested_too_deep_is_refused_and_the_socket_goes_on(live:
     log = live.log.read_text()
     assert "RecursionError" not in log
     assert "nested deeper than" in log
+
+
+# -- values copied into a redirect's Location header ----------------------------------------------------------
+@pytest.mark.parametrize("junk", ["2026-11-25" + "x" * 100_000, "2026-11-25\r\nX-Evil: 1", "<script>", "2026-13-01"])
+def test_form_values_never_reach_a_location_header_unchecked(app: Any, client: Any, junk: str) -> None:
+    from tests.test_appointments import manager
+
+    csrf = manager(app, client)
+    form = {"csrf_token": csrf, "date": junk, "time": "11:15", "need": "documents"}
+    r = client.post("/manage/appointments", data=form)
+    assert r.status_code == 303 and r.headers["Location"] == "/manage/appointments"
+    r = client.post("/manage/appointments", data=form | {"date": "2026-11-26", "time": "soon"})
+    assert r.status_code == 303 and r.headers["Location"] == "/manage/appointments?day=2026-11-26"
+    r = client.post("/manage/appointments/nope/cancel", data={"csrf_token": csrf, "day": junk})
+    assert r.status_code == 303 and r.headers["Location"] == "/manage/appointments"
+    r = client.post("/manage/appointments/nope/cancel", data={"csrf_token": csrf, "day": "2026-11-26"})
+    assert r.headers["Location"] == "/manage/appointments?day=2026-11-26"
+    assert client.get("/manage/appointments", query_string={"day": junk}).status_code == 200  # today's list
+    assert not app.extensions["contactpoint"].engine.state.appointments  # nothing booked
+
+
+@pytest.mark.parametrize("nxt", ["/manage/\r\nX-Evil: 1", "/manage/" + "a" * 100_000, "/manage/../counter/"])
+def test_a_login_leads_back_only_to_a_plain_manager_path(app: Any, client: Any, nxt: str) -> None:
+    from contactpoint.auth import hash_password
+
+    app.extensions["contactpoint"].store.add_agent("maria", hash_password("a long password"), "manager", 0.0)
+    r = client.post("/manage/login", query_string={"next": nxt}, data={"name": "maria", "password": "a long password"})
+    assert r.status_code == 303 and r.headers["Location"] == "/manage/appointments"
+    r = client.post("/manage/login?next=/manage/appointments", data={"name": "maria", "password": "a long password"})
+    assert r.headers["Location"] == "/manage/appointments"
