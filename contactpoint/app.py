@@ -22,7 +22,7 @@ from contactpoint.engine import Clock, Engine
 from contactpoint.guard import SafeJSON, is_json_route
 from contactpoint.i18n import init_i18n
 from contactpoint.messages import message
-from contactpoint.store import EventStore
+from contactpoint.store import EventStore, StoreFull
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,11 @@ def create_app(
     @app.errorhandler(CommandError)
     def command_error(e: CommandError) -> Any:
         return error_response(e.key, e.status)
+
+    @app.errorhandler(StoreFull)
+    def store_full(e: StoreFull) -> Any:
+        # logged once by the store, not per request; a visitor is told to ask at the desk, staff what is wrong
+        return error_response("disk_full_visitor" if request.path.startswith("/kiosk/") else "disk_full", 503)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:

@@ -4,6 +4,7 @@ too large for any route, JSON errors from JSON routes, and Socket.IO packets nes
 from __future__ import annotations
 
 import re
+import urllib.request
 from typing import Any
 
 import pytest
@@ -131,6 +132,21 @@ def test_a_socket_packet_nested_too_deep_is_refused_and_the_socket_goes_on(live:
         assert answers == ["43/display,2[true]"]  # the deep one got no answer; the socket still works
     finally:
         ws.close()
+    # a message larger than MAX_CONTENT_LENGTH closes that socket only
+    big = websocket.create_connection(f"ws://127.0.0.1:{live.port}/socket.io/?EIO=4&transport=websocket", timeout=10)
+    try:
+        big.recv()
+        big.send("40/display,")
+        big.recv()
+        big.send('42/display,3["alive","' + "a" * 300_000 + '"]')
+        while (msg := big.recv()) == "2":  # pings, then the close frame (recv gives "" for it)
+            big.send("3")
+        assert msg == ""
+    finally:
+        big.close()
+        big.shutdown()  # the server closed first: close() alone leaves the socket open
+    with urllib.request.urlopen(f"{live.url}/api/health", timeout=5) as r:
+        assert r.status == 200
     log = live.log.read_text()
     assert "RecursionError" not in log
     assert "nested deeper than" in log
