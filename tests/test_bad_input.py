@@ -4,6 +4,7 @@ too large for any route, JSON errors from JSON routes, and Socket.IO packets nes
 from __future__ import annotations
 
 import re
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -180,3 +181,23 @@ def test_a_login_leads_back_only_to_a_plain_manager_path(app: Any, client: Any, 
     assert r.status_code == 303 and r.headers["Location"] == "/manage/appointments"
     r = client.post("/manage/login?next=/manage/appointments", data={"name": "maria", "password": "a long password"})
     assert r.headers["Location"] == "/manage/appointments"
+
+
+@pytest.mark.parametrize("value", ["%C4%B0", "%00", "a" * 2000, "..%2F..%2Fetc", "%F0%9F%98%80"])
+def test_no_route_answers_odd_arguments_with_a_500(
+    app: Any, client: Any, agent: Any, routes: list[Any], value: str
+) -> None:
+    """Every route, every method, an odd value in each part of its address and query (TESTING: a 500 raises)."""
+    agent.login()
+    app.extensions["contactpoint"].engine.issue(need="moving", lang="fr", check_open=False)
+    for rule, methods, _ in routes:
+        url = re.sub(r"<(?:\w+:)?(\w+)>", value, rule)
+        raw = urllib.parse.unquote(value)
+        query = {k: raw for k in ("token", "kind", "need", "at", "zone", "counter", "day", "next", "created")}
+        header = raw.replace("\x00", "").encode().decode("latin-1")  # as a crafted header reaches the box
+        for method in set(methods) & {"GET", "POST"}:
+            for text_id in ("ticket", "notice", raw):
+                r = client.open(
+                    url, method=method, query_string=query | {"text_id": text_id}, headers={"X-CSRF-Token": header}
+                )
+                assert r.status_code < 500, (method, rule)
