@@ -12,19 +12,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from itertools import accumulate
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, request
 
 MAX_JSON_DEPTH = 20  # the deepest body a page sends is 2 levels ({"needs": [...]})
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(r"[\[\]{}]")
+# a JSON string (skipped whole: brackets inside it do not count) or one bracket
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def json_depth(data: bytes | str) -> int:
-    """How deep arrays and objects nest in a JSON text (strings skipped), without recursion.
+def json_depth(data: bytes | str, stop: int | None = None) -> int:
+    """How deep arrays and objects nest in a JSON text, in one pass without recursion. With `stop`, the answer
+    only says whether the depth passes it: counting stops there (a body of 100,000 brackets costs what 21 do),
+    and a text with no more brackets than `stop` is not looked at.
 
     Bytes are decoded as the JSON parser decodes them (UTF-8, -16 or -32 by their first bytes), so what is
     counted is what would be parsed. A text that cannot be decoded counts as too deep: it is refused anyway."""
@@ -33,8 +34,19 @@ def json_depth(data: bytes | str) -> int:
             data = data.decode(json.detect_encoding(data), "surrogatepass")
         except (UnicodeDecodeError, LookupError):
             return MAX_JSON_DEPTH + 1
-    brackets = _BRACKETS.findall(_STRING.sub("", data))
-    return max(accumulate(1 if b in "[{" else -1 for b in brackets), default=0)
+    if stop is not None and data.count("[") + data.count("{") <= stop:
+        return 0  # cannot be deeper than stop (the common case, counted at C speed)
+    depth = deepest = 0
+    for m in _TOKENS.finditer(data):
+        c = m.group()
+        if c == "[" or c == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if stop is not None and deepest > stop:
+                break
+        elif c == "]" or c == "}":
+            depth -= 1
+    return deepest
 
 
 def json_view(view: F) -> F:
@@ -63,7 +75,7 @@ class SafeJSON:
 
     @staticmethod
     def loads(s: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        if json_depth(s) > MAX_JSON_DEPTH:
+        if json_depth(s, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
             raise TooDeep(f"a packet nested deeper than {MAX_JSON_DEPTH} levels")
         return json.loads(s, *args, **kwargs)
 
@@ -72,7 +84,7 @@ def check_body() -> None:
     """Before every request: a JSON body too deep is a 400; one too large a 413 (reading it raises that)."""
     if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
         return
-    if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+    if json_depth(request.get_data(cache=True), MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         abort(400)
 
 

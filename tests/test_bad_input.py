@@ -39,6 +39,8 @@ def test_json_depth_counts_without_recursing() -> None:
     assert json_depth(b'{"needs": ["a", "b"]}') == 2
     assert json_depth(b'{"note": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ \\" [[[["}') == 1  # brackets in strings
     assert json_depth(DEEP) == 100_000
+    assert json_depth(DEEP, MAX_JSON_DEPTH) == MAX_JSON_DEPTH + 1  # stops counting as soon as it is too deep
+    assert json_depth(b"[[1], [2], [3]]", 4) <= 4
     # in UTF-16, a `\"` is not the two bytes `\` `"`: counted as the parser reads it, not byte by byte
     tricky = ('["\\"", ' + "[" * 50 + "]" * 50 + "]").encode("utf-16-le")
     assert json_depth(tricky) == 51
