@@ -19,7 +19,7 @@ from contactpoint.config import ConfigError, SiteConfig, load_site
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.site import Site
 from contactpoint.engine import Clock, Engine
-from contactpoint.guard import SafeJSON, is_json_route
+from contactpoint.guard import SafeJSON, SafePacket, is_json_route
 from contactpoint.i18n import init_i18n
 from contactpoint.messages import message
 from contactpoint.store import EventStore, StoreFull
@@ -127,7 +127,8 @@ def create_app(
         engineio_logger=False,
         ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
         ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
-        json=SafeJSON,  # a packet nested too deep is refused before it is parsed (contactpoint/guard.py)
+        json=SafeJSON,  # a packet nested too deep is dropped before it is parsed (contactpoint/guard.py)
+        serializer=SafePacket,
         max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"],
     )
     broadcaster = Broadcaster(socketio, engine.summary, window=float(app.config["BROADCAST_WINDOW"]))

@@ -3,23 +3,26 @@
 A request body is bounded by `MAX_CONTENT_LENGTH` (413 past it) and, when it is JSON, by `MAX_JSON_DEPTH`
 levels of nested arrays and objects (400 past it), checked in one pass that never recurses, so a body of
 `[[[[…]]]]` never reaches the JSON parser (which recurses, and fails with a RecursionError). Socket.IO packets
-get the same check (`SafeJSON`, the server's JSON module) and a size cap. A route answers JSON, errors included,
+get the same check (`SafeJSON`, `SafePacket`) and a size cap. A route answers JSON, errors included,
 when its rule has `/api/` in it or its view is marked with `json_view`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, request
+from socketio.packet import CONNECT, Packet
 
 MAX_JSON_DEPTH = 20  # the deepest body a page sends is 2 levels ({"needs": [...]})
 # a JSON string (skipped whole: brackets inside it do not count) or one bracket
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 
 def json_depth(data: bytes | str, stop: int | None = None) -> int:
@@ -67,7 +70,8 @@ class TooDeep(ValueError):
 
 
 class SafeJSON:
-    """The json module for Socket.IO packets: a packet nested too deep is refused before it is parsed."""
+    """The json module of Engine.IO and Socket.IO packets: a packet nested too deep is refused before it is parsed
+    (Engine.IO then keeps it as text; SafePacket drops it)."""
 
     @staticmethod
     def dumps(*args: Any, **kwargs: Any) -> str:
@@ -78,6 +82,21 @@ class SafeJSON:
         if json_depth(s, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
             raise TooDeep(f"a packet nested deeper than {MAX_JSON_DEPTH} levels")
         return json.loads(s, *args, **kwargs)
+
+
+class SafePacket(Packet):  # type: ignore[misc]
+    """A Socket.IO packet nested too deep is dropped with one line in the log: an event becomes one no handler
+    has (its ack, if asked for, is empty), a connection comes without auth data; no traceback, the socket goes on."""
+
+    json = SafeJSON
+
+    def decode(self, encoded_packet: Any) -> int:
+        try:
+            return int(super().decode(encoded_packet))
+        except TooDeep as e:
+            log.warning("Socket.IO packet dropped: %s", e)
+            self.data = [""] if self.packet_type != CONNECT else None
+            return 0
 
 
 def check_body() -> None:
