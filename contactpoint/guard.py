@@ -19,8 +19,10 @@ from flask import Flask, abort, current_app, request
 from socketio.packet import CONNECT, Packet
 
 MAX_JSON_DEPTH = 20  # the deepest body a page sends is 2 levels ({"needs": [...]})
-# a JSON string (skipped whole: brackets inside it do not count) or one bracket
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# a JSON string (skipped whole: brackets inside it do not count) or one bracket. The closing quote is optional:
+# an unterminated string runs to the end of the text, so each character is read once (with the quote required,
+# every `"` of `"\"\"\"…[[[` would start a scan to the end: quadratic, minutes of CPU for 256 KB)
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
 

@@ -41,6 +41,9 @@ def test_json_depth_counts_without_recursing() -> None:
     assert json_depth(DEEP) == 100_000
     assert json_depth(DEEP, MAX_JSON_DEPTH) == MAX_JSON_DEPTH + 1  # stops counting as soon as it is too deep
     assert json_depth(b"[[1], [2], [3]]", 4) <= 4
+    # an unterminated string runs to the end (the parser stops there too): what follows is never counted, and
+    # 240 KB of `\"` are read once, not once per quote (that was minutes of CPU for one request)
+    assert json_depth(b'"' + b'\\"' * 120_000 + b"[" * 30, MAX_JSON_DEPTH) == 0
     # in UTF-16, a `\"` is not the two bytes `\` `"`: counted as the parser reads it, not byte by byte
     tricky = ('["\\"", ' + "[" * 50 + "]" * 50 + "]").encode("utf-16-le")
     assert json_depth(tricky) == 51
