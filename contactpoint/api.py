@@ -38,4 +38,11 @@ def state() -> Any:
 @bp.get("/health")
 def health() -> Any:
     cp = current_app.extensions["contactpoint"]
-    return jsonify(ok=True, seq=cp.engine.state.seq, printer=cp.engine.state.printer, server=cp.socketio.async_mode)
+    full = cp.store.full_since is not None  # a write failed on a full disk, and none has succeeded since
+    return jsonify(
+        ok=not full,
+        seq=cp.engine.state.seq,
+        printer=cp.engine.state.printer,
+        server=cp.socketio.async_mode,
+        storage="full" if full else "ok",
+    )

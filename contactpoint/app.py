@@ -19,9 +19,10 @@ from contactpoint.config import ConfigError, SiteConfig, load_site
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.site import Site
 from contactpoint.engine import Clock, Engine
+from contactpoint.guard import SafeJSON, SafePacket, is_json_route
 from contactpoint.i18n import init_i18n
 from contactpoint.messages import message
-from contactpoint.store import EventStore
+from contactpoint.store import EventStore, StoreFull
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,12 @@ def _secret_key(data_dir: Path) -> str:
 
 
 def wants_json() -> bool:
-    return "/api/" in request.path or request.is_json or request.accept_mimetypes.best == "application/json"
+    return (
+        "/api/" in request.path
+        or is_json_route()
+        or request.is_json
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def error_response(key: str, status: int) -> Any:
@@ -121,6 +127,9 @@ def create_app(
         engineio_logger=False,
         ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
         ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
+        json=SafeJSON,  # a packet nested too deep is dropped before it is parsed (contactpoint/guard.py)
+        serializer=SafePacket,
+        max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"],
     )
     broadcaster = Broadcaster(socketio, engine.summary, window=float(app.config["BROADCAST_WINDOW"]))
     engine.listeners.append(broadcaster.publish)
@@ -138,7 +147,9 @@ def create_app(
     app.extensions["contactpoint"] = cp
     init_i18n(app)
 
-    from contactpoint import api, printing
+    from contactpoint import api, guard, printing
+
+    guard.init_app(app)  # first: before the rate limiter or any view reads a body
 
     app.register_blueprint(api.bp)
     printing.init_app(app, cp)
@@ -162,6 +173,11 @@ def create_app(
     @app.errorhandler(CommandError)
     def command_error(e: CommandError) -> Any:
         return error_response(e.key, e.status)
+
+    @app.errorhandler(StoreFull)
+    def store_full(e: StoreFull) -> Any:
+        # logged once by the store, not per request; a visitor is told to ask at the desk, staff what is wrong
+        return error_response("disk_full_visitor" if request.path.startswith("/kiosk/") else "disk_full", 503)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:

@@ -218,7 +218,8 @@ def csrf_token() -> str:
 def check_csrf() -> bool:
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
     expected = session.get("csrf")
-    return bool(expected) and secrets.compare_digest(str(sent), str(expected))
+    # as bytes: compare_digest refuses str with non-ASCII characters (a crafted header would be a 500)
+    return bool(expected) and secrets.compare_digest(str(sent).encode(), str(expected).encode())
 
 
 def agent_required(view: F) -> F:

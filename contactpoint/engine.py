@@ -8,6 +8,7 @@ and numbers never repeat.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from contactpoint.store import EventStore
 Clock = Callable[[], float]
 log = logging.getLogger(__name__)
 RECENT_VISITS = 20  # the wait estimate uses the median service time of the need's last visits
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # a ticket's token: secrets.token_urlsafe(16) is 22 characters
 
 
 class Command(Protocol):
@@ -194,7 +196,11 @@ class Engine:
         self.run(commands.day_change)
 
     # -- reading -------------------------------------------------------------------------------------------
-    def ticket_by_token(self, token: str) -> Ticket | None:
+    def ticket_by_token(self, token: object) -> Ticket | None:
+        """The live ticket with this token, or None: malformed (any address, query or socket gives one; only the
+        token's shape is ever compared, so a non-ASCII one never reaches compare_digest), unknown, or gone."""
+        if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
+            return None
         with self.lock:
             for t in self.state.tickets.values():
                 if secrets.compare_digest(t.token, token):

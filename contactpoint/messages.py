@@ -17,6 +17,7 @@ MESSAGES = {
     "bad_request": _l("This request is not valid."),
     "not_found": _l("This page does not exist."),
     "server_error": _l("Something went wrong on our side. Please try again."),
+    "disk_full_visitor": _l("No ticket can be given right now. Please ask at the desk."),
     "ticket_expired": _l("This ticket is no longer valid: the day is closed."),
     "site_closing": _l("The contact point closes soon: no more tickets today."),
     "capacity_reached": _l("There are no more tickets today for this."),
@@ -73,6 +74,7 @@ MESSAGES = {
     "target_counter_closed": _l("This counter is closed: choose an open one."),
     "ticket_at_other_counter": _l("This visitor is at another agent's counter."),
     # hardware
+    "disk_full": _l("The box's disk is full: nothing new can be saved. Free some space or call the technician."),
     "printer_ok": _l("The printer is ready."),
     "printer_paper_out": _l("The printer is out of paper."),
     "printer_paper_low": _l("The printer paper is running low."),

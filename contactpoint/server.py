@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask
 
+from contactpoint.store import StoreFull
+
 log = logging.getLogger(__name__)
 
 
@@ -22,6 +24,8 @@ def start_ticker(app: Flask, every: float = 15.0) -> threading.Thread:
             time.sleep(every)
             try:
                 cp.engine.tick()
+            except StoreFull:  # logged once by the store; the day closes at the first tick with space again
+                pass
             except Exception:
                 log.exception("day-close tick failed")
 

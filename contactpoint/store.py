@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,6 +23,8 @@ from contactpoint.concurrency import blocking
 from contactpoint.domain.appointments import Appointment
 from contactpoint.domain.events import Changes, Event, apply
 from contactpoint.domain.model import Counter, SiteState, Ticket
+
+log = logging.getLogger(__name__)
 
 
 def _m1_events(db: sqlite3.Connection) -> None:
@@ -100,13 +105,29 @@ def migrate(db: sqlite3.Connection) -> int:
                 db.execute("INSERT INTO schema_migrations VALUES (?, datetime('now'))", (version,))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            rollback(db)
             raise
     return len(MIGRATIONS)
 
 
+def rollback(db: sqlite3.Connection) -> None:
+    """Roll back the transaction if it is still open. SQLite ends it by itself on some errors (a full disk among
+    them): a ROLLBACK then fails with "cannot rollback - no transaction is active", hiding the real error."""
+    if db.in_transaction:
+        db.execute("ROLLBACK")
+
+
+def is_full(e: BaseException) -> bool:
+    """SQLITE_FULL: the disk is full (or the database reached its `max_page_count`)."""
+    return isinstance(e, sqlite3.Error) and (getattr(e, "sqlite_errorcode", 0) or 0) & 0xFF == sqlite3.SQLITE_FULL
+
+
 class SchemaError(RuntimeError):
     """The database cannot be used by this release (its schema is newer)."""
+
+
+class StoreFull(RuntimeError):
+    """The disk is full: the write was rolled back whole, nothing of it was kept (contactpoint.app answers 503)."""
 
 
 def db_path(db: sqlite3.Connection) -> str:
@@ -157,6 +178,7 @@ class EventStore:
             self._release()
             raise
         self.write_lock = threading.RLock()  # the one writer
+        self.full_since: float | None = None  # when a write last failed on a full disk; None once one succeeds
 
     def _release(self) -> None:
         if self._lock is not None:
@@ -168,30 +190,45 @@ class EventStore:
         self._release()
 
     # -- writing -------------------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One `BEGIN IMMEDIATE` … `COMMIT`, rolled back whole on any error. A full disk becomes StoreFull, logged
+        once until a write succeeds again (then "space is back" is logged): the box recovers by itself."""
+        with self.write_lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                blocking(db.execute, "COMMIT")  # the fsync: off gevent's loop
+            except BaseException as e:
+                rollback(db)
+                if not is_full(e):
+                    raise
+                if self.full_since is None:
+                    self.full_since = time.time()
+                    log.error("cannot write %s: %s; nothing is saved until there is space again", self.path, e)
+                raise StoreFull(str(e)) from e
+            if self.full_since is not None:
+                self.full_since = None
+                log.warning("space is back: %s is written again", self.path)
+
     def commit(self, events: list[Event], state: SiteState) -> list[tuple[Event, Changes]]:
         """Append events, apply them to `state` and write the projection rows they change, in one transaction.
 
         On any failure nothing is written and the caller must reload its state (it was changed in memory).
         """
         out: list[tuple[Event, Changes]] = []
-        with self.write_lock:
-            db = self.db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for ev in events:
-                    cur = db.execute(
-                        "INSERT INTO events (at, type, data) VALUES (?, ?, ?)", (ev.at, ev.type, _dumps(ev.data))
-                    )
-                    stored = Event(ev.type, ev.at, ev.data, int(cur.lastrowid or 0))
-                    ch = apply(state, stored)
-                    self._write_projection(state, stored, ch)
-                    if stored.type == "day_closed":  # once, when the day closes (a rebuild reads purged events)
-                        self._purge_names(stored.data["day"])
-                    out.append((stored, ch))
-                blocking(db.execute, "COMMIT")  # the fsync: off gevent's loop
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        with self.transaction() as db:
+            for ev in events:
+                cur = db.execute(
+                    "INSERT INTO events (at, type, data) VALUES (?, ?, ?)", (ev.at, ev.type, _dumps(ev.data))
+                )
+                stored = Event(ev.type, ev.at, ev.data, int(cur.lastrowid or 0))
+                ch = apply(state, stored)
+                self._write_projection(state, stored, ch)
+                if stored.type == "day_closed":  # once, when the day closes (a rebuild reads purged events)
+                    self._purge_names(stored.data["day"])
+                out.append((stored, ch))
         return out
 
     def _write_projection(self, state: SiteState, ev: Event, ch: Changes) -> None:
@@ -314,35 +351,22 @@ class EventStore:
         """Throw the projection away and derive it again from the log, in one transaction."""
         with self.write_lock:
             events = list(self.events())
-            db = self.db
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with self.transaction() as db:
                 for table in ("tickets", "counters", "numbering", "state", "appointments"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608
                 state = SiteState()
                 for ev in events:
                     ch = apply(state, ev)
                     self._write_projection(state, ev, ch)
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
 
     # -- agents (accounts are configuration, not events) ---------------------------------------------------
     def add_agent(self, name: str, password_hash: str, role: str, now: float) -> None:
-        with self.write_lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                self.db.execute(
-                    "INSERT INTO agents (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (name) DO UPDATE SET password_hash=excluded.password_hash, role=excluded.role,"
-                    " active=1",
-                    (name, password_hash, role, now),
-                )
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO agents (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET password_hash=excluded.password_hash, role=excluded.role, active=1",
+                (name, password_hash, role, now),
+            )
 
     def agent(self, name: str) -> tuple[str, str, bool] | None:
         with self.write_lock:
@@ -356,12 +380,6 @@ class EventStore:
 
     def set_agent_active(self, name: str, active: bool) -> bool:
         """Disable (or enable again) an account; False when there is no such account."""
-        with self.write_lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self.db.execute("UPDATE agents SET active = ? WHERE name = ?", (int(active), name))
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+        with self.transaction() as db:
+            cur = db.execute("UPDATE agents SET active = ? WHERE name = ?", (int(active), name))
         return cur.rowcount > 0

@@ -17,6 +17,7 @@ from flask_socketio import Namespace, SocketIO
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.site import Site, Zone
 from contactpoint.engine import redact
+from contactpoint.guard import json_view
 from hardware.audio import chime_path
 
 bp = Blueprint("display", __name__, url_prefix="/display", template_folder="templates", static_folder="static")
@@ -69,6 +70,7 @@ def page() -> Any:
 
 
 @bp.get("/state")
+@json_view
 def state() -> Any:
     """The public snapshot (as /api/state), with each call's need, cut down to the zone if one is asked for."""
     from contactpoint.api import full_state
@@ -92,6 +94,7 @@ def state() -> Any:
 
 
 @bp.get("/announcement/<ticket_id>")
+@json_view
 def announcement(ticket_id: str) -> Any:
     """The audio of one call, in play order: the chime, then the visitor's language, then the site's others.
 
@@ -105,9 +108,7 @@ def announcement(ticket_id: str) -> Any:
         ticket = cp.engine.state.tickets.get(ticket_id)
         counter = request.args.get("counter") or (ticket.counter if ticket is not None else None)
         found = [
-            c
-            for c in cp.engine.state.calls
-            if c.ticket == ticket_id and c.counter == counter and c.recall == recall
+            c for c in cp.engine.state.calls if c.ticket == ticket_id and c.counter == counter and c.recall == recall
         ]
     if not found:
         raise CommandError("unknown_ticket", 404)

@@ -7,6 +7,7 @@ carries the session's CSRF token.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any, TypeVar
@@ -42,6 +43,8 @@ from contactpoint.messages import message
 
 bp = Blueprint("manage", __name__, url_prefix="/manage", template_folder="templates", static_folder="static")
 F = TypeVar("F", bound=Callable[..., Any])
+# where a login may lead back to: one of these pages' own paths, never a long or odd value in a Location header
+NEXT_PATH = re.compile(r"/manage/[A-Za-z0-9/_-]{0,200}")
 
 
 def _cp() -> Any:
@@ -73,7 +76,7 @@ def login() -> Any:
         if role == "manager":
             log_in(name, role)
             nxt = request.args.get("next", "")
-            return redirect(nxt if nxt.startswith("/manage/") else url_for("manage.appointments"), code=303)
+            return redirect(nxt if NEXT_PATH.fullmatch(nxt) else url_for("manage.appointments"), code=303)
         error = message("login_failed") if role is None else message("forbidden")
     return render_template("manage/login.html", site=_cp().site, error=error, name=name), (401 if error else 200)
 
@@ -90,13 +93,19 @@ def index() -> Any:
     return redirect(url_for("manage.appointments"))
 
 
-def _day_arg() -> str:
-    cp = _cp()
-    raw = request.args.get("day", "")
+def iso_day(raw: str | None) -> str | None:
+    """A day as YYYY-MM-DD, or None: no other form or query value is copied into an address (a Location header)."""
+    if not raw or len(raw) > 10:
+        return None
     try:
         return date.fromisoformat(raw).isoformat()
     except ValueError:
-        return cp.site.day_of(cp.engine.clock())
+        return None
+
+
+def _day_arg() -> str:
+    cp = _cp()
+    return iso_day(request.args.get("day")) or cp.site.day_of(cp.engine.clock())
 
 
 @bp.get("/appointments")
@@ -135,7 +144,7 @@ def add() -> Any:
         duration = int(f.get("duration") or 0)
     except ValueError:
         flash(_("Give a date and a time."), "error")
-        return redirect(url_for("manage.appointments", day=f.get("date") or None), code=303)
+        return redirect(url_for("manage.appointments", day=iso_day(f.get("date"))), code=303)
     need = f.get("need", "")
     name = (f.get("name") or "").strip() or None
     kept = name if imp.keeps_name(cp.site, need) else None
@@ -197,7 +206,7 @@ def cancel(appointment_id: str) -> Any:
         flash(message(e.key), "error")
     else:
         flash(_("Appointment cancelled."), "ok")
-    return redirect(url_for("manage.appointments", day=request.form.get("day") or None), code=303)
+    return redirect(url_for("manage.appointments", day=iso_day(request.form.get("day"))), code=303)
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
