@@ -207,6 +207,11 @@ class Engine:
                     return t
         return None
 
+    def printer_key(self) -> str:
+        """The printer's last known status (`printer_ok`, `printer_paper_out`, …: docs/events.md)."""
+        with self.lock:
+            return self.state.printer
+
     def ticket_view(self, t: Ticket) -> dict[str, Any]:
         """What a visitor is told about their ticket: its place and an honest estimate (None = no estimate)."""
         with self.lock:

@@ -156,12 +156,16 @@ def render_screen(template: str, screen: screens.Screen, status: int = 200, **kw
 def start() -> Any:
     from flask_babel import force_locale
 
+    printer = _cp().engine.printer_key()
     parts = []
     for code in _cp().site.languages:
         with force_locale(code):
-            text = screens.language_spoken(code)
+            text = screens.language_spoken(code, printer)
         parts.append({"lang": code, "text": text, "url": url_for("kiosk.speech", lang=code, text_id="language")})
-    return render_screen("kiosk/languages.html", screens.languages_screen(), speech_parts=parts)[0]
+    notices = screens.paper_notices(list(_cp().site.languages), printer)
+    return render_screen(
+        "kiosk/languages.html", screens.languages_screen(), speech_parts=parts, printer=printer, paper_notices=notices
+    )[0]
 
 
 @bp.get("/<lang>/")
@@ -176,7 +180,14 @@ def needs(lang: str) -> Any:
         unavailable = unavailable_needs(cp.engine.state, cp.site, now)
     if unavailable and set(unavailable.values()) == {"no_counter_open"}:
         return _notice(lang, "no_counter_open", None, None)[0]  # nobody at any counter: say so before the choice
-    return render_screen("kiosk/needs.html", screens.needs_screen(cp.site, lang), unavailable=unavailable)[0]
+    printer = cp.engine.printer_key()
+    return render_screen(
+        "kiosk/needs.html",
+        screens.needs_screen(cp.site, lang, printer),
+        unavailable=unavailable,
+        printer=printer,
+        paper_notices=screens.paper_notices([lang], printer),
+    )[0]
 
 
 @bp.post("/<lang>/ticket")
@@ -323,9 +334,9 @@ def _speech_text(lang: str) -> str:
     if text_id == "languages":
         return screens.languages_screen().spoken
     if text_id == "language":  # one part of the first screen's playlist: this language's name, in its voice
-        return screens.language_spoken(lang)
+        return screens.language_spoken(lang, cp.engine.printer_key())
     if text_id == "needs":
-        return screens.needs_screen(cp.site, lang).spoken
+        return screens.needs_screen(cp.site, lang, cp.engine.printer_key()).spoken
     if text_id == "appointment":
         return screens.appointment_screen().spoken
     if text_id == "idle":

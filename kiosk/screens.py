@@ -14,8 +14,9 @@ from babel.dates import format_date, format_time
 from flask_babel import gettext as _
 
 from contactpoint.domain.appointments import after_span, next_day_opening, site_refusal, todays_open
+from contactpoint.domain.model import PRINTER_PRINTS
 from contactpoint.domain.site import Site
-from contactpoint.i18n import NATIVE_NAMES, date_locale, place_phrases
+from contactpoint.i18n import NATIVE_NAMES, RTL, date_locale, place_phrases
 from contactpoint.messages import message
 
 NOTICE_KINDS = (
@@ -37,6 +38,34 @@ NOTICE_KINDS = (
 def printer_down_text() -> str:
     """What the ticket screen says, and reads aloud, when the printer cannot give the visitor a paper ticket."""
     return _("The printer is not working: please remember your number, or scan the code with your phone.")
+
+
+def paper_notice_text(key: str) -> str:
+    """What the first two screens say (and read aloud) while the printer cannot print, before the visitor has
+    chosen anything: no paper ticket, but the number on the screen and on their phone."""
+    if key == "printer_paper_out":
+        return _("The printer is out of paper: you will get your number on this screen and on your phone.")
+    return _("The printer is not working: you will get your number on this screen and on your phone.")
+
+
+def paper_notices(langs: list[str], key: str) -> list[dict[str, str]]:
+    """The notice in each of `langs` (the first screen: every language of the site, since the visitor has not
+    chosen yet; the needs screen: theirs), with both wordings so the page can switch as the printer changes."""
+    from flask_babel import force_locale
+
+    out = []
+    for lang in langs:
+        with force_locale(lang):
+            out.append(
+                {
+                    "lang": lang,
+                    "dir": "rtl" if lang in RTL else "ltr",
+                    "paper_out": paper_notice_text("printer_paper_out"),
+                    "other": paper_notice_text("printer_offline"),
+                    "now": paper_notice_text(key),
+                }
+            )
+    return out
 
 
 def when_text(site: Site, at: float | None, now: float, lang: str) -> str:
@@ -86,10 +115,12 @@ def languages_screen() -> Screen:
     return Screen("languages", _("Choose your language"), [_("Touch your language on the screen.")])
 
 
-def language_spoken(lang: str) -> str:
+def language_spoken(lang: str, printer: str = "printer_ok") -> str:
     """One part of the first screen's read-aloud playlist, said in `lang` (the current locale) by its own voice:
-    the language's own name, then "Choose your language" in it ("Français. Choisissez votre langue.")."""
-    return f"{NATIVE_NAMES.get(lang, lang)}. {_('Choose your language')}."
+    the language's own name, then "Choose your language" in it ("Français. Choisissez votre langue."), then the
+    printer's notice in it while the printer cannot print."""
+    text = f"{NATIVE_NAMES.get(lang, lang)}. {_('Choose your language')}."
+    return text if printer in PRINTER_PRINTS else f"{text} {paper_notice_text(printer)}"
 
 
 def error_screen(key: str) -> Screen:
@@ -100,9 +131,11 @@ def error_screen(key: str) -> Screen:
     return Screen("error", message(key), lines, {"kind": key, "pictogram": "question"})
 
 
-def needs_screen(site: Site, lang: str) -> Screen:
+def needs_screen(site: Site, lang: str, printer: str = "printer_ok") -> Screen:
     lines = [n.name(lang) for n in site.needs]
     lines += [_("I have an appointment"), _("I need priority (reduced mobility, pregnancy, age)")]
+    if printer not in PRINTER_PRINTS:  # said first, as the screen shows it: before the visitor chooses
+        lines.insert(0, paper_notice_text(printer))
     return Screen("needs", _("What brings you here?"), [_("Touch what brings you here."), *lines])
 
 

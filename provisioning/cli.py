@@ -87,19 +87,23 @@ def main() -> None:
     help="Folder for the SQLite database and the box's secrets.",
 )
 def demo(host: str, port: int, data: str) -> None:
-    """Serve the demo site: sample configuration, SQLite under DATA, fake printer, a one-time agent login."""
+    """Serve the demo site: sample configuration, SQLite under DATA, fake printer, one-time agent and manager logins."""
     _few_malloc_arenas()
     from contactpoint.auth import hash_password
     from contactpoint.server import serve
 
     app = _app(None, data, DEMO=True)
     cp = app.extensions["contactpoint"]
-    password = secrets.token_urlsafe(9)
-    cp.store.add_agent("demo", hash_password(password), "manager", time.time())  # a new password every start
+    # one login for each role a counter sees, each with a new password every start: an agent works at a
+    # counter; the manager does too, and also creates accounts (the console's "Agents" page) and appointments
+    logins = [("agent", "agent", secrets.token_urlsafe(9)), ("manager", "demo", secrets.token_urlsafe(9))]
+    for role, name, password in logins:
+        cp.store.add_agent(name, hash_password(password), role, time.time())
     click.echo(f"contactpoint demo: {cp.site.name}")
     for name, url in _addresses(host, port):
         click.echo(f"  {name:8} {url}")
-    click.echo(f"  agent login for this run only: name 'demo', password '{password}'")
+    for role, name, password in logins:
+        click.echo(f"  {role} login for this run only: name '{name}', password '{password}'")
     sys.stdout.flush()
     serve(app, host, port)
 

@@ -27,7 +27,8 @@ class LiveServer:
         self.port = port or free_port()
         self.config = config
         self.proc: subprocess.Popen[str] | None = None
-        self.password = ""
+        self.password = ""  # the demo's manager, "demo"
+        self.agent_password = ""  # the demo's agent, "agent"
         self.log = data_dir / "server.log"
 
     @property
@@ -57,8 +58,9 @@ class LiveServer:
                 time.sleep(0.05)
         else:
             raise RuntimeError(f"server did not answer in {timeout}s: {self.log.read_text()[-2000:]}")
-        found = re.findall(r"password '([^']+)'", self.log.read_text())
-        self.password = found[-1] if found else ""
+        found = dict(re.findall(r"name '([^']+)', password '([^']+)'", self.log.read_text()))  # the last run's
+        self.password = found.get("demo", "")
+        self.agent_password = found.get("agent", "")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

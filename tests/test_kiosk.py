@@ -438,3 +438,41 @@ def test_english_times_are_day_first_and_24_hour_as_on_the_tickets(app: Any, sit
     with app.test_request_context("/kiosk/en/"):
         assert clock_text(site, at, "en") == "13:30"
         assert when_text(site, at, now, "en").endswith("13:30")
+
+
+def test_the_first_two_screens_say_when_the_printer_cannot_print_and_read_it_aloud(
+    app: Any, client: Any, tmp_path: Path, printer: Any
+) -> None:
+    """Before the visitor chooses anything: the first screen in every language (none chosen yet), the needs
+    screen and its read-aloud in theirs. Paper running low still prints: nothing is said."""
+    from hardware.audio import FakeAnnouncer
+
+    cp = app.extensions["contactpoint"]
+    fake = FakeAnnouncer(tmp_path / "audio")
+    cp.services["announcer"] = fake
+    for key in ("printer_ok", "printer_paper_low"):
+        cp.engine.run(commands.printer_status, key=key)
+        assert re.search(r'id="paper-notice"[^>]* hidden>', html(client.get("/kiosk/"))), key
+        assert re.search(r'id="paper-notice"[^>]* hidden>', html(client.get("/kiosk/fr/"))), key
+    printer.fail_with = "printer_paper_out"  # as a poll finds it
+    cp.engine.run(commands.printer_status, key="printer_paper_out")
+    first = html(client.get("/kiosk/"))
+    assert re.search(r'id="paper-notice" class="k-paper" role="status" data-key="printer_paper_out">', first)
+    notices = re.findall(r'<li lang="(\w+)" dir="(\w+)"[^>]*>([^<]+)</li>', first)
+    assert [n[0] for n in notices] == list(cp.site.languages)
+    said = {lang: text for lang, _, text in notices}
+    assert said["fr"].startswith("L&#39;imprimante n&#39;a plus de papier : vous recevrez votre numéro sur cet écran")
+    assert said["nl"] == "De printer heeft geen papier meer: u krijgt uw nummer op dit scherm en op uw gsm."
+    assert ("ar", "rtl") in {(n[0], n[1]) for n in notices}
+    needs = html(client.get("/kiosk/tr/"))
+    assert re.findall(r'<li lang="(\w+)"[^>]*>([^<]+)</li>', needs) == [
+        ("tr", "Yazıcıda kâğıt kalmadı: numaranız bu ekranda ve telefonunuzda görünecek.")
+    ]
+    client.get("/kiosk/de/speech?text_id=needs").close()
+    assert "Der Drucker hat kein Papier mehr" in fake.rendered[-1][0]
+    client.get("/kiosk/pl/speech?text_id=language").close()
+    assert fake.rendered[-1][0].startswith("Polski.") and "W drukarce skończył się papier" in fake.rendered[-1][0]
+    # any other fault: the same promise, without blaming the paper
+    printer.fail_with = "printer_cover_open"
+    cp.engine.run(commands.printer_status, key="printer_cover_open")
+    assert "De printer werkt niet: u krijgt uw nummer" in html(client.get("/kiosk/nl/"))

@@ -69,6 +69,18 @@ def test_arabic_mirrors_the_back_arrow(page: Any, server: Any) -> None:
     assert page.locator(".k-mirror").first.evaluate("e => getComputedStyle(e).transform") == "none"
 
 
+def test_a_ticket_taken_with_the_keyboard_puts_the_focus_on_the_number(page: Any, server: Any) -> None:
+    """A keyboard or switch user (or a screen reader) lands on their number, not on the page body."""
+    page.goto(server.url + "/kiosk/nl/")
+    need = page.get_by_role("button", name=server.site.need("money").name("nl"))
+    need.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#ticket-number")).to_contain_text("C0")
+    expect(page.locator("#ticket-number")).to_be_focused()
+    page.keyboard.press("Tab")  # and the page goes on from there: the next stop is after the number
+    assert page.evaluate("document.activeElement !== document.body")
+
+
 def test_priority_toggle_gives_a_priority_ticket(page: Any, server: Any) -> None:
     page.goto(server.url + "/kiosk/fr/")
     page.locator("label[for=priority]").click()

@@ -160,3 +160,32 @@ def test_the_check_can_fail(browser: Any, server: Any) -> None:
     page.add_style_tag(content="html .k-frame { padding-top: 50vh; }")  # and the audit's low layout
     assert "outside" in " ".join(page.evaluate(CHECK, False)["bad"])
     ctx.close()
+
+
+# the targets of the first two screens: where the last one ends and how big they are
+TARGETS = """(sel) => { const r = [...document.querySelectorAll(sel)].map((e) => e.getBoundingClientRect());
+  return {count: r.length, bottom: Math.max(...r.map((b) => b.bottom)), height: Math.min(...r.map((b) => b.height)),
+          area: Math.min(...r.map((b) => b.width * b.height)), vh: innerHeight}; }"""
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_a_portrait_screen_shares_its_height_out_among_bigger_targets(browser: Any, server: Any, lang: str) -> None:
+    """1080 × 1920: the languages and the needs used to fill the top 30 % and leave the rest empty. They now
+    reach the lower part of the screen, each target bigger than on a landscape screen, the same number of them,
+    and still nothing is covered or off screen (and nothing scrolls)."""
+    found: dict[str, dict[str, dict[str, float]]] = {}
+    for viewport in ("portrait", "landscape"):
+        ctx = browser.new_context(viewport=VIEWPORTS[viewport])
+        page = ctx.new_page()
+        for name, path, sel in (("languages", "/kiosk/", ".k-lang"), ("needs", f"/kiosk/{lang}/", ".k-need")):
+            page.goto(server.url + path)
+            found.setdefault(name, {})[viewport] = page.evaluate(TARGETS, sel)
+            result = page.evaluate(CHECK, False)
+            assert not result["bad"] and not result["pageScrolls"] and not result["mainScrolls"], (viewport, result)
+            shot(page, f"layout-fill-{viewport}-{lang}-{name}")
+        ctx.close()
+    for name, sizes in found.items():
+        tall, wide = sizes["portrait"], sizes["landscape"]
+        assert tall["count"] == wide["count"], name
+        assert tall["bottom"] > 0.6 * tall["vh"], f"{name}: the last target ends at {tall['bottom']} of {tall['vh']}"
+        assert tall["height"] > 1.5 * wide["height"] and tall["area"] > 1.5 * wide["area"], (name, tall, wide)

@@ -302,11 +302,16 @@
   // a console command; errors go to `errorEl` (a dialog's) or the page's banner. Returns true on success.
   async function post(cmd, body, errorEl) {
     if (busy) return false;
+    const from = document.activeElement;
     busy = true; render();
     $("error").hidden = true;
     if (errorEl) errorEl.hidden = true;
     const res = await request(cfg.urls.api + cmd, body);
     busy = false; render();
+    // the button pressed (Enter, Space) was disabled while the command ran, so the focus fell to the page body:
+    // put it on the number the command is about, not back at the top of the page
+    const now = document.activeElement;
+    if (from && from.closest && from.closest("#work-panel") && (!now || now === document.body)) $("current-number").focus();
     if (!res.ok) showError(res.error, errorEl);
     return res.ok;
   }

@@ -42,6 +42,10 @@
         btn.setAttribute("aria-pressed", prefs[name] ? "true" : "false");
       });
     }
+    // the ticket screen: the focus starts on the number (a keyboard or switch user, a screen reader, lands on
+    // what they came for, not on the page body)
+    const number = document.getElementById("ticket-number");
+    if (number && frame.dataset.screen === "ticket") number.focus({ preventScroll: true });
     // the visitor is done: the next one starts with the default display
     for (const link of document.querySelectorAll("[data-reset]")) link.addEventListener("click", reset);
 
