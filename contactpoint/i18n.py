@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_time
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel
 
@@ -34,6 +34,8 @@ DATE_LOCALES = {"en": "en_GB"}
 #: Babel's short date and time where it is not day first and 24-hour: Arabic's ("7\u200f/12\u200f/2026، 4:37 م")
 #: is 12-hour, and its right-to-left marks make the paper read it year first ("2026/12/7، 4:37 م")
 DATETIME_PATTERNS = {"ar": "dd/MM/y HH:mm"}
+#: Babel's short time where it is not 24-hour: Arabic's is "8:31 ص"
+TIME_PATTERNS = {"ar": "HH:mm"}
 _LRI, _PDI = "\u2066", "\u2069"  # Unicode bidi isolates: left-to-right isolate ... pop directional isolate
 
 
@@ -51,6 +53,12 @@ def short_datetime(when: datetime, lang: str) -> str:
         return str(format_datetime(when, "short", locale=date_locale(lang)))
     text = str(format_datetime(when, pattern, locale=date_locale(lang)))
     return f"{_LRI}{text}{_PDI}" if lang in RTL else text
+
+
+def short_time(when: datetime, lang: str) -> str:
+    """A time of day as the kiosk says it: `lang`'s own short format, always 24-hour ("08:31", "8:31" in Spanish;
+    Arabic "08:31", not Babel's "8:31 ص")."""
+    return str(format_time(when, TIME_PATTERNS.get(lang, "short"), locale=date_locale(lang)))
 
 
 babel = Babel()

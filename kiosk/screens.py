@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 from flask_babel import gettext as _
 
 from contactpoint.domain.appointments import after_span, next_day_opening, site_refusal, todays_open
 from contactpoint.domain.model import PRINTER_PRINTS
 from contactpoint.domain.site import Site
-from contactpoint.i18n import NATIVE_NAMES, RTL, date_locale, place_phrases
+from contactpoint.i18n import NATIVE_NAMES, RTL, date_locale, place_phrases, short_time
 from contactpoint.messages import message
 
 NOTICE_KINDS = (
@@ -73,7 +73,7 @@ def when_text(site: Site, at: float | None, now: float, lang: str) -> str:
     if at is None:
         return ""
     local, today = site.local(at), site.local(now).date()
-    clock = format_time(local, "short", locale=date_locale(lang))
+    clock = short_time(local, lang)
     days = (local.date() - today).days
     if days <= 0:
         return _("today at %(time)s", time=clock)
@@ -91,7 +91,7 @@ def come_back_text(site: Site, at: float | None, now: float, lang: str) -> str:
 
 
 def clock_text(site: Site, at: float, lang: str) -> str:
-    return format_time(site.local(at), "short", locale=date_locale(lang))
+    return short_time(site.local(at), lang)
 
 
 def need_name(site: Site, need: str, lang: str) -> str:

@@ -476,3 +476,16 @@ def test_the_first_two_screens_say_when_the_printer_cannot_print_and_read_it_alo
     printer.fail_with = "printer_cover_open"
     cp.engine.run(commands.printer_status, key="printer_cover_open")
     assert "De printer werkt niet: u krijgt uw nummer" in html(client.get("/kiosk/nl/"))
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en", "ar", "tr", "es", "ro", "pl", "pt", "de"])
+def test_the_kiosk_says_times_in_24_hours_in_every_language(app: Any, site: Any, lang: str) -> None:
+    from datetime import datetime
+
+    from kiosk.screens import clock_text, when_text
+
+    at = datetime(2026, 11, 26, 13, 30, tzinfo=site.tz).timestamp()  # afternoon: a 12-hour clock would say 1:30
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=site.tz).timestamp()
+    with app.test_request_context(f"/kiosk/{lang}/"):
+        assert clock_text(site, at, lang) == "13:30"
+        assert "13:30" in when_text(site, at, now, lang)
