@@ -96,11 +96,15 @@ PASSWORD = "display-test-password"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
+    yield from _server(tmp_path, SITE)
+
+
+def _server(tmp_path: Path, text: str) -> Iterator[LiveServer]:
     from contactpoint.auth import hash_password
     from contactpoint.store import EventStore
 
     site = tmp_path / "site.toml"
-    site.write_text(SITE)
+    site.write_text(text)
     data = tmp_path / "data"
     data.mkdir()
     store = EventStore(data / "contactpoint.sqlite3")
@@ -318,9 +322,7 @@ def test_reconnecting_when_the_box_stops_or_vanishes_then_recovers(browser: Any,
     page.close()
 
 
-def test_calls_made_while_the_display_was_away_are_announced_when_it_returns(
-    browser: Any, server: LiveServer
-) -> None:
+def test_calls_made_while_the_display_was_away_are_announced_when_it_returns(browser: Any, server: LiveServer) -> None:
     """A Wi-Fi blip must not swallow a call: the visitor still waiting for it hears it when the display is back."""
     page = open_display(browser, server.url + "/display/", 1280, 720)
     # calls older than this are announced only if their visitor is still awaited (here: at once)
@@ -502,8 +504,11 @@ def test_tapping_enable_sound_during_an_announcement_does_not_cut_it(browser: An
     alice.cmd("open", counter="1", needs=["moving"])
     alice.cmd("call-next")
     # the phrase in English is playing: someone taps the button (shown when a browser blocks sound)
-    wait_for(lambda: any(not e["url"].endswith("chime.wav") and e["end"] is None for e in audio_log(page)), 30,
-             "a phrase playing")
+    wait_for(
+        lambda: any(not e["url"].endswith("chime.wav") and e["end"] is None for e in audio_log(page)),
+        30,
+        "a phrase playing",
+    )
     page.evaluate("document.getElementById('enable-sound').hidden = false")
     page.click("#enable-sound")
     wait_for(lambda: sum(1 for e in audio_log(page) if e["end"]) >= 4, 40, "the whole playlist")
@@ -513,3 +518,50 @@ def test_tapping_enable_sound_during_an_announcement_does_not_cut_it(browser: An
     assert sum(1 for u in srcs if u.endswith("chime.wav")) == 1, srcs  # the tap did not start a chime over it
     assert [u.split("/display")[1] for u in srcs] == [e["url"].split("/display")[-1] for e in log]
     page.close()
+
+
+# the unit each language writes after the estimate, and never "min" where it says otherwise
+UNITS = {
+    "fr": "min",
+    "nl": "min",
+    "en": "min",
+    "ar": "دقيقة",
+    "tr": "dk",
+    "es": "min",
+    "ro": "min",
+    "pl": "min",
+    "pt": "min",
+    "de": "Min.",
+}
+
+
+@pytest.fixture
+def server10(tmp_path: Path) -> Iterator[LiveServer]:
+    """The same site in the 10 kiosk languages."""
+    langs = ", ".join(f'"{lang}"' for lang in UNITS)
+    others = [lang for lang in UNITS if lang not in ("fr", "nl", "en")]
+    text = SITE.replace('languages = ["fr", "nl", "en"]', f"languages = [{langs}]", 1)
+    # the other languages take the English words (the figures, not the names, are what this checks)
+    text = re.sub(
+        r'en = ("[^"]*") }', lambda m: "".join(f", {o} = {m[1]}" for o in others).join(["en = " + m[1], " }"]), text
+    )
+    text = re.sub(
+        r'^en = ("[^"]*")$', lambda m: "\n".join([m[0], *(f"{o} = {m[1]}" for o in others)]), text, flags=re.M
+    )
+    yield from _server(tmp_path, text)
+
+
+def test_the_waits_and_the_clock_speak_the_pages_language(browser: Any, server10: LiveServer) -> None:
+    server = server10
+    bob = Agent(server.url, "bob")
+    bob.cmd("open", counter="1", needs=["money"])
+    take_ticket(server.url, "money", "fr")
+    for lang, unit in UNITS.items():
+        page = open_display(browser, server.url + f"/display/?lang={lang}", 1280, 720)
+        figs = page.locator("#waits li[data-need=money] .figs")
+        expect(figs).to_contain_text("~", timeout=10_000)
+        text = figs.inner_text()
+        assert re.search(r"~\d+ " + re.escape(unit) + "$", text), (lang, text)
+        clock = page.locator("#clock").inner_text()
+        assert re.fullmatch(r"\d\d:\d\d", clock), (lang, clock)  # 24-hour: no "ص", "AM" or "PM"
+        page.close()

@@ -319,7 +319,8 @@
       .filter(([id, v]) => needInZone(id) && (v.waiting > 0 || v.counters > 0));
     ul.replaceChildren(...items.map(([id, v]) => {
       const li = document.createElement("li");
-      const mins = v.estimate_s == null ? "–" : "~" + Math.max(1, Math.round(v.estimate_s / 60)) + " min";
+      const mins = v.estimate_s == null ? "–"  // "~4 min", in the page's language ("~4 dk", "~4 دقيقة")
+        : data.minutesWord.replace("{minutes}", "~" + Math.max(1, Math.round(v.estimate_s / 60)));
       const name = document.createElement("span"); name.className = "need"; name.textContent = needNames[id] || id;
       const figs = document.createElement("span"); figs.className = "figs";
       figs.textContent = v.waiting + " " + data.waitingWord + " · " + mins;
@@ -341,17 +342,18 @@
 
   // -- clock and today's opening hours, in the site's time zone ---------------------------------------------
   const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-  // English day first and 24-hour, as in Brussels (en-GB), like the printed tickets (contactpoint.i18n)
+  // English day first and 24-hour, as in Brussels (en-GB), like the printed tickets (contactpoint.i18n); every
+  // language 24-hour (Arabic's own clock is 12-hour, "08:32 ص")
   const timeLang = data.lang === "en" ? "en-GB" : data.lang;
   function clock() {
     const d = new Date();
-    let opts = { hour: "2-digit", minute: "2-digit", timeZone: tz };
+    let opts = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz };
     let day;
     try {
       $("clock").textContent = d.toLocaleTimeString(timeLang, opts);
       day = WEEKDAYS.indexOf(new Intl.DateTimeFormat("en-US", { weekday: "short", timeZone: tz }).format(d));
     } catch (e) {  // an unknown time zone in this browser: the device's own
-      opts = { hour: "2-digit", minute: "2-digit" };
+      opts = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
       $("clock").textContent = d.toLocaleTimeString(timeLang, opts);
       day = (d.getDay() + 6) % 7;
     }
