@@ -565,3 +565,45 @@ def test_the_waits_and_the_clock_speak_the_pages_language(browser: Any, server10
         clock = page.locator("#clock").inner_text()
         assert re.fullmatch(r"\d\d:\d\d", clock), (lang, clock)  # 24-hour: no "ص", "AM" or "PM"
         page.close()
+
+
+def _rgba(css: str) -> tuple[float, float, float, float]:
+    parts = [float(x) for x in re.findall(r"[\d.]+", css)]
+    return (parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else 1.0)
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def lin(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_the_call_flash_keeps_the_number_readable_in_every_frame(browser: Any, server: LiveServer) -> None:
+    page = open_display(browser, server.url + "/display/?lang=fr")
+    expect(page.locator("#idle")).to_be_visible()
+    page.evaluate(
+        """() => { const c = document.getElementById("current-call"); c.hidden = false;
+        document.getElementById("idle").hidden = true; document.getElementById("current-number").textContent = "A001";
+        c.classList.add("flash"); }"""
+    )
+    under = _rgba(page.evaluate("getComputedStyle(document.querySelector('.d-current')).backgroundColor"))
+    ratios = []
+    for t in range(0, 700, 25):  # one flash, every 25 ms
+        fg_css, bg_css = page.evaluate(
+            """(t) => { const c = document.getElementById("current-call"); const a = c.getAnimations()[0];
+            a.pause(); a.currentTime = t;
+            return [getComputedStyle(document.getElementById("current-number")).color,
+                    getComputedStyle(c).backgroundColor]; }""",
+            t,
+        )
+        fg, bg = _rgba(fg_css), _rgba(bg_css)
+        seen = tuple(bg[i] * bg[3] + under[i] * (1 - bg[3]) for i in range(3))  # over the panel behind it
+        lf, lb = _luminance(fg[:3]), _luminance(seen)  # type: ignore[arg-type]
+        ratios.append((max(lf, lb) + 0.05) / (min(lf, lb) + 0.05))
+        if t == 175:
+            shot(page, "display-flash-mid")  # a quarter into the flash, where a fade is at its greyest
+    assert min(ratios) >= 7, [round(r, 1) for r in ratios]
+    page.close()
