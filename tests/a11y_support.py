@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 from tests.kiosk_support import AXE, AXE_TAGS
@@ -35,3 +36,15 @@ def take_ticket(base_url: str, need: str, lang: str = "fr") -> dict[str, Any]:
     )
     with urllib.request.urlopen(req, timeout=5) as r:
         return dict(json.load(r))
+
+
+def demo_server(tmp_path_factory: Any, name: str) -> Iterator[Any]:
+    """The demo site served for real in a subprocess, for a module's pages (a fixture's body: `yield from`)."""
+    from tests.live_server import LiveServer
+
+    data = tmp_path_factory.mktemp(name) / "data"
+    data.mkdir()
+    live = LiveServer(data)
+    live.start()
+    yield live
+    live.stop()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.a11y_support import axe_violations, take_ticket
+from tests.a11y_support import axe_violations, demo_server, take_ticket
 from tests.conftest import shot
 from tests.kiosk_support import LANGS
 
@@ -18,14 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.a11y]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: Any) -> Iterator[Any]:
-    from tests.live_server import LiveServer
-
-    data = tmp_path_factory.mktemp("a11y-phone") / "data"
-    data.mkdir()
-    live = LiveServer(data)
-    live.start()
-    yield live
-    live.stop()
+    yield from demo_server(tmp_path_factory, "a11y-phone")
 
 
 @pytest.fixture(scope="module")
