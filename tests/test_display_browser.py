@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hardware.audio import wav_stats
+from tests.a11y_support import take_ticket
 from tests.conftest import caught_up, shot
 from tests.live_server import LiveServer
 
@@ -140,16 +141,6 @@ class Agent:
         )
         with self.opener.open(req, timeout=10) as r:
             return dict(json.load(r))
-
-
-def take_ticket(base: str, need: str, lang: str) -> dict[str, Any]:
-    req = urllib.request.Request(
-        base + "/kiosk/api/tickets",
-        data=json.dumps({"need": need, "lang": lang}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=5) as r:
-        return dict(json.load(r))
 
 
 def open_display(browser: Any, url: str, width: int = 1920, height: int = 1080) -> Any:
