@@ -376,9 +376,11 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
     zones = _zones(r, data, needs, counters)
     printer = r.table(data, "printer", "printer", required=False) or {"type": "fake"}
     ptype = printer.get("type", "fake")
-    if ptype not in ("fake", "usb", "network", "serial", "file"):
-        raise r.fail("printer.type", f"must be one of fake, usb, network, serial, file; got {ptype!r}")
-    from hardware.printer import make_printer  # builds the driver without opening it: every key checked here
+    from hardware.printer import make_printer, transport_names  # the one registry of transports
+
+    if ptype not in transport_names():
+        raise r.fail("printer.type", f"must be one of {', '.join(transport_names())}; got {ptype!r}")
+    # builds the driver without opening it: every key checked here
 
     try:
         make_printer({"type": ptype, **printer})

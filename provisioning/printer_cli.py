@@ -56,12 +56,12 @@ def _lang(lang: str) -> str:
 
 def _qr_notice(settings: Any) -> None:
     """Tell the technician when `qr = "native"` cannot be honoured by the configured profile."""
-    from hardware.printer import effective_qr, render_settings
+    from hardware.printer import effective_qr, render_options
 
-    args = render_settings(settings)
-    if args["qr"] == "native" and effective_qr(args["profile"], "native") != "native":
+    options = render_options(settings)
+    if options.qr == "native" and effective_qr(options.profile, "native") != "native":
         click.echo(
-            f"note: printer profile {args['profile']} has no native QR codes (python-escpos capabilities): "
+            f"note: printer profile {options.profile} has no native QR codes (python-escpos capabilities): "
             'qr = "native" prints the QR code as an image instead; choose the profile of your model if it has them'
         )
 
@@ -82,7 +82,7 @@ def printer_test(config: str | None, lang: str | None) -> None:
     """Print a test ticket on the configured printer and report its status."""
     import tempfile
 
-    from hardware.printer import PrinterError, render_settings, ticket_print_mode
+    from hardware.printer import PrinterError, render_options, ticket_print_mode
 
     with tempfile.TemporaryDirectory() as tmp:
         app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
@@ -100,7 +100,7 @@ def printer_test(config: str | None, lang: str | None) -> None:
             ) from None
         status = cp.printer.status()
         click.echo(f"printed a test ticket ({lang}); status after: {status.key}")
-        mode, codepage = ticket_print_mode(ticket, **render_settings(cp.site_config.printer))
+        mode, codepage = ticket_print_mode(ticket, render_options(cp.site_config.printer))
         how = (
             f"as text, code page {codepage}"
             if mode == "text" and codepage
@@ -137,20 +137,20 @@ def printer_preview(
     """Render the ticket as a PNG (and the bytes the printer would get), without a printer."""
     import tempfile
 
-    from hardware.printer import FontMissingError, render_settings, render_ticket_png, ticket_escpos_bytes
+    from hardware.printer import FontMissingError, render_options, render_ticket_png, ticket_escpos_bytes
 
     with tempfile.TemporaryDirectory() as tmp:
         app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
         cp = app.extensions["contactpoint"]
         _lang(lang)
-        args = render_settings(cp.site_config.printer)  # as the configured printer renders (checked at start)
+        options = render_options(cp.site_config.printer)  # as the configured printer renders (checked at start)
         _qr_notice(cp.site_config.printer)
         if paper_width_mm:
-            args["paper_width_mm"] = int(paper_width_mm)
+            options = options.replace(paper_width_mm=int(paper_width_mm))
         content = _sample_ticket(app, lang)
         try:
-            render_ticket_png(content, out, **args)  # drawn from the bytes below: what the paper shows
-            data = ticket_escpos_bytes(content, **args)
+            render_ticket_png(content, out, options)  # drawn from the bytes below: what the paper shows
+            data = ticket_escpos_bytes(content, options)
         except FontMissingError as e:
             raise click.ClickException(
                 f"cannot draw the ticket: {e} (the box needs: sudo apt install fonts-dejavu-core fonts-noto-core)"

@@ -76,13 +76,29 @@ def test_every_site_setting_is_documented_in_its_own_table() -> None:
 
 
 def test_every_printer_setting_is_documented() -> None:
-    from hardware.printer import _ALLOWED
+    from hardware.printer import registered_transports
 
     doc = read("docs/printers.md")
-    for kind, keys in _ALLOWED.items():
+    for kind, transport in registered_transports().items():
         assert f'"{kind}"' in doc or f"`{kind}`" in doc
-        for key in keys:
+        for key in transport.keys:
             assert f"`{key}`" in doc, f"printer.{key}"
+
+
+def test_every_registered_transport_is_documented_with_its_own_settings() -> None:
+    """docs/printers.md lists each transport as a `type`, and each of its own settings in a row of the settings
+    table that names the transport (`| `timeout` | usb | …` or `| `status_query` | usb, network, serial | …`)."""
+    from hardware.printer import registered_transports
+
+    sections = re.split(r"(?m)^## ", read("docs/printers.md"))
+    table = next(s for s in sections if s.startswith("`[printer]` settings"))
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in table.splitlines() if line.startswith("| `")]
+    (type_row,) = [r for r in rows if r[0] == "`type`"]
+    for kind, transport in registered_transports().items():
+        assert f'"{kind}"' in type_row[3], f"printer.type = {kind!r} is not in the type row"
+        for setting in transport.settings:
+            named = [r for r in rows if f"`{setting.name}`" in r[0].split(", ") and kind in r[1].split(", ")]
+            assert named, f"printer.{setting.name} (type = {kind!r}) has no row naming {kind}"
 
 
 @pytest.mark.parametrize("target", ["demo", "serve", "test", "lint", "bench", "i18n"])

@@ -554,7 +554,7 @@ def lan(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def _printed_qr(app: Any, client: Any, printer: FakePrinter, base_url: str) -> tuple[str, str]:
-    printer.render_args["qr"] = "native"  # read the URL from the bytes, no scan needed
+    printer.options = printer.options.replace(qr="native")  # read the URL from the bytes, no scan needed
     r = client.post("/kiosk/api/tickets", json={"need": "housing", "lang": "fr"}, base_url=base_url)
     assert r.status_code in (200, 201), r.get_data(as_text=True)
     token = r.get_json()["token"]
@@ -614,10 +614,10 @@ def test_cli_preview_without_fonts_names_the_debian_packages(
 ) -> None:
     from click.testing import CliRunner
 
-    from hardware.printer import paper, render
+    from hardware.printer import fonts, paper
     from provisioning.cli import main
 
-    monkeypatch.setattr(render, "FONT_DIRS", ())  # a box without fonts-dejavu-core and fonts-noto-core
+    monkeypatch.setattr(fonts, "FONT_DIRS", ())  # a box without fonts-dejavu-core and fonts-noto-core
     monkeypatch.delenv("CONTACTPOINT_FONT_DIR", raising=False)
     paper._glyph.cache_clear()
     monkeypatch.chdir(tmp_path)

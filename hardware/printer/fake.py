@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from .model import STATUS_KEYS, PrinterError, PrinterStatus, SlipContent, TicketContent, TicketPrinter
+from .options import RenderOptions, options_of
 from .render import slip_escpos_bytes, slip_needs_raster, ticket_escpos_bytes, ticket_needs_raster
 
 
@@ -22,19 +23,12 @@ class FakePrinter(TicketPrinter):
     def __init__(
         self,
         *,
-        paper_width_mm: int = 80,
-        profile: str = "default",
-        qr: str = "image",
-        text_mode: str | Mapping[str, str] = "auto",  # one for every language, or per language
+        options: RenderOptions | None = None,
         fail_with: str | None = None,
         keep: int = 200,
+        **render: Any,  # RenderOptions fields, one by one (qr="native")
     ) -> None:
-        self.render_args: dict[str, Any] = {  # as EscposDriver: the same renderer, the same settings
-            "paper_width_mm": paper_width_mm,
-            "profile": profile,
-            "qr": qr,
-            "text_mode": text_mode,
-        }
+        self.options = options_of(options, render)  # as EscposDriver: the same renderer, the same settings
         if fail_with is not None and fail_with not in STATUS_KEYS:
             raise ValueError(f"fail_with must be one of {STATUS_KEYS}, not {fail_with!r}")
         self.fail_with = fail_with
@@ -60,9 +54,9 @@ class FakePrinter(TicketPrinter):
             del self.jobs[: -self.keep]
 
     def _render(self, render: Callable[..., bytes], needs_raster: Callable[..., bool], item: Any) -> bytes:
-        if needs_raster(item, **self.render_args):  # as EscposDriver: Pillow drawing off the event loop
-            return self.offload(functools.partial(render, item, **self.render_args))
-        return render(item, **self.render_args)
+        if needs_raster(item, self.options):  # as EscposDriver: Pillow drawing off the event loop
+            return self.offload(functools.partial(render, item, self.options))
+        return render(item, self.options)
 
     def print_ticket(self, ticket: TicketContent) -> None:
         self._check()

@@ -24,8 +24,11 @@ import qrcode.constants
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from .decode import _CodePageTable, iter_commands
+from .fonts import font_path
+from .layout import paper_dots
 from .model import TicketContent
-from .render import _profile_data, font_path, paper_dots, ticket_escpos_bytes
+from .options import RenderOptions, options_of
+from .render import _profile_data, ticket_escpos_bytes
 
 #: character cell (width, height) in dots of font A and font B, Epson's 203 dpi printers
 FONT_CELLS = {0: (12, 24), 1: (9, 17)}
@@ -210,10 +213,11 @@ def _ink(bits: Image.Image) -> Image.Image:
 
 
 def render_ticket_png(
-    ticket: TicketContent, path: str | os.PathLike[str], paper_width_mm: int = 80, **settings: Any
+    ticket: TicketContent, path: str | os.PathLike[str], options: RenderOptions | None = None, **changes: Any
 ) -> None:
-    """The ticket as the paper shows it, from the bytes the printer gets with these settings (profile, qr,
-    text_mode: the ``[printer]`` table's), as a PNG."""
-    data = ticket_escpos_bytes(ticket, paper_width_mm=paper_width_mm, **settings)
-    img = paper_image(data, paper_width_mm=paper_width_mm, profile=settings.get("profile", "default"))
+    """The ticket as the paper shows it, from the bytes the printer gets with these options (the ``[printer]``
+    table's; ``changes`` are RenderOptions fields, ``paper_width_mm=58``), as a PNG."""
+    opts = options_of(options, changes)
+    data = ticket_escpos_bytes(ticket, opts)
+    img = paper_image(data, paper_width_mm=opts.paper_width_mm, profile=opts.profile)
     img.save(path, format="PNG", optimize=True)

@@ -1,7 +1,7 @@
-"""One renderer for tickets and slips: a list of layout blocks, drawn either as ESC/POS text or with Pillow.
+"""The ESC/POS renderer: layout blocks (``layout.py``) as the bytes python-escpos sends, in text (one code page)
+or as rasters drawn by Pillow (``image.py``), with the :class:`RenderOptions` of the printer.
 
-The same blocks feed the ESC/POS bytes (text mode or raster image mode) and the PNG preview, so what the
-kiosk shows, what the tests read and what the visitor gets on paper come from one layout.
+The modules it is made of are re-exported here: ``render.ticket_blocks``, ``render.font_path``, … still work.
 """
 
 from __future__ import annotations
@@ -9,274 +9,51 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-import os
 import textwrap
-import unicodedata
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any
 
-import qrcode
-import qrcode.constants
 from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
-from PIL import Image, ImageDraw, ImageFont, ImageOps, features
+from PIL import Image, ImageOps
 
-from .codepages import TEXT_FOLD, is_rtl_text, print_mode
+from .codepages import TEXT_FOLD, Mode, print_mode
+from .fonts import FONT_DIRS, FontMissingError, _font, _pick_font, font_path
+from .image import qr_image, render_blocks_image, render_slip_image, render_ticket_image
+from .layout import PAPER_DOTS, Block, paper_dots, slip_blocks, ticket_blocks
 from .model import SlipContent, TicketContent
+from .options import DEFAULT_OPTIONS, RenderOptions, TextMode, options_of
+
+__all__ = [
+    "FONT_DIRS",
+    "PAPER_DOTS",
+    "Block",
+    "FontMissingError",
+    "RenderOptions",
+    "TextMode",
+    "_font",
+    "_pick_font",
+    "blocks_escpos_bytes",
+    "blocks_need_raster",
+    "effective_qr",
+    "font_path",
+    "native_qr_supported",
+    "paper_dots",
+    "qr_image",
+    "render_blocks_image",
+    "render_slip_image",
+    "render_ticket_image",
+    "slip_blocks",
+    "slip_escpos_bytes",
+    "slip_needs_raster",
+    "ticket_blocks",
+    "ticket_escpos_bytes",
+    "ticket_mode",
+    "ticket_needs_raster",
+    "ticket_print_mode",
+]
 
 log = logging.getLogger("contactpoint.printer")
-_HAVE_RAQM: bool = features.check("raqm") or False  # Pillow loads libraqm.so.0 (Debian libraqm0) at run time
-Size = Literal["small", "normal", "large", "huge"]
-Align = Literal["center", "start"]
-
-PAPER_DOTS: dict[int, int] = {80: 576, 58: 384}
-FONT_DIRS: tuple[str, ...] = (
-    "/usr/share/fonts/truetype/dejavu",
-    "/usr/share/fonts/truetype/noto",
-    "/usr/share/fonts/opentype/noto",
-    "/usr/share/fonts/truetype",
-)
-#: (file names tried in order, Debian package providing the first one)
-_FONTS: dict[tuple[str, bool], tuple[tuple[str, ...], str]] = {
-    ("latin", False): (("DejaVuSans.ttf",), "fonts-dejavu-core"),
-    ("latin", True): (("DejaVuSans-Bold.ttf",), "fonts-dejavu-core"),
-    ("arabic", False): (("NotoSansArabic-Regular.ttf", "NotoNaskhArabic-Regular.ttf"), "fonts-noto-core"),
-    ("arabic", True): (("NotoSansArabic-Bold.ttf", "NotoNaskhArabic-Bold.ttf"), "fonts-noto-core"),
-    # the preview of text printed in the printer's own font A (hardware/printer/paper.py)
-    ("mono", False): (("DejaVuSansMono.ttf",), "fonts-dejavu-core"),
-    ("mono", True): (("DejaVuSansMono-Bold.ttf",), "fonts-dejavu-core"),
-}
-
-
-class FontMissingError(RuntimeError):
-    """A font file the renderer needs is not installed."""
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: Literal["text", "qr", "rule", "gap"]
-    text: str = ""
-    size: Size = "normal"
-    bold: bool = False
-    align: Align = "center"
-
-
-# --------------------------------------------------------------------------- layout (shared)
-
-
-def ticket_blocks(ticket: TicketContent) -> list[Block]:
-    blocks = [
-        Block("text", ticket.site_name, "normal", bold=True),
-        Block("rule"),
-        Block("text", ticket.need_label, "large", bold=True),
-        Block("text", ticket.number, "huge", bold=True),
-        *([Block("text", ticket.priority_label, "large", bold=True)] if ticket.priority_label else []),
-        *([Block("text", ticket.letters_line, "normal", bold=True)] if ticket.letters_line else []),
-        Block("text", ticket.issued_label, "small"),
-        Block("gap"),
-        Block("text", ticket.position_label, "normal", bold=True),
-        Block("text", ticket.estimate_label, "normal"),
-        Block("gap"),
-        Block("text", ticket.expect_line, "normal"),
-        Block("rule"),
-    ]
-    if ticket.qr_url:
-        blocks.append(Block("qr", ticket.qr_url))
-        if ticket.qr_caption:
-            blocks.append(Block("text", ticket.qr_caption, "small"))
-    return blocks
-
-
-def slip_blocks(slip: SlipContent) -> list[Block]:
-    blocks = [
-        Block("text", slip.title, "large", bold=True),
-        Block("rule"),
-        Block("text", slip.org_name, "normal", bold=True, align="start"),
-    ]
-    blocks += [Block("text", line, "normal", align="start") for line in slip.lines]
-    return blocks
-
-
-def paper_dots(paper_width_mm: int) -> int:
-    try:
-        return PAPER_DOTS[paper_width_mm]
-    except KeyError:
-        raise ValueError(f"paper_width_mm must be one of {sorted(PAPER_DOTS)}, not {paper_width_mm!r}") from None
-
-
-# --------------------------------------------------------------------------- fonts
-
-
-def font_path(script: str, bold: bool) -> str:
-    names, package = _FONTS[(script, bold)]
-    extra = os.environ.get("CONTACTPOINT_FONT_DIR")
-    dirs = ((extra,) if extra else ()) + FONT_DIRS
-    for name in names:
-        for d in dirs:
-            p = Path(d) / name
-            if p.is_file():
-                return str(p)
-    if script == "arabic":  # DejaVu Sans has (plainer) Arabic glyphs: better than nothing
-        try:
-            return font_path("latin", bold)
-        except FontMissingError:
-            pass
-    raise FontMissingError(f"font {names[0]} not found in {', '.join(dirs)}: install the Debian package {package}")
-
-
-@lru_cache(maxsize=64)
-def _font(path: str, px: int) -> ImageFont.FreeTypeFont:
-    engine = ImageFont.Layout.RAQM if _HAVE_RAQM else ImageFont.Layout.BASIC
-    return ImageFont.truetype(path, px, layout_engine=engine)
-
-
-@lru_cache(maxsize=4096)
-def _has_glyph(path: str, ch: str) -> bool:
-    if ch.isspace() or unicodedata.category(ch) in ("Cf", "Mn"):
-        return True
-    font = _font(path, 20)
-    probe = Image.new("L", (40, 40))
-
-    def draw(c: str) -> bytes:
-        probe.paste(0, (0, 0, 40, 40))
-        ImageDraw.Draw(probe).text((5, 5), c, font=font, fill=255)
-        return probe.tobytes()
-
-    return draw(ch) != draw("\U000f0000")  # a private-use code point: renders .notdef
-
-
-_is_rtl_text = is_rtl_text
-
-
-def _pick_font(text: str, bold: bool) -> str:
-    order = ("arabic", "latin") if _is_rtl_text(text) else ("latin", "arabic")
-    paths = [font_path(s, bold) for s in order]
-    for p in paths:
-        if all(_has_glyph(p, c) for c in set(text)):
-            return p
-    return paths[0]
-
-
-# --------------------------------------------------------------------------- image renderer
-
-_PX: dict[str, int] = {"small": 22, "normal": 26, "large": 40}
-
-
-def _text_kwargs(text: str, lang: str) -> dict[str, Any]:
-    if not _HAVE_RAQM:
-        if _is_rtl_text(text):
-            log.error("Pillow cannot load libraqm.so.0: Arabic prints unshaped; apt install libraqm0 libfribidi0")
-        return {}
-    return {"direction": "rtl" if _is_rtl_text(text) else "ltr", "language": lang or None}
-
-
-def _wrap_px(
-    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, kw: dict[str, Any], max_w: int
-) -> list[str]:
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        cur = ""
-        for word in paragraph.split(" "):
-            cand = f"{cur} {word}" if cur else word
-            if draw.textlength(cand, font=font, **kw) <= max_w:
-                cur = cand
-                continue
-            if cur:
-                lines.append(cur)
-            cur = word
-            while draw.textlength(cur, font=font, **kw) > max_w and len(cur) > 1:  # a URL or long word
-                cut = len(cur) - 1
-                while cut > 1 and draw.textlength(cur[:cut], font=font, **kw) > max_w:
-                    cut -= 1
-                lines.append(cur[:cut])
-                cur = cur[cut:]
-        lines.append(cur)
-    return lines
-
-
-def qr_image(url: str, target_px: int) -> Image.Image:
-    """The tracking QR code, black on white, about ``target_px`` wide (whole modules)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=1)
-    code.add_data(url)
-    code.make(fit=True)
-    box = max(2, target_px // (code.modules_count + 4))
-    code.box_size = box
-    img: Image.Image = code.make_image().get_image()
-    return img.convert("L")
-
-
-def render_blocks_image(
-    blocks: Sequence[Block], width_px: int, *, lang: str = "", rtl: bool = False, drawn: list[str] | None = None
-) -> Image.Image:
-    """Draw blocks as a 1-bit image ``width_px`` wide (black = ink); each line of text drawn, as wrapped, is
-    appended to ``drawn`` when given (tests read the very strings Pillow drew)."""
-    scale = width_px / 576
-    margin = max(8, round(12 * scale))
-    max_w = width_px - 2 * margin
-    canvas = Image.new("L", (width_px, 4000), 255)
-    draw = ImageDraw.Draw(canvas)
-    y = round(6 * scale)
-    for block in blocks:
-        if block.kind == "gap":
-            y += round(14 * scale)
-        elif block.kind == "rule":
-            y += round(10 * scale)
-            draw.line((margin, y, width_px - margin, y), fill=0, width=max(2, round(3 * scale)))
-            y += round(14 * scale)
-        elif block.kind == "qr":
-            img = qr_image(block.text, round(width_px * 0.55))
-            canvas.paste(img, ((width_px - img.width) // 2, y))
-            y += img.height + round(6 * scale)
-        else:
-            path = _pick_font(block.text, block.bold)
-            kw = _text_kwargs(block.text, lang)
-            if block.size == "huge":
-                px = round(170 * scale)
-                while px > 20 and draw.textlength(block.text, font=_font(path, px), **kw) > max_w:
-                    px -= 4
-                lines = [block.text]
-            else:
-                px = round(_PX[block.size] * scale)
-                if "Arabic" in path:
-                    px = round(px * 1.15)
-                lines = _wrap_px(draw, block.text, _font(path, px), kw, max_w)
-            font = _font(path, px)
-            ascent, descent = font.getmetrics()
-            if block.size == "huge":  # tight box around the digits, not the font's full line height
-                left, top, right, bottom = draw.textbbox((0, 0), block.text, font=font, **kw)
-                x = int((width_px - (right - left)) // 2 - left)
-                draw.text((x, y - top + round(8 * scale)), block.text, font=font, fill=0, **kw)
-                if drawn is not None:
-                    drawn.append(block.text)
-                y += int(bottom - top) + round(22 * scale)
-                continue
-            for line in lines:
-                lkw = _text_kwargs(line, lang)
-                w = draw.textlength(line, font=font, **lkw)
-                if block.align == "center":
-                    tx = (width_px - w) / 2
-                else:
-                    tx = width_px - margin - w if rtl else margin
-                draw.text((tx, y), line, font=font, fill=0, **lkw)
-                if drawn is not None:
-                    drawn.append(line)
-                y += ascent + descent + round(2 * scale)
-    y += round(10 * scale)
-    return canvas.crop((0, 0, width_px, y)).point(lambda v: 0 if v < 128 else 255).convert("1")
-
-
-def render_ticket_image(ticket: TicketContent, width_px: int = 576, drawn: list[str] | None = None) -> Image.Image:
-    return render_blocks_image(ticket_blocks(ticket), width_px, lang=ticket.lang, rtl=ticket.rtl, drawn=drawn)
-
-
-def render_slip_image(slip: SlipContent, width_px: int = 576) -> Image.Image:
-    return render_blocks_image(slip_blocks(slip), width_px, lang=slip.lang, rtl=slip.rtl)
-
-
-# --------------------------------------------------------------------------- ESC/POS
 
 
 @functools.lru_cache(maxsize=16)
@@ -406,10 +183,10 @@ def _emit_qr(p: Dummy, url: str, dots: int, qr: str) -> None:
         _emit_raster(p, qr_image(url, round(dots * 0.55)), dots, center=True)
 
 
-TextMode = str | Mapping[str, str]  # one ``text_mode`` for every language, or one per language ("auto" if absent)
-
-
-def _check_text_mode(text_mode: TextMode) -> None:
+def _check(options: RenderOptions) -> None:
+    if options.qr not in ("image", "native"):
+        raise ValueError(f"qr must be 'image' or 'native', not {options.qr!r}")
+    text_mode = options.text_mode
     modes = [text_mode] if isinstance(text_mode, str) else list(text_mode.values())
     for mode in modes:
         if mode not in ("auto", "text", "image"):
@@ -417,21 +194,14 @@ def _check_text_mode(text_mode: TextMode) -> None:
 
 
 def blocks_escpos_bytes(
-    blocks: Sequence[Block],
-    *,
-    lang: str,
-    rtl: bool,
-    paper_width_mm: int = 80,
-    profile: str = "default",
-    qr: str = "image",
-    text_mode: TextMode = "auto",
+    blocks: Sequence[Block], *, lang: str, rtl: bool, options: RenderOptions | None = None, **changes: Any
 ) -> bytes:
-    if qr not in ("image", "native"):
-        raise ValueError(f"qr must be 'image' or 'native', not {qr!r}")
-    _check_text_mode(text_mode)
-    qr = effective_qr(profile, qr)
-    p, dots = _dummy(profile, paper_dots(paper_width_mm))
-    mode, codepage = _mode(blocks, lang, rtl, profile, text_mode)
+    """The ESC/POS job of these blocks: text in one code page, or rasters; ``changes`` are RenderOptions fields."""
+    opts = options_of(options, changes)
+    _check(opts)
+    qr = effective_qr(opts.profile, opts.qr)
+    p, dots = _dummy(opts.profile, paper_dots(opts.paper_width_mm))
+    mode, codepage = _mode(blocks, lang, rtl, opts)
     p.hw("INIT")
     if mode == "text":
         if codepage:
@@ -455,83 +225,45 @@ def blocks_escpos_bytes(
     return out
 
 
-def _mode(
-    blocks: Sequence[Block], lang: str, rtl: bool, profile: str, text_mode: TextMode
-) -> tuple[Literal["text", "image"], str | None]:
+def _mode(blocks: Sequence[Block], lang: str, rtl: bool, options: RenderOptions) -> tuple[Mode, str | None]:
     """("text", code page) or ("image", None), as `text_mode` asks for `lang` or, for "auto", as the language
     prints on this profile (hardware/printer/codepages.py)."""
-    return print_mode([b.text for b in blocks if b.kind == "text"], lang, rtl, profile, text_mode)
+    texts = [b.text for b in blocks if b.kind == "text"]
+    return print_mode(texts, lang, rtl, options.profile, options.text_mode)
 
 
 def blocks_need_raster(
-    blocks: Sequence[Block],
-    *,
-    lang: str,
-    rtl: bool,
-    paper_width_mm: int = 80,
-    profile: str = "default",
-    qr: str = "image",
-    text_mode: TextMode = "auto",
+    blocks: Sequence[Block], *, lang: str, rtl: bool, options: RenderOptions | None = None, **changes: Any
 ) -> bool:
     """Whether rendering these blocks draws with Pillow (image mode, or the QR code as an image): the costly
     case (6–35 ms), which a printer on an event loop renders in a thread. Text with a native QR costs ~0.2 ms."""
-    if effective_qr(profile, qr) == "image" and any(b.kind == "qr" for b in blocks):
+    opts = options_of(options, changes)
+    if effective_qr(opts.profile, opts.qr) == "image" and any(b.kind == "qr" for b in blocks):
         return True
-    return _mode(blocks, lang, rtl, profile, text_mode)[0] == "image"
+    return _mode(blocks, lang, rtl, opts)[0] == "image"
 
 
-def ticket_needs_raster(ticket: TicketContent, **settings: Any) -> bool:
-    return blocks_need_raster(ticket_blocks(ticket), lang=ticket.lang, rtl=ticket.rtl, **settings)
+def ticket_needs_raster(ticket: TicketContent, options: RenderOptions | None = None, **changes: Any) -> bool:
+    return blocks_need_raster(ticket_blocks(ticket), lang=ticket.lang, rtl=ticket.rtl, options=options, **changes)
 
 
-def slip_needs_raster(slip: SlipContent, **settings: Any) -> bool:
-    return blocks_need_raster(slip_blocks(slip), lang=slip.lang, rtl=slip.rtl, **settings)
+def slip_needs_raster(slip: SlipContent, options: RenderOptions | None = None, **changes: Any) -> bool:
+    return blocks_need_raster(slip_blocks(slip), lang=slip.lang, rtl=slip.rtl, options=options, **changes)
 
 
-def ticket_escpos_bytes(
-    ticket: TicketContent,
-    *,
-    paper_width_mm: int = 80,
-    profile: str = "default",
-    qr: str = "image",
-    text_mode: TextMode = "auto",
-) -> bytes:
-    return blocks_escpos_bytes(
-        ticket_blocks(ticket),
-        lang=ticket.lang,
-        rtl=ticket.rtl,
-        paper_width_mm=paper_width_mm,
-        profile=profile,
-        qr=qr,
-        text_mode=text_mode,
-    )
+def ticket_escpos_bytes(ticket: TicketContent, options: RenderOptions | None = None, **changes: Any) -> bytes:
+    """The ticket's ESC/POS job with these options (or the defaults changed field by field: ``qr="native"``)."""
+    return blocks_escpos_bytes(ticket_blocks(ticket), lang=ticket.lang, rtl=ticket.rtl, options=options, **changes)
 
 
-def slip_escpos_bytes(
-    slip: SlipContent,
-    *,
-    paper_width_mm: int = 80,
-    profile: str = "default",
-    qr: str = "image",
-    text_mode: TextMode = "auto",
-) -> bytes:
-    return blocks_escpos_bytes(
-        slip_blocks(slip),
-        lang=slip.lang,
-        rtl=slip.rtl,
-        paper_width_mm=paper_width_mm,
-        profile=profile,
-        qr=qr,
-        text_mode=text_mode,
-    )
+def slip_escpos_bytes(slip: SlipContent, options: RenderOptions | None = None, **changes: Any) -> bytes:
+    return blocks_escpos_bytes(slip_blocks(slip), lang=slip.lang, rtl=slip.rtl, options=options, **changes)
 
 
-def ticket_print_mode(
-    ticket: TicketContent, profile: str = "default", text_mode: TextMode = "auto", **_: Any
-) -> tuple[Literal["text", "image"], str | None]:
-    """How the ticket prints with these ``[printer]`` settings: ("text", code page) or ("image", None)."""
-    return _mode(ticket_blocks(ticket), ticket.lang, ticket.rtl, profile, text_mode)
+def ticket_print_mode(ticket: TicketContent, options: RenderOptions | None = None) -> tuple[Mode, str | None]:
+    """How the ticket prints with these ``[printer]`` options: ("text", code page) or ("image", None)."""
+    return _mode(ticket_blocks(ticket), ticket.lang, ticket.rtl, options or DEFAULT_OPTIONS)
 
 
 def ticket_mode(ticket: TicketContent, profile: str = "default", text_mode: TextMode = "auto") -> str:
-    return ticket_print_mode(ticket, profile, text_mode)[0]
+    return ticket_print_mode(ticket, RenderOptions(profile=profile, text_mode=text_mode))[0]
