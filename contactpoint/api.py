@@ -41,8 +41,8 @@ def health() -> Any:
     full = cp.store.full_since is not None  # a write failed on a full disk, and none has succeeded since
     return jsonify(
         ok=not full,
-        seq=cp.engine.state.seq,
-        printer=cp.engine.state.printer,
+        seq=cp.engine.seq(),
+        printer=cp.engine.printer_key(),
         server=cp.socketio.async_mode,
         storage="full" if full else "ok",
     )

@@ -261,10 +261,10 @@ class PrinterService:
         from hardware.printer import PrinterError
 
         cp = self.app.extensions["contactpoint"]
-        t = cp.engine.state.tickets.get(job.ticket_id)
+        t = cp.engine.ticket(job.ticket_id)
         if t is None:  # the day closed before it printed
             return
-        known = cp.engine.state.printer  # the status this job started with
+        known = cp.engine.printer_key()  # the status this job started with
         try:
             if job.organisation is not None:
                 org = cp.site.organisation(job.organisation)
@@ -281,7 +281,8 @@ class PrinterService:
             self._status("printer_error", t.id)
         else:  # it printed, so it works; paper running low is still low: only a fault clears here, and only the
             # one known when the job started (a fault reported meanwhile is newer news than this job)
-            if cp.engine.state.printer not in PRINTER_PRINTS and cp.engine.state.printer == known:
+            now_known = cp.engine.printer_key()
+            if now_known not in PRINTER_PRINTS and now_known == known:
                 self._status("printer_ok")
 
     def _run(self) -> None:
@@ -318,7 +319,7 @@ def _todays_ticket(body: dict[str, Any]) -> Ticket:
     ticket_id = body.get("ticket")
     if not isinstance(ticket_id, str):
         raise CommandError("bad_request", 400)
-    t = cp.engine.state.tickets.get(ticket_id)
+    t = cp.engine.ticket(ticket_id)
     if t is None or t.day != cp.site.day_of(cp.engine.clock()):
         raise CommandError("unknown_ticket", 404)
     return t

@@ -28,7 +28,6 @@ from contactpoint import auth
 from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import Outcome, TicketState
-from contactpoint.domain.ordering import ordered
 from contactpoint.messages import MESSAGES, message
 
 bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static")
@@ -70,11 +69,8 @@ def _cp() -> Any:
 
 
 def my_counter() -> str | None:
-    agent = auth.current_agent()
-    for c in _cp().engine.state.counters.values():
-        if c.open and c.agent == agent:
-            return str(c.id)
-    return None
+    c = _cp().engine.counter_of(auth.current_agent())
+    return None if c is None else str(c.id)
 
 
 @bp.get("/login")
@@ -100,7 +96,7 @@ def release_counters_of(name: str, cause: str, by: str | None = None) -> None:
     """Close the counter an agent works at, if any (logout, account disabled): a visitor at it goes back to
     their need's queue at their place."""
     cp = _cp()
-    for c in list(cp.engine.state.counters.values()):
+    for c in cp.engine.counters():
         if c.open and c.agent == name:
             try:  # the command checks again, under the engine's lock, that it is still this agent's counter
                 cp.engine.run(commands.release_counter, counter=c.id, cause=cause, agent=name, by=by)
@@ -180,12 +176,10 @@ def state() -> Any:
 
     cp = _cp()
     snap = full_state()
-    with cp.engine.lock:  # the calling order, as the core computes it (the console's own sort is checked against it)
-        snap["order"] = [t.id for t in ordered(cp.engine.state.tickets.values(), cp.site.policy)]
-        # the names today's appointments keep (only needs with appointment_name): the agent greets the visitor
-        snap["names"] = {
-            a.id: a.name for a in cp.engine.state.appointments.values() if a.name and a.day == snap["day"]
-        }
+    # the calling order, as the core computes it (the console's own sort is checked against it)
+    snap["order"] = list(cp.engine.calling_order())
+    # the names today's appointments keep (only needs with appointment_name): the agent greets the visitor
+    snap["names"] = cp.engine.appointment_names(snap["day"])
     resp = jsonify(snap)
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -220,7 +214,7 @@ def _need_counter() -> str:
 
 def _done(events: list[Any]) -> Any:
     cp = _cp()
-    return jsonify(ok=True, seq=cp.engine.state.seq, events=[e.type for e in events])
+    return jsonify(ok=True, seq=cp.engine.seq(), events=[e.type for e in events])
 
 
 @bp.post("/api/<command>")
@@ -307,7 +301,7 @@ def api(command: str) -> Any:
 # -- the manager's page: agent accounts --------------------------------------------------------------------
 def _agents_page(status: int = 200, **extra: Any) -> Any:
     cp = _cp()
-    working = {c.agent: c.id for c in cp.engine.state.counters.values() if c.open and c.agent}
+    working = {c.agent: c.id for c in cp.engine.counters() if c.open and c.agent}
     return (
         render_template(
             "counter/agents.html",
@@ -415,7 +409,7 @@ class CounterNamespace(Namespace):
             now = cp.engine.clock()
             ended = [sid for sid, info in list(self.sids.items()) if auth.session_ended(info, now)]
             self._drop(ended)
-            for c in list(cp.engine.state.counters.values()):
+            for c in cp.engine.counters():
                 if c.open and c.agent:
                     row = cp.store.agent(c.agent)
                     if row is None or not row[2]:

@@ -78,11 +78,9 @@ def state() -> Any:
     cp = _cp()
     zone = _zone(cp.site)
     snap = redact(full_state())
-    with cp.engine.lock:  # the last calls' needs, from the day's tickets (done ones included)
-        tickets = cp.engine.state.tickets
-        for c in snap["calls"]:
-            t = tickets.get(c["ticket"])
-            c["need"] = t.need if t is not None else None
+    for c in snap["calls"]:  # the last calls' needs, from the day's tickets (done ones included)
+        t = cp.engine.ticket(c["ticket"])
+        c["need"] = t.need if t is not None else None
     if zone is not None:
         snap["calls"] = [c for c in snap["calls"] if in_zone(zone, c["need"], c["counter"])]
         if zone.needs:
@@ -104,15 +102,9 @@ def announcement(ticket_id: str) -> Any:
     `counter`, the ticket's current counter (pages of an older version)."""
     cp = _cp()
     recall = request.args.get("recall", "0") in ("1", "true")
-    with cp.engine.lock:
-        ticket = cp.engine.state.tickets.get(ticket_id)
-        counter = request.args.get("counter") or (ticket.counter if ticket is not None else None)
-        found = [
-            c for c in cp.engine.state.calls if c.ticket == ticket_id and c.counter == counter and c.recall == recall
-        ]
-    if not found:
+    call = cp.engine.find_call(ticket_id, request.args.get("counter") or None, recall)
+    if call is None:
         raise CommandError("unknown_ticket", 404)
-    call = found[-1]
     service = cp.services["announcements"]
     paths = service.playlist(call.number, call.counter, call.lang, recall=recall)
     urls = [

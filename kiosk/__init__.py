@@ -35,12 +35,8 @@ from markupsafe import Markup
 
 from contactpoint.domain import commands
 from contactpoint.domain.appointments import (
-    AppointmentState,
-    find_by_code,
     normalise_code,
     site_refusal,
-    todays_open,
-    unavailable_needs,
     valid_code,
 )
 from contactpoint.domain.errors import CommandError
@@ -138,8 +134,7 @@ def checkin_time(at: float | None) -> float | None:
         return None
     cp = _cp()
     early = cp.site.policy.appointment_early_s
-    with cp.engine.lock:
-        times = {round(a.slot_at - early) for a in todays_open(cp.engine.state, cp.site.day_of(_now()))}
+    times = {round(a.slot_at - early) for a in cp.engine.open_appointments(cp.site.day_of(_now()))}
     return float(round(at)) if round(at) in times else None
 
 
@@ -176,8 +171,7 @@ def needs(lang: str) -> Any:
     refusal = site_refusal(cp.site, now)
     if refusal is not None:  # closed: say so at once (the screen still offers appointment check-in)
         return _notice(lang, refusal.key, None, refusal.come_back_at)[0]
-    with cp.engine.lock:
-        unavailable = unavailable_needs(cp.engine.state, cp.site, now)
+    unavailable = cp.engine.unavailable_needs(now)
     if unavailable and set(unavailable.values()) == {"no_counter_open"}:
         return _notice(lang, "no_counter_open", None, None)[0]  # nobody at any counter: say so before the choice
     printer = cp.engine.printer_key()
@@ -214,7 +208,7 @@ def ticket(lang: str, token: str) -> Any:
     view = cp.engine.ticket_view(t)
     need_name = screens.need_name(cp.site, t.need, lang)
     url = f"{public_url().rstrip('/')}/t/{t.token}"
-    printer_down = cp.engine.state.printer not in PRINTER_PRINTS
+    printer_down = cp.engine.printer_key() not in PRINTER_PRINTS
     return render_screen(
         "kiosk/ticket.html",
         screens.ticket_screen(cp.site, view, need_name, lang, printer_down=printer_down),
@@ -234,8 +228,7 @@ def _notice(lang: str, kind: str, need: str | None, at: float | None, status: in
         abort(404)
     if need is not None and cp.site.need(need) is None:
         need = None
-    with cp.engine.lock:
-        screen = screens.notice_screen(cp.site, cp.engine.state, _now(), lang, kind, need, at)
+    screen = screens.notice_screen(cp.site, _now(), lang, kind, need, at)
     speech: dict[str, Any] = {"kind": kind}
     if need:
         speech["need"] = need
@@ -268,11 +261,9 @@ def _check_in(lang: str, appointment_id: str, *, has_code: bool) -> Any:
         # checked in already (a second scan, a scan and a tap at once, a visitor who came back): the same ticket
         if not has_code:
             return None
-        with cp.engine.lock:
-            a = cp.engine.state.appointments.get(appointment_id)
-            if a is None or a.state != AppointmentState.CHECKED_IN or a.ticket not in cp.engine.state.tickets:
-                return None
-            token = cp.engine.state.tickets[a.ticket].token
+        token = cp.engine.checked_in_token(appointment_id)
+        if token is None:
+            return None
         return redirect(url_for("kiosk.ticket", lang=lang, token=token), code=303)
 
     shown = already()
@@ -290,7 +281,8 @@ def _check_in(lang: str, appointment_id: str, *, has_code: bool) -> Any:
     except CommandError as e:
         # another request checked this appointment in between: its ticket, not an error
         return already() or redirect(notice_url(lang, e), code=303)
-    t = cp.engine.state.tickets[ticket_id]
+    t = cp.engine.ticket(ticket_id)
+    assert t is not None  # just issued, under this request: the day cannot have closed on it yet
     _print(t)
     return redirect(url_for("kiosk.ticket", lang=lang, token=t.token), code=303)
 
@@ -303,8 +295,7 @@ def appointment_code(lang: str) -> Any:
     code = normalise_code(request.form.get("code", "")[:300])
     found = None
     if valid_code(code):
-        with cp.engine.lock:
-            found = find_by_code(cp.engine.state, code, cp.site.day_of(_now()))
+        found = cp.engine.appointment_by_code(code, cp.site.day_of(_now()))
     if found is None:
         screen = screens.appointment_screen()
         return render_screen("kiosk/appointment.html", screen, 200, error=message("unknown_appointment"))
@@ -315,8 +306,7 @@ def appointment_code(lang: str) -> Any:
 def slots(lang: str) -> Any:
     _lang(lang)
     cp = _cp()
-    with cp.engine.lock:
-        screen = screens.slots_screen(cp.site, cp.engine.state, _now(), lang)
+    screen = screens.slots_screen(cp.site, cp.engine.open_appointments(cp.site.day_of(_now())), lang)
     return render_screen("kiosk/slots.html", screen, clock_text=screens.clock_text, need_name=screens.need_name)[0]
 
 
@@ -342,14 +332,13 @@ def _speech_text(lang: str) -> str:
     if text_id == "idle":
         return screens.idle_screen().spoken
     if text_id == "slots":
-        with cp.engine.lock:
-            return screens.slots_screen(cp.site, cp.engine.state, now, lang).spoken
+        return screens.slots_screen(cp.site, cp.engine.open_appointments(cp.site.day_of(now)), lang).spoken
     if text_id == "ticket":
         t = cp.engine.ticket_by_token(request.args.get("token", ""))
         if t is None:
             abort(404)
         view = cp.engine.ticket_view(t)
-        down = cp.engine.state.printer not in PRINTER_PRINTS
+        down = cp.engine.printer_key() not in PRINTER_PRINTS
         return screens.ticket_screen(
             cp.site, view, screens.need_name(cp.site, t.need, lang), lang, printer_down=down
         ).spoken
@@ -360,8 +349,7 @@ def _speech_text(lang: str) -> str:
             abort(404)
         raw_at = _at_arg()  # checked whatever the kind: a crafted time is a 400 here too
         at = checkin_time(raw_at) if kind == "appointment_too_early" else None
-        with cp.engine.lock:
-            return screens.notice_screen(cp.site, cp.engine.state, now, lang, kind, need, at).spoken
+        return screens.notice_screen(cp.site, now, lang, kind, need, at).spoken
     if text_id == "error":
         key = request.args.get("kind", "")
         if key not in MESSAGES:  # only the box's own translated messages

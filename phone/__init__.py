@@ -48,13 +48,10 @@ def room(ticket_id: str) -> str:
 def phone_view(app: Flask, ticket_id: str) -> dict[str, Any] | None:
     """What the phone shows, labels already in the visitor's language; None when the ticket is gone."""
     cp = app.extensions["contactpoint"]
-    engine = cp.engine
-    with engine.lock:  # the view and the seq it is current to, read together
-        seq = engine.state.seq
-        t = engine.state.tickets.get(ticket_id)
-        if t is None:
-            return None
-        view = engine.ticket_view(t)
+    followed = cp.engine.follow(ticket_id)  # the view and the seq it is current to, read together
+    if followed is None:
+        return None
+    seq, t, view = followed.seq, followed.ticket, followed.view
     site = cp.site
     need = site.need(t.need)
     counter = site.counter(t.counter) if t.counter else None

@@ -48,7 +48,7 @@ def test_polling_logs_only_changes_and_never_reprints_by_itself(polled: tuple[An
     polls = service.polls
     wait_for(lambda: service.polls >= polls + 3)
     assert printer_events(app) == [{"key": "printer_paper_out", "ticket": None}]
-    assert app.extensions["contactpoint"].engine.state.printer == "printer_paper_out"
+    assert app.extensions["contactpoint"].engine.printer_key() == "printer_paper_out"
 
     # a ticket taken while the paper is out: committed, not printed, and the event names it
     client = app.test_client()
@@ -94,7 +94,7 @@ def test_the_ticket_page_is_served_with_one_alert_and_its_final_text(
     service = app.extensions["contactpoint"].services["printer"]
     polls = service.polls
     wait_for(lambda: service.polls >= polls + 2)  # the box knows the printer's state before the visitor comes
-    assert app.extensions["contactpoint"].engine.state.printer == key
+    assert app.extensions["contactpoint"].engine.printer_key() == key
     client = app.test_client()
     r = client.post("/kiosk/api/tickets", json={"need": "moving", "lang": "fr"})
     html = client.get(f"/kiosk/fr/ticket/{r.get_json()['token']}").get_data(as_text=True)
