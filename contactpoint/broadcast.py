@@ -69,6 +69,9 @@ class Broadcaster:
         with self._cv:
             self._stopped = True
             self._cv.notify()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(5)
 
     def publish(self, items: list[Published]) -> None:
         now = time.monotonic()

@@ -6,8 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 from babel.dates import format_datetime, format_time
-from flask import Flask, current_app, g, request, session
+from flask import Flask, g, request, session
 from flask_babel import Babel
+
+from contactpoint.box import current_box
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 RTL = frozenset({"ar", "he", "fa", "ur"})
@@ -80,7 +82,7 @@ def place_phrases(ahead: int, estimate_s: float | None) -> tuple[str, str]:
 
 
 def select_locale() -> str:
-    site = current_app.extensions["contactpoint"].site
+    site = current_box().site
     lang = getattr(g, "lang", None)
     if lang in site.languages:
         return str(lang)

@@ -13,7 +13,6 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -25,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
 
 from contactpoint import auth
+from contactpoint.box import Periodic, box_of, current_box
 from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import Outcome, TicketState
@@ -64,12 +64,9 @@ ORG_KINDS = {
 }
 
 
-def _cp() -> Any:
-    return current_app.extensions["contactpoint"]
-
 
 def my_counter() -> str | None:
-    c = _cp().engine.counter_of(auth.current_agent())
+    c = current_box().engine.counter_of(auth.current_agent())
     return None if c is None else str(c.id)
 
 
@@ -77,7 +74,7 @@ def my_counter() -> str | None:
 def login_form() -> Any:
     if auth.current_agent() is not None:
         return redirect(url_for("counter.console"))
-    return render_template("counter/login.html", site=_cp().site, error=None)
+    return render_template("counter/login.html", site=current_box().site, error=None)
 
 
 @bp.post("/login")
@@ -85,9 +82,10 @@ def login() -> Any:
     name = auth.form_name(request.form.get("name", ""))
     role, wait = auth.attempt_login(name, request.form.get("password", ""))
     if wait > 0:
-        return auth.throttled_login_page("counter/login.html", wait, site=_cp().site, name=name)
+        return auth.throttled_login_page("counter/login.html", wait, site=current_box().site, name=name)
     if role is None:
-        return render_template("counter/login.html", site=_cp().site, error=message("login_failed"), name=name), 401
+        page = render_template("counter/login.html", site=current_box().site, error=message("login_failed"), name=name)
+        return page, 401
     auth.log_in(name, role)
     return redirect(url_for("counter.console"), code=303)
 
@@ -95,7 +93,7 @@ def login() -> Any:
 def release_counters_of(name: str, cause: str, by: str | None = None) -> None:
     """Close the counter an agent works at, if any (logout, account disabled): a visitor at it goes back to
     their need's queue at their place."""
-    cp = _cp()
+    cp = current_box()
     for c in cp.engine.counters():
         if c.open and c.agent == name:
             try:  # the command checks again, under the engine's lock, that it is still this agent's counter
@@ -112,7 +110,7 @@ def logout() -> Any:
     if name:
         release_counters_of(name, "logout", by=name)  # logging out is leaving the counter
         key = auth.session_info()
-        ns = current_app.extensions.get("counter_namespace")
+        ns = current_box().console
         if ns is not None and key is not None:
             ns.drop_session(key.key)  # the session's other tabs stop receiving at once
     auth.log_out()
@@ -120,7 +118,7 @@ def logout() -> Any:
 
 
 def console_config() -> dict[str, Any]:
-    site = _cp().site
+    site = current_box().site
     lang = str(get_locale() or site.default_language)
     p = site.policy
     return {
@@ -157,7 +155,7 @@ def console() -> Any:
         return redirect(url_for("counter.login_form"))
     return render_template(
         "counter/console.html",
-        site=_cp().site,
+        site=current_box().site,
         agent=auth.current_agent(),
         role=auth.current_role(),
         csrf=auth.csrf_token(),
@@ -174,7 +172,7 @@ def console() -> Any:
 def state() -> Any:
     from contactpoint.api import full_state
 
-    cp = _cp()
+    cp = current_box()
     snap = full_state()
     # the calling order, as the core computes it (the console's own sort is checked against it)
     snap["order"] = list(cp.engine.calling_order())
@@ -213,14 +211,14 @@ def _need_counter() -> str:
 
 
 def _done(events: list[Any]) -> Any:
-    cp = _cp()
+    cp = current_box()
     return jsonify(ok=True, seq=cp.engine.seq(), events=[e.type for e in events])
 
 
 @bp.post("/api/<command>")
 @auth.agent_required
 def api(command: str) -> Any:
-    cp = _cp()
+    cp = current_box()
     run = cp.engine.run
     body = _body()
     agent = auth.current_agent()
@@ -300,7 +298,7 @@ def api(command: str) -> Any:
 
 # -- the manager's page: agent accounts --------------------------------------------------------------------
 def _agents_page(status: int = 200, **extra: Any) -> Any:
-    cp = _cp()
+    cp = current_box()
     working = {c.agent: c.id for c in cp.engine.counters() if c.open and c.agent}
     return (
         render_template(
@@ -342,7 +340,7 @@ def agents_create() -> Any:
     if role not in auth.ROLES:
         abort(400)
     password = auth.new_password()
-    cp = _cp()
+    cp = current_box()
     cp.store.add_agent(name, auth.hash_password(password), role, cp.engine.clock())
     if len(_ONE_TIME) > 100:
         _ONE_TIME.clear()
@@ -358,11 +356,11 @@ def agents_set_active(name: str, action: str) -> Any:
         abort(404)
     if action == "disable" and name == auth.current_agent():
         return _agents_page(400, error=message("cannot_disable_self"))
-    if not _cp().store.set_agent_active(name, action == "enable"):
+    if not current_box().store.set_agent_active(name, action == "enable"):
         abort(404)
     if action == "disable":
         release_counters_of(name, "disabled", by=auth.current_agent())  # nobody else could ever close it
-        ns = current_app.extensions.get("counter_namespace")
+        ns = current_box().console
         if ns is not None:
             ns.drop_agent(name)
     return redirect(url_for("counter.agents"), code=303)
@@ -405,7 +403,7 @@ class CounterNamespace(Namespace):
         """Close the sockets of sessions that have ended, and the counters of accounts that were disabled or
         deleted (the command line writes the accounts from another process). Returns the sids closed."""
         with app.app_context():
-            cp = app.extensions["contactpoint"]
+            cp = box_of(app)
             now = cp.engine.clock()
             ended = [sid for sid, info in list(self.sids.items()) if auth.session_ended(info, now)]
             self._drop(ended)
@@ -420,20 +418,8 @@ class CounterNamespace(Namespace):
 def init_app(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(bp)
     ns = CounterNamespace("/counter")
-    app.extensions["counter_namespace"] = ns
+    box_of(app).console = ns
     socketio.on_namespace(ns)
 
-    def sweeper() -> None:
-        import logging
-        import time
-
-        every = float(app.config.get("CONSOLE_SWEEP_S", CONSOLE_SWEEP_S))
-        while True:
-            time.sleep(every)
-            try:
-                ns.sweep(app)
-            except Exception:  # the sweep must never die
-                logging.getLogger(__name__).exception("console sweep failed")
-
-    # started by the server (contactpoint/server.py), not by tests' apps
-    app.extensions.setdefault("background_tasks", []).append(lambda: socketio.start_background_task(sweeper))
+    every = float(app.config.get("CONSOLE_SWEEP_S", CONSOLE_SWEEP_S))
+    box_of(app).add_service(Periodic("console sweep", every, lambda: ns.sweep(app) and None))

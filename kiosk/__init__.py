@@ -19,7 +19,6 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     g,
     jsonify,
     redirect,
@@ -33,6 +32,7 @@ from flask_limiter.util import get_remote_address
 from flask_socketio import Namespace, SocketIO
 from markupsafe import Markup
 
+from contactpoint.box import box_of, current_box
 from contactpoint.domain import commands
 from contactpoint.domain.appointments import (
     normalise_code,
@@ -59,20 +59,17 @@ SPEECH_CACHE_BYTES = 32 * 1024 * 1024
 KEYPAD = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # the booking-code alphabet (no 0/O, 1/I/L)
 
 
-def _cp() -> Any:
-    return current_app.extensions["contactpoint"]
-
 
 @bp.url_value_preprocessor
 def _take_lang(endpoint: str | None, values: dict[str, Any] | None) -> None:
     # before the rate limiter and any error page: the visitor's language is known from the URL
     lang = (values or {}).get("lang")
-    if isinstance(lang, str) and lang in _cp().site.languages:
+    if isinstance(lang, str) and lang in current_box().site.languages:
         g.lang = lang
 
 
 def _lang(lang: str) -> str:
-    if lang not in _cp().site.languages:
+    if lang not in current_box().site.languages:
         abort(404)
     g.lang = lang
     return lang
@@ -89,15 +86,15 @@ def qr_svg(url: str) -> Markup:
 
 
 def _now() -> float:
-    return float(_cp().engine.clock())
+    return float(current_box().engine.clock())
 
 
 def _print(ticket: Any) -> None:
-    _cp().services["printer"].submit(PrintJob(ticket.id, public_url()))
+    current_box().printing.submit(PrintJob(ticket.id, public_url()))
 
 
 def issue(need: str, lang: str, priority: bool) -> Any:
-    ticket = _cp().engine.issue(need=need, lang=lang, priority=priority)
+    ticket = current_box().engine.issue(need=need, lang=lang, priority=priority)
     _print(ticket)
     return ticket
 
@@ -132,14 +129,14 @@ def checkin_time(at: float | None) -> float | None:
     address), else None: no other instant is ever shown or spoken, so no address makes the box render new audio."""
     if at is None:
         return None
-    cp = _cp()
+    cp = current_box()
     early = cp.site.policy.appointment_early_s
     times = {round(a.slot_at - early) for a in cp.engine.open_appointments(cp.site.day_of(_now()))}
     return float(round(at)) if round(at) in times else None
 
 
 def render_screen(template: str, screen: screens.Screen, status: int = 200, **kw: Any) -> Any:
-    site = _cp().site
+    site = current_box().site
     return (
         render_template(template, site=site, screen=screen, keypad=KEYPAD, speech_args=kw.pop("speech_args", {}), **kw),
         status,
@@ -151,13 +148,13 @@ def render_screen(template: str, screen: screens.Screen, status: int = 200, **kw
 def start() -> Any:
     from flask_babel import force_locale
 
-    printer = _cp().engine.printer_key()
+    printer = current_box().engine.printer_key()
     parts = []
-    for code in _cp().site.languages:
+    for code in current_box().site.languages:
         with force_locale(code):
             text = screens.language_spoken(code, printer)
         parts.append({"lang": code, "text": text, "url": url_for("kiosk.speech", lang=code, text_id="language")})
-    notices = screens.paper_notices(list(_cp().site.languages), printer)
+    notices = screens.paper_notices(list(current_box().site.languages), printer)
     return render_screen(
         "kiosk/languages.html", screens.languages_screen(), speech_parts=parts, printer=printer, paper_notices=notices
     )[0]
@@ -166,7 +163,7 @@ def start() -> Any:
 @bp.get("/<lang>/")
 def needs(lang: str) -> Any:
     _lang(lang)
-    cp = _cp()
+    cp = current_box()
     now = _now()
     refusal = site_refusal(cp.site, now)
     if refusal is not None:  # closed: say so at once (the screen still offers appointment check-in)
@@ -201,7 +198,7 @@ def take(lang: str) -> Any:
 @bp.get("/<lang>/ticket/<token>")
 def ticket(lang: str, token: str) -> Any:
     _lang(lang)
-    cp = _cp()
+    cp = current_box()
     t = cp.engine.ticket_by_token(token)
     if t is None:  # a ticket link from an earlier day (the day closed) or a mistyped one
         return error_page("ticket_expired", 404)
@@ -223,7 +220,7 @@ def ticket(lang: str, token: str) -> Any:
 
 
 def _notice(lang: str, kind: str, need: str | None, at: float | None, status: int = 200) -> Any:
-    cp = _cp()
+    cp = current_box()
     if kind not in screens.NOTICE_KINDS:
         abort(404)
     if need is not None and cp.site.need(need) is None:
@@ -255,7 +252,7 @@ def _check_in(lang: str, appointment_id: str, *, has_code: bool) -> Any:
     """Check an appointment in. `has_code`: the visitor typed or scanned its booking code, so they hold it; only
     then may an appointment checked in already show its ticket (and its tracking link). A tap on a slot of the
     list proves nothing: a stale list shows "already checked in, ask at the counter" instead."""
-    cp = _cp()
+    cp = current_box()
 
     def already() -> Any:
         # checked in already (a second scan, a scan and a tap at once, a visitor who came back): the same ticket
@@ -291,7 +288,7 @@ def _check_in(lang: str, appointment_id: str, *, has_code: bool) -> Any:
 def appointment_code(lang: str) -> Any:
     """A booking code from the on-screen keypad, or from a USB scanner typing it (or a URL ending with it)."""
     _lang(lang)
-    cp = _cp()
+    cp = current_box()
     code = normalise_code(request.form.get("code", "")[:300])
     found = None
     if valid_code(code):
@@ -305,7 +302,7 @@ def appointment_code(lang: str) -> Any:
 @bp.get("/<lang>/appointment/slots")
 def slots(lang: str) -> Any:
     _lang(lang)
-    cp = _cp()
+    cp = current_box()
     screen = screens.slots_screen(cp.site, cp.engine.open_appointments(cp.site.day_of(_now())), lang)
     return render_screen("kiosk/slots.html", screen, clock_text=screens.clock_text, need_name=screens.need_name)[0]
 
@@ -318,7 +315,7 @@ def appointment_slot(lang: str) -> Any:
 
 # -- read aloud --------------------------------------------------------------------------------------------
 def _speech_text(lang: str) -> str:
-    cp = _cp()
+    cp = current_box()
     text_id = request.args.get("text_id", "")
     now = _now()
     if text_id == "languages":
@@ -361,8 +358,8 @@ def _speech_text(lang: str) -> str:
 def _announcer() -> Any:
     """The kiosk's offline voice: the display's voices (contactpoint.announce.init_app), with a cache of its own
     capped at SPEECH_CACHE_BYTES, so spoken screens never push the display's announcements out of theirs."""
-    services = _cp().services
-    return services.get("kiosk_announcer") or services["announcer"]
+    box = current_box()
+    return box.kiosk_announcer or box.announcer
 
 
 @bp.get("/<lang>/speech")
@@ -394,10 +391,10 @@ def api_issue() -> Any:
     need, lang, priority = body.get("need"), body.get("lang"), body.get("priority", False)
     if not isinstance(need, str) or not isinstance(lang, str) or not isinstance(priority, bool):
         abort(400)
-    if lang in _cp().site.languages:
+    if lang in current_box().site.languages:
         g.lang = lang
     t = issue(need, lang, priority)
-    view = _cp().engine.ticket_view(t)
+    view = current_box().engine.ticket_view(t)
     return jsonify(view | {"token": t.token, "number": t.number}), 201
 
 
@@ -406,10 +403,10 @@ def rate_limited(e: Any) -> Any:
     if "/api/" in request.path:
         body = request.get_json(silent=True)
         lang = body.get("lang") if isinstance(body, dict) else None
-        if isinstance(lang, str) and lang in _cp().site.languages:
+        if isinstance(lang, str) and lang in current_box().site.languages:
             g.lang = lang
         return jsonify(error="rate_limited", message=message("rate_limited")), 429
-    lang = getattr(g, "lang", None) or _cp().site.default_language
+    lang = getattr(g, "lang", None) or current_box().site.default_language
     g.lang = lang
     return _notice(lang, "rate_limited", None, None, 429)
 
@@ -417,7 +414,7 @@ def rate_limited(e: Any) -> Any:
 # -- error pages under /kiosk/: the kiosk's own layout, idle reset and way back -----------------------------------
 def _path_lang() -> str:
     """The visitor's language for an error page: from the view (g.lang) or the address (/kiosk/<lang>/…)."""
-    site = _cp().site
+    site = current_box().site
     lang = getattr(g, "lang", None)
     if lang in site.languages:
         return str(lang)
@@ -445,10 +442,10 @@ def error_page(key: str, status: int) -> Any:
 def _own_speech_cache(app: Flask) -> None:
     from hardware.audio import EspeakAnnouncer
 
-    services = app.extensions["contactpoint"].services
-    shared = services.get("announcer")
+    box = box_of(app)
+    shared = box.announcer
     if isinstance(shared, EspeakAnnouncer):  # a fake (tests) is used as it is
-        services["kiosk_announcer"] = EspeakAnnouncer(
+        box.kiosk_announcer = EspeakAnnouncer(
             Path(shared.cache_dir).parent / SPEECH_CACHE,
             speed=shared.speed,
             voices=shared.voices,
@@ -462,7 +459,7 @@ class KioskNamespace(Namespace):
 
 
 def _limit_value() -> str:
-    return str(_cp().site.kiosk.rate_limit)
+    return str(current_box().site.kiosk.rate_limit)
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
@@ -479,7 +476,7 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
     app.view_functions["kiosk.speech"] = limiter.limit(SPEECH_LIMIT, scope="kiosk-speech")(
         app.view_functions["kiosk.speech"]
     )
-    app.extensions["kiosk_limiter"] = limiter
+    box_of(app).limiter = limiter
     _own_speech_cache(app)
     app.extensions.setdefault("error_pages", {})["/kiosk/"] = error_page
 

@@ -20,6 +20,7 @@ from flask import Blueprint, Flask, abort, current_app, g, jsonify, render_templ
 from flask_babel import force_locale, gettext
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room
 
+from contactpoint.box import box_of, current_box
 from contactpoint.domain.model import WAITING, Ticket, TicketState
 from contactpoint.engine import Published
 from contactpoint.guard import json_view
@@ -30,9 +31,6 @@ bp = Blueprint(
 )
 NAMESPACE = "/t"
 
-
-def _cp() -> Any:
-    return current_app.extensions["contactpoint"]
 
 
 def ticket_for(cp: Any, token: Any) -> Ticket | None:
@@ -47,7 +45,7 @@ def room(ticket_id: str) -> str:
 
 def phone_view(app: Flask, ticket_id: str) -> dict[str, Any] | None:
     """What the phone shows, labels already in the visitor's language; None when the ticket is gone."""
-    cp = app.extensions["contactpoint"]
+    cp = box_of(app)
     followed = cp.engine.follow(ticket_id)  # the view and the seq it is current to, read together
     if followed is None:
         return None
@@ -92,15 +90,15 @@ def phone_view(app: Flask, ticket_id: str) -> dict[str, Any] | None:
 
 def _gone() -> Any:
     """The clear 404 page in the site's default language: the ticket is unknown or its day is over."""
-    g.lang = _cp().site.default_language
-    resp = current_app.make_response((render_template("phone/gone.html", site=_cp().site), 404))
+    g.lang = current_box().site.default_language
+    resp = current_app.make_response((render_template("phone/gone.html", site=current_box().site), 404))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
 
 @bp.get("/<token>")
 def ticket(token: str) -> Any:
-    cp = _cp()
+    cp = current_box()
     t = ticket_for(cp, token)
     if t is None:
         return _gone()
@@ -123,7 +121,7 @@ def ticket(token: str) -> Any:
 @bp.get("/<token>/state")
 @json_view
 def state(token: str) -> Any:
-    cp = _cp()
+    cp = current_box()
     t = ticket_for(cp, token)
     view = phone_view(current_app._get_current_object(), t.id) if t else None  # type: ignore[attr-defined]
     if view is None:
@@ -164,7 +162,7 @@ class PhoneNamespace(Namespace):
 
     def on_connect(self, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
-        t = ticket_for(self.app.extensions["contactpoint"], token)
+        t = ticket_for(box_of(self.app), token)
         if t is None:
             raise ConnectionRefusedError("ticket_not_valid")
         join_room(room(t.id))
@@ -197,6 +195,6 @@ def make_hook(app: Flask, socketio: SocketIO, followers: Followers) -> Any:
 def init_app(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(bp)
     followers = Followers()
-    app.extensions["contactpoint"].services["phones"] = followers
+    box_of(app).phones = followers
     socketio.on_namespace(PhoneNamespace(NAMESPACE, app, followers))
-    app.extensions["contactpoint"].broadcaster.extra.append(make_hook(app, socketio, followers))
+    box_of(app).broadcaster.extra.append(make_hook(app, socketio, followers))

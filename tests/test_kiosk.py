@@ -170,7 +170,7 @@ def test_read_aloud_speaks_the_screens_translated_text_only(
 
     cp = app.extensions["contactpoint"]
     fake = FakeAnnouncer(tmp_path / "audio")
-    cp.services["announcer"] = fake
+    cp.announcer = fake
     r = client.get("/kiosk/nl/speech?text_id=needs")
     assert r.status_code == 200 and r.mimetype == "audio/wav" and r.data[:4] == b"RIFF"
     r.close()
@@ -197,7 +197,7 @@ def test_read_aloud_speaks_the_screens_translated_text_only(
     assert client.get("/kiosk/fr/speech?text_id=hello&text=Bonjour").status_code == 404
     assert client.get("/kiosk/fr/speech?text_id=ticket&token=nope").status_code == 404
     # the box cannot speak: the page is told, with the text for the browser's own voice
-    cp.services["announcer"] = FakeAnnouncer(tmp_path / "audio2", unavailable=True)
+    cp.announcer = FakeAnnouncer(tmp_path / "audio2", unavailable=True)
     r = client.get("/kiosk/fr/speech?text_id=languages")
     assert r.status_code == 503 and r.get_json()["error"] == "speech_unavailable" and r.get_json()["text"]
 
@@ -214,6 +214,7 @@ def test_read_aloud_with_the_real_offline_voice(tmp_path: Path, clock: Clock) ->
         clock=clock,
         announcer=EspeakAnnouncer(tmp_path / "audio"),
     )
+    app.extensions["contactpoint"].start()
     try:
         r = app.test_client().get("/kiosk/fr/speech?text_id=appointment")
         assert r.status_code == 200
@@ -223,11 +224,7 @@ def test_read_aloud_with_the_real_offline_voice(tmp_path: Path, clock: Clock) ->
         stats = wav_stats(path)
         assert stats.duration_s > 2 and stats.rms > 0.01
     finally:
-        cp = app.extensions["contactpoint"]
-        cp.broadcaster.stop()
-        cp.services["announcements"].close()
-        cp.services["printer"].jobs.put(None)
-        cp.store.close()
+        app.extensions["contactpoint"].close()
 
 
 def test_rate_limit_is_friendly_in_the_visitors_language(tmp_path: Path, clock: Clock) -> None:
@@ -298,7 +295,7 @@ def test_every_distinct_time_no_longer_renders_new_speech(app: Any, client: Any,
     from hardware.audio import FakeAnnouncer
 
     fake = FakeAnnouncer(tmp_path / "audio")
-    app.extensions["contactpoint"].services["announcer"] = fake
+    app.extensions["contactpoint"].announcer = fake
     for i in range(5):
         client.get(f"/kiosk/fr/speech?text_id=notice&kind=site_closed&at={1764060000 + i * 60}").close()
     assert len({text for text, _ in fake.rendered}) == 1  # the same text each time: one file, not five
@@ -310,7 +307,7 @@ def test_speech_is_rate_limited_per_kiosk(tmp_path: Path, clock: Clock) -> None:
 
     app = make_app(tmp_path, clock)
     try:
-        app.extensions["contactpoint"].services["kiosk_announcer"] = FakeAnnouncer(tmp_path / "audio")
+        app.extensions["contactpoint"].kiosk_announcer = FakeAnnouncer(tmp_path / "audio")
         client = app.test_client()
         limit = int(SPEECH_LIMIT.split()[0])
 
@@ -339,13 +336,13 @@ def test_the_kiosk_speech_cache_is_its_own_and_capped_in_bytes(tmp_path: Path, c
         clock=clock,
         announcer=display,
     )
+    app.extensions["contactpoint"].start()
     try:
-        own = app.extensions["contactpoint"].services["kiosk_announcer"]
+        own = app.extensions["contactpoint"].kiosk_announcer
         assert own.cache_dir != display.cache_dir and own.max_bytes == SPEECH_CACHE_BYTES
         assert display.max_bytes <= 256 * 1024 * 1024
     finally:
         close_app(app)
-        app.extensions["contactpoint"].services["announcements"].close()
 
 
 def test_the_cache_is_pruned_by_bytes_least_recently_used_first(tmp_path: Path) -> None:
@@ -415,7 +412,7 @@ def test_read_aloud_on_the_first_screen_says_each_language_in_its_own_voice(
     from hardware.audio import FakeAnnouncer
 
     fake = FakeAnnouncer(tmp_path / "audio")
-    app.extensions["contactpoint"].services["announcer"] = fake
+    app.extensions["contactpoint"].announcer = fake
     page = html(client.get("/kiosk/"))
     urls = re.findall(r'data-speech-part="([^"]+)"', page)
     site = app.extensions["contactpoint"].site
@@ -449,7 +446,7 @@ def test_the_first_two_screens_say_when_the_printer_cannot_print_and_read_it_alo
 
     cp = app.extensions["contactpoint"]
     fake = FakeAnnouncer(tmp_path / "audio")
-    cp.services["announcer"] = fake
+    cp.announcer = fake
     for key in ("printer_ok", "printer_paper_low"):
         cp.engine.run(commands.printer_status, key=key)
         assert re.search(r'id="paper-notice"[^>]* hidden>', html(client.get("/kiosk/"))), key
