@@ -13,12 +13,12 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from contactpoint.domain import commands
 from contactpoint.domain.events import Changes, Event
 from contactpoint.domain.figures import counters_serving, idle_counters, service_time, wait_estimate_s
-from contactpoint.domain.model import WAITING, SiteState, Ticket, TicketState
+from contactpoint.domain.model import WAITING, Ticket, TicketState
 from contactpoint.domain.ordering import position
 from contactpoint.domain.site import Site
 from contactpoint.engine_queries import EngineQueries
@@ -30,8 +30,8 @@ RECENT_VISITS = 20  # the wait estimate uses the median service time of the need
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # a ticket's token: secrets.token_urlsafe(16) is 22 characters
 
 
-class Command(Protocol):
-    def __call__(self, state: SiteState, site: Site, now: float, /, **kwargs: Any) -> list[Event]: ...
+# a command of the core (contactpoint/domain/commands.py): (state, site, now, **arguments) -> the events it causes
+Command = Callable[..., list[Event]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,7 @@ class Engine(EngineQueries):
                 "the clock is %.0f s behind the event log: counting on from the log's last event", self._last_at - wall
             )
         since, mono = self._behind
-        return max(self._last_at, since + (time.monotonic() - mono))
+        return float(max(self._last_at, since + (time.monotonic() - mono)))
 
     # -- commands ------------------------------------------------------------------------------------------
     def run(self, command: Command, **kwargs: Any) -> list[Event]:
