@@ -5,10 +5,10 @@ then in each of the site's `announcement_languages` not already said. Phrases ar
 placeholders (never concatenated English), rendered under `force_locale(lang)` and spoken offline by
 espeak-ng (hardware.audio), cached as WAV files keyed by (text, language, voice, speed).
 
-Rendering happens in a worker thread: a call is pre-rendered as soon as it is broadcast (a Broadcaster.extra
-hook, never under the engine's lock), so the display's request for the audio is usually a cache hit. If
-espeak-ng is missing or fails, the call is still shown and the chime still plays; the failure is logged with
-its message key and kept in `last_error` for the health page.
+Rendering happens in a worker thread: a call is pre-rendered as soon as it is broadcast (a `broadcast`
+subscriber of the event bus, contactpoint/bus.py, never under the engine's lock), so the display's request for
+the audio is usually a cache hit. If espeak-ng is missing or fails, the call is still shown and the chime still
+plays; the failure is logged with its message key and kept in `last_error` for the health page.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ class AnnouncementService:
         return out
 
     def on_batch(self, batch: Iterable[Any]) -> None:
-        """Broadcaster.extra hook: pre-render every call as soon as it is published."""
+        """The bus's `broadcast` subscriber: pre-render every call as soon as it is published."""
         if not self.enabled:
             return
         for item in batch:
@@ -239,5 +239,5 @@ def init_app(app: Flask, cp: Box, announcer: Any = None) -> AnnouncementService:
     cp.announcer = announcer
     cp.announcements = service
     cp.add_service(service)
-    cp.broadcaster.extra.append(service.on_batch)
+    cp.engine.bus.subscribe(service.on_batch, when="broadcast")
     return service

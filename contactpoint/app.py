@@ -121,8 +121,7 @@ def create_app(
         serializer=SafePacket,
         max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"],
     )
-    broadcaster = Broadcaster(socketio, engine.summary, window=float(app.config["BROADCAST_WINDOW"]))
-    engine.listeners.append(broadcaster.publish)
+    broadcaster = Broadcaster(socketio, engine.summary, window=float(app.config["BROADCAST_WINDOW"]), bus=engine.bus)
 
     if printer is None:
         from hardware.printer import make_printer

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from flask import Flask, current_app
 
+from contactpoint.bus import EventBus
 from contactpoint.engine import Engine
 
 if TYPE_CHECKING:
@@ -97,6 +98,11 @@ class Box:
     console: CounterNamespace | None = None  # the agents' sockets (counter/)
     services: list[Service] = field(default_factory=list)
     started: bool = False
+
+    @property
+    def bus(self) -> EventBus:
+        """Where the committed events go: subscribe here (contactpoint/bus.py)."""
+        return self.engine.bus
 
     def add_service(self, service: Service) -> None:
         """Register a background part: it starts with the box and stops when the box closes."""

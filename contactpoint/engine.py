@@ -12,9 +12,9 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from contactpoint.bus import EventBus, Published
 from contactpoint.domain import commands
 from contactpoint.domain.events import Changes, Event
 from contactpoint.domain.figures import counters_serving, idle_counters, service_time, wait_estimate_s
@@ -32,15 +32,6 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # a ticket's token: secrets.toke
 
 # a command of the core (contactpoint/domain/commands.py): (state, site, now, **arguments) -> the events it causes
 Command = Callable[..., list[Event]]
-
-
-@dataclass(frozen=True, slots=True)
-class Published:
-    """One committed event as the pages receive it: the fact and the entities it changed (no tokens)."""
-
-    seq: int
-    type: str
-    payload: dict[str, Any]
 
 
 def _public_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +80,7 @@ class Engine(EngineQueries):
         self.store = store
         self.clock: Clock = clock or time.time
         self._lock = store.write_lock
-        self.listeners: list[Callable[[list[Published]], None]] = []
+        self.bus = EventBus()  # the committed events go out here (contactpoint/bus.py)
         self._behind: tuple[float, float] | None = None  # (log's last time, monotonic then) while the clock lags
         self._load()
 
@@ -169,8 +160,7 @@ class Engine(EngineQueries):
             for ev, ch in results:
                 self._index(ev, ch)
             published = [self._published(ev, ch) for ev, ch in results]
-            for listener in self.listeners:  # inside the lock: listeners see events in seq order
-                listener(published)
+            self.bus.committed(published)  # inside the lock: subscribers see events in seq order
             return [ev for ev, _ in results]
 
     def _published(self, ev: Event, ch: Changes) -> Published:

@@ -21,8 +21,8 @@ from flask_babel import force_locale, gettext
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room
 
 from contactpoint.box import box_of, current_box
+from contactpoint.bus import Published
 from contactpoint.domain.model import WAITING, Ticket, TicketState
-from contactpoint.engine import Published
 from contactpoint.guard import json_view
 from contactpoint.i18n import place_phrases
 
@@ -197,4 +197,4 @@ def init_app(app: Flask, socketio: SocketIO) -> None:
     followers = Followers()
     box_of(app).phones = followers
     socketio.on_namespace(PhoneNamespace(NAMESPACE, app, followers))
-    box_of(app).broadcaster.extra.append(make_hook(app, socketio, followers))
+    box_of(app).engine.bus.subscribe(make_hook(app, socketio, followers), when="broadcast")
