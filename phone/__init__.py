@@ -20,7 +20,7 @@ from flask import Blueprint, Flask, abort, current_app, g, jsonify, render_templ
 from flask_babel import force_locale, gettext
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room
 
-from contactpoint.box import box_of, current_box
+from contactpoint.box import Box, box_of, current_box
 from contactpoint.bus import Published
 from contactpoint.domain.model import WAITING, Ticket, TicketState
 from contactpoint.guard import json_view
@@ -33,7 +33,7 @@ NAMESPACE = "/t"
 
 
 
-def ticket_for(cp: Any, token: Any) -> Ticket | None:
+def ticket_for(cp: Box, token: Any) -> Ticket | None:
     """The live ticket with this token, or None (malformed, unknown, or its day closed)."""
     t: Ticket | None = cp.engine.ticket_by_token(token)  # the token's shape checked, then constant-time comparisons
     return t

@@ -59,3 +59,17 @@ def test_subscribers_receive_each_commit_in_seq_order_and_one_failing_does_not_u
     assert [typ for _, typ in got] == ["counter_opened", "ticket_issued"]
     assert [seq for seq, _ in got] == sorted(seq for seq, _ in got)
     assert box.engine.ticket(t.id) is not None  # committed all the same
+
+
+def test_the_architecture_names_every_service_of_the_box(tmp_path: Path, clock: Clock) -> None:
+    from contactpoint.box import Periodic
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text()
+    named = {"Broadcaster": "broadcaster", "PrinterService": "printer worker", "AnnouncementService": "announcements"}
+    box = box_of(_app(tmp_path, clock))
+    try:
+        for service in box.services:  # a service nobody documented is one nobody knows to stop
+            name = service.name if isinstance(service, Periodic) else named[type(service).__name__]
+            assert name in text, name
+    finally:
+        box.close()
