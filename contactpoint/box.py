@@ -45,28 +45,51 @@ class Service(Protocol):
     def stop(self) -> None: ...
 
 
-class Periodic:
-    """A service that calls `fn` every `every` seconds in its own thread (a greenlet under gevent's patching),
-    the first call after one period; an exception is logged and the next period comes all the same."""
+class Worker:
+    """A service that is one thread (a greenlet under gevent's patching) running `_run`: `stop()` wakes it with
+    `_wake()` (each worker knows how it is told to end) and waits for it."""
 
-    def __init__(self, name: str, every: float, fn: Callable[[], None]) -> None:
-        self.name = name
-        self.every = every
-        self.fn = fn
-        self._stop = threading.Event()
+    name = "worker"
+
+    def __init__(self) -> None:
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
         if self.thread is None:
-            self._stop.clear()
             self.thread = threading.Thread(target=self._run, name=self.name, daemon=True)
             self.thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         thread, self.thread = self.thread, None
+        if thread is not None and thread.is_alive():
+            self._wake()
+            if thread is not threading.current_thread():
+                thread.join(timeout)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _wake(self) -> None:
+        raise NotImplementedError
+
+
+class Periodic(Worker):
+    """A service that calls `fn` every `every` seconds in its own thread, the first call after one period; an
+    exception is logged and the next period comes all the same."""
+
+    def __init__(self, name: str, every: float, fn: Callable[[], None]) -> None:
+        super().__init__()
+        self.name = name
+        self.every = every
+        self.fn = fn
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        self._stop.clear()
+        super().start()
+
+    def _wake(self) -> None:
         self._stop.set()
-        if thread is not None:
-            thread.join(5)
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):

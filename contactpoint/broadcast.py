@@ -17,6 +17,7 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
+from contactpoint.box import Worker
 from contactpoint.bus import EventBus, Published
 from contactpoint.engine import redact
 
@@ -38,7 +39,9 @@ AUDIENCES: dict[str, frozenset[str] | None] = {
 }
 
 
-class Broadcaster:
+class Broadcaster(Worker):
+    name = "broadcaster"
+
     def __init__(
         self,
         socketio: SocketIO,
@@ -47,6 +50,7 @@ class Broadcaster:
         bus: EventBus | None = None,
     ) -> None:
         """Subscribes to `bus` (its committed events) and hands it each batch once sent (`broadcast`)."""
+        super().__init__()
         self.socketio = socketio
         self.bus = bus
         if bus is not None:
@@ -63,20 +67,11 @@ class Broadcaster:
         self._summary_stale = False
         self.summary_every = 0.25
         self._stopped = False
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="broadcaster", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
+    def _wake(self) -> None:
         with self._cv:
             self._stopped = True
             self._cv.notify()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(5)
 
     def publish(self, items: list[Published]) -> None:
         now = time.monotonic()

@@ -61,11 +61,6 @@ class EngineQueries:
             return self._state.printer
 
     # -- tickets -------------------------------------------------------------------------------------------
-    def ticket(self, ticket_id: str) -> Ticket | None:
-        """One of the day's tickets (done ones included), or None."""
-        with self._lock:
-            return self._state.tickets.get(ticket_id)
-
     def tickets(self) -> tuple[Ticket, ...]:
         """Every ticket of the day, in issue order."""
         with self._lock:
@@ -75,6 +70,11 @@ class EngineQueries:
         """The ids of the waiting tickets, in the order the core calls them."""
         with self._lock:
             return tuple(t.id for t in ordered(self._state.tickets.values(), self.site.policy))
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        """One of the day's tickets (done ones included), or None."""
+        with self._lock:
+            return self._state.tickets.get(ticket_id)
 
     def follow(self, ticket_id: str) -> Followed | None:
         """A ticket, its place and the seq they are current to, read together; None when the ticket is gone."""
@@ -91,6 +91,7 @@ class EngineQueries:
             return tuple(self._state.counters.values())
 
     def counter(self, counter_id: str) -> Counter | None:
+        """A counter as the day knows it, or None (never opened since the box started, or unknown)."""
         with self._lock:
             return self._state.counters.get(counter_id)
 
@@ -125,14 +126,15 @@ class EngineQueries:
             return unavailable_needs(self._state, self.site, now)
 
     # -- appointments --------------------------------------------------------------------------------------
+    def appointment(self, appointment_id: str) -> Appointment | None:
+        """One appointment in memory (today's or a later day's), or None."""
+        with self._lock:
+            return self._state.appointments.get(appointment_id)
+
     def appointments(self) -> tuple[Appointment, ...]:
         """The appointments in memory: today's and later days'."""
         with self._lock:
             return tuple(self._state.appointments.values())
-
-    def appointment(self, appointment_id: str) -> Appointment | None:
-        with self._lock:
-            return self._state.appointments.get(appointment_id)
 
     def open_appointments(self, day: str) -> tuple[Appointment, ...]:
         """The day's appointments still to check in, by slot time."""

@@ -81,11 +81,17 @@ def place_phrases(ahead: int, estimate_s: float | None) -> tuple[str, str]:
     return position, estimate
 
 
+def view_lang(languages: tuple[str, ...]) -> str | None:
+    """The language a view chose for this request (g.lang), if the site has it."""
+    lang = getattr(g, "lang", None)
+    return str(lang) if lang in languages else None
+
+
 def select_locale() -> str:
     site = current_box().site
-    lang = getattr(g, "lang", None)
-    if lang in site.languages:
-        return str(lang)
+    lang = view_lang(site.languages)
+    if lang is not None:
+        return lang
     arg = request.args.get("lang")
     if arg in site.languages:
         return str(arg)

@@ -30,7 +30,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import force_locale, gettext
 
 from contactpoint.auth import agent_required
-from contactpoint.box import Box, box_of, current_box
+from contactpoint.box import Box, Worker, box_of, current_box
 from contactpoint.concurrency import blocking
 from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
@@ -211,10 +211,13 @@ def slip_content(app: Flask, t: Ticket, org: Organisation) -> Any:
         )
 
 
-class PrinterService:
+class PrinterService(Worker):
     """The one thread that talks to the printer: jobs in order, and a status poll when idle (a Box service)."""
 
+    name = "printer"
+
     def __init__(self, app: Flask, poll_interval: float | None = None) -> None:
+        super().__init__()
         self.app = app
         if poll_interval is None:
             poll_interval = float(app.config.get("PRINTER_POLL_INTERVAL", DEFAULT_POLL_INTERVAL))
@@ -225,22 +228,12 @@ class PrinterService:
         if printer is not None and not getattr(printer, "blocking_io", True):
             # it prints on the loop (sockets, no IO): its Pillow drawing goes to the thread pool under gevent
             printer.offload = blocking
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._run, name="printer", daemon=True)
-            self.thread.start()
 
     def submit(self, job: PrintJob) -> None:
         self.jobs.put(job)
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish the jobs queued, then end the worker (and wait for it)."""
-        thread, self.thread = self.thread, None
-        if thread is not None and thread.is_alive():
-            self.jobs.put(None)
-            thread.join(timeout)
+    def _wake(self) -> None:
+        self.jobs.put(None)  # after the jobs queued: they print first
 
     def _status(self, key: str, ticket: str | None = None) -> None:
         cp = box_of(self.app)

@@ -6,13 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import (
-    abort,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, redirect, render_template, request, url_for
 
 from contactpoint import auth
 from contactpoint.box import current_box

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Flask,
-    request,
-)
+from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, Namespace
 
 from contactpoint import auth

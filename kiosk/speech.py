@@ -5,13 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import (
-    Flask,
-    abort,
-    jsonify,
-    request,
-    send_file,
-)
+from flask import Flask, abort, jsonify, request, send_file
 
 from contactpoint.box import box_of, current_box
 from contactpoint.domain.model import PRINTER_PRINTS

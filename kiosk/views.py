@@ -14,16 +14,7 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import (
-    Blueprint,
-    abort,
-    g,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from contactpoint.box import current_box
@@ -35,6 +26,7 @@ from contactpoint.domain.appointments import (
 )
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import PRINTER_PRINTS
+from contactpoint.i18n import view_lang
 from contactpoint.messages import MESSAGES, message
 from contactpoint.printing import PrintJob, public_url
 from kiosk import screens
@@ -341,13 +333,9 @@ def rate_limited(e: Any) -> Any:
 def _path_lang() -> str:
     """The visitor's language for an error page: from the view (g.lang) or the address (/kiosk/<lang>/…)."""
     site = current_box().site
-    lang = getattr(g, "lang", None)
-    if lang in site.languages:
-        return str(lang)
     parts = request.path.split("/")
-    if len(parts) > 2 and parts[2] in site.languages:
-        return parts[2]
-    return site.default_language
+    in_path = parts[2] if len(parts) > 2 and parts[2] in site.languages else None
+    return view_lang(site.languages) or in_path or site.default_language
 
 
 def error_page(key: str, status: int) -> Any:
