@@ -5,10 +5,10 @@ then in each of the site's `announcement_languages` not already said. Phrases ar
 placeholders (never concatenated English), rendered under `force_locale(lang)` and spoken offline by
 espeak-ng (hardware.audio), cached as WAV files keyed by (text, language, voice, speed).
 
-Rendering happens in a worker thread: a call is pre-rendered as soon as it is broadcast (a Broadcaster.extra
-hook, never under the engine's lock), so the display's request for the audio is usually a cache hit. If
-espeak-ng is missing or fails, the call is still shown and the chime still plays; the failure is logged with
-its message key and kept in `last_error` for the health page.
+Rendering happens in a worker thread: a call is pre-rendered as soon as it is broadcast (a `broadcast`
+subscriber of the event bus, contactpoint/bus.py, never under the engine's lock), so the display's request for
+the audio is usually a cache hit. If espeak-ng is missing or fails, the call is still shown and the chime still
+plays; the failure is logged with its message key and kept in `last_error` for the health page.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_babel import force_locale
@@ -30,6 +30,9 @@ from flask_babel import gettext as _
 from contactpoint.domain.site import Site
 from hardware.audio import VOICES, AudioError, EspeakAnnouncer, chime_path
 from hardware.audio.announcer import resolve_voice
+
+if TYPE_CHECKING:
+    from contactpoint.box import Box
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +185,7 @@ class AnnouncementService:
         return out
 
     def on_batch(self, batch: Iterable[Any]) -> None:
-        """Broadcaster.extra hook: pre-render every call as soon as it is published."""
+        """The bus's `broadcast` subscriber: pre-render every call as soon as it is published."""
         if not self.enabled:
             return
         for item in batch:
@@ -194,6 +197,12 @@ class AnnouncementService:
                 self.prepare(ticket["number"], counter, ticket.get("lang"), recall=item.type == "ticket_recalled")
             except (KeyError, IndexError, TypeError):
                 log.warning("announcement: a call event without its ticket (seq %s)", item.seq)
+
+    def start(self) -> None:
+        """A Box service: the pool's worker starts with the first call it renders."""
+
+    def stop(self) -> None:
+        self.close()
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -216,7 +225,7 @@ def render_one(
     return text
 
 
-def init_app(app: Flask, cp: Any, announcer: Any = None) -> AnnouncementService:
+def init_app(app: Flask, cp: Box, announcer: Any = None) -> AnnouncementService:
     """Create the announcer (espeak-ng, cached under DATA_DIR/audio) unless one is given, and the service."""
     site = cp.site
     voices = voices_for_site(site)
@@ -227,7 +236,8 @@ def init_app(app: Flask, cp: Any, announcer: Any = None) -> AnnouncementService:
         if not announcer.available():
             log.warning("announcement audio_unavailable: espeak-ng not found; calls will only chime")
     service = AnnouncementService(app, site, announcer, enabled=site.display.announce)
-    cp.services["announcer"] = announcer
-    cp.services["announcements"] = service
-    cp.broadcaster.extra.append(service.on_batch)
+    cp.announcer = announcer
+    cp.announcements = service
+    cp.add_service(service)
+    cp.engine.bus.subscribe(service.on_batch, when="broadcast")
     return service

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
+from contactpoint.box import current_box
 from contactpoint.engine import redact
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -13,7 +14,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 def full_state() -> dict[str, Any]:
     """The snapshot with the site's description; agents' pages get it whole, public pages redacted."""
-    cp = current_app.extensions["contactpoint"]
+    cp = current_box()
     snap = cp.engine.snapshot()
     site = cp.site
     snap["site"] = {
@@ -37,12 +38,12 @@ def state() -> Any:
 
 @bp.get("/health")
 def health() -> Any:
-    cp = current_app.extensions["contactpoint"]
+    cp = current_box()
     full = cp.store.full_since is not None  # a write failed on a full disk, and none has succeeded since
     return jsonify(
         ok=not full,
-        seq=cp.engine.state.seq,
-        printer=cp.engine.state.printer,
+        seq=cp.engine.seq(),
+        printer=cp.engine.printer_key(),
         server=cp.socketio.async_mode,
         storage="full" if full else "ok",
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import secrets
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,10 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
+from contactpoint.box import EXTENSION, Box
 from contactpoint.broadcast import Broadcaster
-from contactpoint.config import ConfigError, SiteConfig, load_site
+from contactpoint.config import ConfigError, load_site
 from contactpoint.domain.errors import CommandError
-from contactpoint.domain.site import Site
 from contactpoint.engine import Clock, Engine
 from contactpoint.guard import SafeJSON, SafePacket, is_json_route
 from contactpoint.i18n import init_i18n
@@ -25,6 +25,10 @@ from contactpoint.messages import message
 from contactpoint.store import EventStore, StoreFull
 
 log = logging.getLogger(__name__)
+
+# the device pages, each a folder with its views, its Socket.IO namespace and `init_app(app, socketio)`:
+# the kiosk, the waiting-room display, the agents' counter console, the visitor's phone, the manager's pages
+DEVICES = ("kiosk", "display", "counter", "phone", "manage")
 
 HTTP_KEYS = {
     400: "bad_request",
@@ -36,20 +40,6 @@ HTTP_KEYS = {
     413: "bad_request",
     429: "rate_limited",
 }
-
-
-@dataclass
-class Contactpoint:
-    """Everything a request needs, in app.extensions["contactpoint"]."""
-
-    site: Site
-    site_config: SiteConfig
-    store: EventStore
-    engine: Engine
-    socketio: SocketIO
-    broadcaster: Broadcaster
-    printer: Any = None
-    services: dict[str, Any] = field(default_factory=dict)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -131,9 +121,7 @@ def create_app(
         serializer=SafePacket,
         max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"],
     )
-    broadcaster = Broadcaster(socketio, engine.summary, window=float(app.config["BROADCAST_WINDOW"]))
-    engine.listeners.append(broadcaster.publish)
-    broadcaster.start()
+    broadcaster = Broadcaster(socketio, engine.summary, window=float(app.config["BROADCAST_WINDOW"]), bus=engine.bus)
 
     if printer is None:
         from hardware.printer import make_printer
@@ -143,8 +131,9 @@ def create_app(
         except ValueError as e:  # "printer.<key>: problem" → the same error as any other wrong key
             key, _, problem = str(e).partition(": ")
             raise ConfigError(site_config.path, key, problem) from None
-    cp = Contactpoint(site_config.site, site_config, store, engine, socketio, broadcaster, printer)
-    app.extensions["contactpoint"] = cp
+    cp = Box(site_config.site, site_config, store, engine, socketio, broadcaster, printer)
+    cp.add_service(broadcaster)
+    app.extensions[EXTENSION] = cp
     init_i18n(app)
 
     from contactpoint import api, guard, printing
@@ -156,19 +145,13 @@ def create_app(
 
     from contactpoint import announce
 
-    announce.init_app(app, cp, announcer)  # cp.services["announcer"], cp.services["announcements"]
+    announce.init_app(app, cp, announcer)  # cp.announcer, cp.announcements
 
-    import counter
-    import display
-    import kiosk
-    import phone
+    from contactpoint.server import add_day_close_timer
 
-    for device in (kiosk, display, counter, phone):
-        device.init_app(app, socketio)
-
-    import manage  # the site manager's pages (appointments)
-
-    manage.init_app(app, socketio)
+    add_day_close_timer(cp)
+    for name in DEVICES:
+        importlib.import_module(name).init_app(app, socketio)
 
     @app.errorhandler(CommandError)
     def command_error(e: CommandError) -> Any:

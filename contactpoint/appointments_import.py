@@ -48,11 +48,9 @@ def keeps_name(site: Site, need: str) -> bool:
 
 
 def new_code(engine: Any, day: str) -> str:
-    from contactpoint.domain.appointments import code_taken
-
     while True:
         code = make_code(secrets.token_bytes(8), 6)
-        if not code_taken(engine.state, code, day):
+        if not engine.code_taken(code, day):
             return code
 
 
@@ -86,7 +84,7 @@ def import_rows(engine: Any, parsed: Parsed, source: str) -> ImportReport:
     from contactpoint.messages import message
 
     report = ImportReport(errors=list(parsed.errors))
-    booked = {(a.code, a.slot_at, a.need) for a in engine.state.appointments.values()}
+    booked = {(a.code, a.slot_at, a.need) for a in engine.appointments()}
     for row in parsed.rows:
         key = (row.code, row.slot_at, row.need)
         if key in booked:  # the same booking imported again: harmless

@@ -28,6 +28,8 @@ from typing import Any, TypeVar
 from flask import abort, current_app, g, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from contactpoint.box import EXTENSION, Box, current_box
+
 ROLES = ("agent", "manager", "technician")
 MIN_PASSWORD = 10
 MAX_NAME = 60
@@ -68,13 +70,13 @@ def form_name(raw: str) -> str:
 
 
 def _now() -> float:
-    cp = current_app.extensions.get("contactpoint")
-    return float(cp.engine.clock()) if cp is not None else time.time()
+    cp = current_app.extensions.get(EXTENSION)
+    return float(cp.engine.clock()) if isinstance(cp, Box) else time.time()
 
 
 def check_login(name: str, password: str) -> str | None:
     """The agent's role when name and password match an active account, else None."""
-    store = current_app.extensions["contactpoint"].store
+    store = current_box().store
     row = store.agent(name)
     if row is None:
         check_password_hash(_dummy_hash(), password)
@@ -94,7 +96,7 @@ def log_in(name: str, role: str) -> None:
     session["csrf"] = secrets.token_urlsafe(24)
     session["login_at"] = _now()
     session["seen_at"] = _now()
-    row = current_app.extensions["contactpoint"].store.agent(name)
+    row = current_box().store.agent(name)
     if row is not None:
         session["pw"] = _password_mark(row[0])
     if lang:
@@ -167,7 +169,7 @@ def session_ended(info: SessionInfo, now: float) -> bool:
     seen = max(info.seen_at, activity.get(info.key) or 0.0)
     if now - info.login_at > _lifetime() or now - seen > _idle_timeout():
         return True
-    row = current_app.extensions["contactpoint"].store.agent(info.agent)
+    row = current_box().store.agent(info.agent)
     return row is None or not row[2] or info.pw != _password_mark(row[0])
 
 
@@ -186,7 +188,7 @@ def current_agent() -> str | None:
     if now - login_at > _lifetime() or now - seen > _idle_timeout():
         log_out()
         return None
-    row = current_app.extensions["contactpoint"].store.agent(str(name))
+    row = current_box().store.agent(str(name))
     if row is None or not row[2] or session.get("pw") != _password_mark(row[0]):
         log_out()  # disabled, deleted or its password reset: this session stops here
         return None

@@ -17,7 +17,9 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
-from contactpoint.engine import Published, redact
+from contactpoint.box import Worker
+from contactpoint.bus import EventBus, Published
+from contactpoint.engine import redact
 
 # namespace -> event types it receives (None: all)
 AUDIENCES: dict[str, frozenset[str] | None] = {
@@ -37,14 +39,22 @@ AUDIENCES: dict[str, frozenset[str] | None] = {
 }
 
 
-class Broadcaster:
+class Broadcaster(Worker):
+    name = "broadcaster"
+
     def __init__(
         self,
         socketio: SocketIO,
         summary: Callable[[], dict[str, Any]],
         window: float = 0.02,
+        bus: EventBus | None = None,
     ) -> None:
+        """Subscribes to `bus` (its committed events) and hands it each batch once sent (`broadcast`)."""
+        super().__init__()
         self.socketio = socketio
+        self.bus = bus
+        if bus is not None:
+            bus.subscribe(self.publish)
         self.summary = summary
         self.window = window
         self._pending: list[Published] = []
@@ -57,15 +67,8 @@ class Broadcaster:
         self._summary_stale = False
         self.summary_every = 0.25
         self._stopped = False
-        self._thread: threading.Thread | None = None
-        self.extra: list[Callable[[list[Published]], None]] = []  # e.g. per-ticket phone rooms
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="broadcaster", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
+    def _wake(self) -> None:
         with self._cv:
             self._stopped = True
             self._cv.notify()
@@ -137,5 +140,5 @@ class Broadcaster:
             self.socketio.emit(
                 "events", {"from": first, "to": last, "events": events, "summary": summary}, namespace=ns
             )
-        for hook in self.extra:
-            hook(batch)
+        if self.bus is not None:
+            self.bus.broadcast(batch)  # e.g. per-ticket phone rooms, the calls' announcements

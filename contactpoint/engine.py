@@ -12,15 +12,16 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from contactpoint.bus import EventBus, Published
 from contactpoint.domain import commands
 from contactpoint.domain.events import Changes, Event
 from contactpoint.domain.figures import counters_serving, idle_counters, service_time, wait_estimate_s
-from contactpoint.domain.model import WAITING, SiteState, Ticket, TicketState
+from contactpoint.domain.model import WAITING, Ticket, TicketState
 from contactpoint.domain.ordering import position
 from contactpoint.domain.site import Site
+from contactpoint.engine_queries import EngineQueries
 from contactpoint.store import EventStore
 
 Clock = Callable[[], float]
@@ -29,17 +30,8 @@ RECENT_VISITS = 20  # the wait estimate uses the median service time of the need
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # a ticket's token: secrets.token_urlsafe(16) is 22 characters
 
 
-class Command(Protocol):
-    def __call__(self, state: SiteState, site: Site, now: float, /, **kwargs: Any) -> list[Event]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Published:
-    """One committed event as the pages receive it: the fact and the entities it changed (no tokens)."""
-
-    seq: int
-    type: str
-    payload: dict[str, Any]
+# a command of the core (contactpoint/domain/commands.py): (state, site, now, **arguments) -> the events it causes
+Command = Callable[..., list[Event]]
 
 
 def _public_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -80,27 +72,29 @@ def redact(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class Engine:
+class Engine(EngineQueries):
+    """The one writer. Pages read through the queries (contactpoint/engine_queries.py) and write through `run`."""
+
     def __init__(self, site: Site, store: EventStore, clock: Clock | None = None) -> None:
         self.site = site
         self.store = store
         self.clock: Clock = clock or time.time
-        self.lock = store.write_lock
-        self.listeners: list[Callable[[list[Published]], None]] = []
+        self._lock = store.write_lock
+        self.bus = EventBus()  # the committed events go out here (contactpoint/bus.py)
         self._behind: tuple[float, float] | None = None  # (log's last time, monotonic then) while the clock lags
         self._load()
 
     def _load(self) -> None:
-        self.state = self.store.load_state()
+        self._state = self.store.load_state()
         self._last_at = self.store.last_event_at()
         # indexes of the projection, kept in step with every commit, so reading a visitor's place or the
         # summary costs the size of one need's queue, not the whole day's tickets
         self._waiting: dict[str, dict[str, Ticket]] = {}  # need -> waiting tickets
         self._service: dict[str, list[float]] = {}  # need -> service times of finished visits, in finish order
         done = sorted(
-            (t for t in self.state.tickets.values() if t.state == TicketState.DONE), key=lambda t: t.finished_at or 0
+            (t for t in self._state.tickets.values() if t.state == TicketState.DONE), key=lambda t: t.finished_at or 0
         )
-        for t in self.state.tickets.values():
+        for t in self._state.tickets.values():
             if t.state in WAITING:
                 self._waiting.setdefault(t.need, {})[t.id] = t
         for t in done:
@@ -118,7 +112,7 @@ class Engine:
             self._waiting = {need: {} for need in self._waiting}
             self._service = {}
         for tid in ch.tickets:
-            t = self.state.tickets[tid]
+            t = self._state.tickets[tid]
             for need, queue in self._waiting.items():
                 if need != t.need:
                     queue.pop(tid, None)  # a transfer moved it to another need
@@ -148,17 +142,17 @@ class Engine:
                 "the clock is %.0f s behind the event log: counting on from the log's last event", self._last_at - wall
             )
         since, mono = self._behind
-        return max(self._last_at, since + (time.monotonic() - mono))
+        return float(max(self._last_at, since + (time.monotonic() - mono)))
 
     # -- commands ------------------------------------------------------------------------------------------
     def run(self, command: Command, **kwargs: Any) -> list[Event]:
-        with self.lock:
+        with self._lock:
             now = self.now()
-            events = command(self.state, self.site, now, **kwargs)
+            events = command(self._state, self.site, now, **kwargs)
             if not events:
                 return []
             try:
-                results = self.store.commit(events, self.state)
+                results = self.store.commit(events, self._state)
             except BaseException:
                 self._load()  # memory was changed by apply: take the truth again
                 raise
@@ -166,16 +160,15 @@ class Engine:
             for ev, ch in results:
                 self._index(ev, ch)
             published = [self._published(ev, ch) for ev, ch in results]
-            for listener in self.listeners:  # inside the lock: listeners see events in seq order
-                listener(published)
+            self.bus.committed(published)  # inside the lock: subscribers see events in seq order
             return [ev for ev, _ in results]
 
     def _published(self, ev: Event, ch: Changes) -> Published:
         payload: dict[str, Any] = {"seq": ev.seq, "type": ev.type, "at": ev.at, "data": _public_data(ev.data)}
         if ch.tickets:
-            payload["tickets"] = [self.state.tickets[t].public() for t in sorted(ch.tickets)]
+            payload["tickets"] = [self._state.tickets[t].public() for t in sorted(ch.tickets)]
         if ch.counters:
-            payload["counters"] = [self.state.counters[c].to_dict() for c in sorted(ch.counters)]
+            payload["counters"] = [self._state.counters[c].to_dict() for c in sorted(ch.counters)]
         return Published(ev.seq, ev.type, payload)
 
     def issue(self, *, need: str, lang: str, priority: bool = False, check_open: bool = True) -> Ticket:
@@ -189,7 +182,7 @@ class Engine:
             token=secrets.token_urlsafe(16),
             check_open=check_open,
         )
-        return self.state.tickets[ticket_id]
+        return self._state.tickets[ticket_id]
 
     def tick(self) -> None:
         """Close the day when the local date has turned (called periodically by the server)."""
@@ -201,22 +194,17 @@ class Engine:
         token's shape is ever compared, so a non-ASCII one never reaches compare_digest), unknown, or gone."""
         if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
             return None
-        with self.lock:
-            for t in self.state.tickets.values():
+        with self._lock:
+            for t in self._state.tickets.values():
                 if secrets.compare_digest(t.token, token):
                     return t
         return None
 
-    def printer_key(self) -> str:
-        """The printer's last known status (`printer_ok`, `printer_paper_out`, …: docs/events.md)."""
-        with self.lock:
-            return self.state.printer
-
     def ticket_view(self, t: Ticket) -> dict[str, Any]:
         """What a visitor is told about their ticket: its place and an honest estimate (None = no estimate)."""
-        with self.lock:
+        with self._lock:
             ahead = position(t, self._waiting.get(t.need, {}).values(), self.site.policy)
-            counters = self.state.counters.values()
+            counters = self._state.counters.values()
             estimate = None
             if t.state in WAITING:
                 estimate = wait_estimate_s(
@@ -230,10 +218,10 @@ class Engine:
 
     def summary(self) -> dict[str, Any]:
         """Per need: how many wait, the longest wait so far, and the estimate for a newcomer (one pass)."""
-        with self.lock:
+        with self._lock:
             now = self.now()
-            counters = list(self.state.counters.values())
-            seq = self.state.seq
+            counters = list(self._state.counters.values())
+            seq = self._state.seq
             waiting = {n.id: len(self._waiting.get(n.id, {})) for n in self.site.needs}
             oldest = {need: min(t.issued_at for t in queue.values()) for need, queue in self._waiting.items() if queue}
             recent = {need: list(times) for need, times in self._service.items()}
@@ -257,8 +245,8 @@ class Engine:
 
     def snapshot(self) -> dict[str, Any]:
         """The state a page starts from, with the seq it is current to."""
-        with self.lock:
-            st = self.state
+        with self._lock:
+            st = self._state
             snap = {
                 "seq": st.seq,
                 "day": st.day or self.site.day_of(self.now()),

@@ -6,8 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 from babel.dates import format_datetime, format_time
-from flask import Flask, current_app, g, request, session
+from flask import Flask, g, request, session
 from flask_babel import Babel
+
+from contactpoint.box import current_box
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 RTL = frozenset({"ar", "he", "fa", "ur"})
@@ -79,11 +81,17 @@ def place_phrases(ahead: int, estimate_s: float | None) -> tuple[str, str]:
     return position, estimate
 
 
-def select_locale() -> str:
-    site = current_app.extensions["contactpoint"].site
+def view_lang(languages: tuple[str, ...]) -> str | None:
+    """The language a view chose for this request (g.lang), if the site has it."""
     lang = getattr(g, "lang", None)
-    if lang in site.languages:
-        return str(lang)
+    return str(lang) if lang in languages else None
+
+
+def select_locale() -> str:
+    site = current_box().site
+    lang = view_lang(site.languages)
+    if lang is not None:
+        return lang
     arg = request.args.get("lang")
     if arg in site.languages:
         return str(arg)

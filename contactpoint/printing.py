@@ -30,6 +30,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_babel import force_locale, gettext
 
 from contactpoint.auth import agent_required
+from contactpoint.box import Box, Worker, box_of, current_box
 from contactpoint.concurrency import blocking
 from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
@@ -128,7 +129,7 @@ def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -
     """The ticket's printed strings, translated into the visitor's language."""
     from hardware.printer import TicketContent
 
-    cp = app.extensions["contactpoint"]
+    cp = box_of(app)
     site = cp.site
     need = site.need(t.need)
     ahead = int(view["ahead"])
@@ -172,7 +173,7 @@ def slip_content(app: Flask, t: Ticket, org: Organisation) -> Any:
     """A referral slip for the visitor of ticket `t`: where to go next, in the visitor's language."""
     from hardware.printer import SlipContent
 
-    cp = app.extensions["contactpoint"]
+    cp = box_of(app)
     site = cp.site
     rtl = t.lang in RTL
 
@@ -210,31 +211,32 @@ def slip_content(app: Flask, t: Ticket, org: Organisation) -> Any:
         )
 
 
-class PrinterService:
-    """The one thread that talks to the printer: jobs in order, and a status poll when idle."""
+class PrinterService(Worker):
+    """The one thread that talks to the printer: jobs in order, and a status poll when idle (a Box service)."""
+
+    name = "printer"
 
     def __init__(self, app: Flask, poll_interval: float | None = None) -> None:
+        super().__init__()
         self.app = app
         if poll_interval is None:
             poll_interval = float(app.config.get("PRINTER_POLL_INTERVAL", DEFAULT_POLL_INTERVAL))
         self.poll_interval = poll_interval  # 0: never poll (status is then only learnt from jobs)
         self.jobs: stdqueue.Queue[PrintJob | None] = stdqueue.Queue()
         self.polls = 0  # status queries made (for tests and health)
-        printer = app.extensions["contactpoint"].printer
+        printer = box_of(app).printer
         if printer is not None and not getattr(printer, "blocking_io", True):
             # it prints on the loop (sockets, no IO): its Pillow drawing goes to the thread pool under gevent
             printer.offload = blocking
-        self.thread = threading.Thread(target=self._run, name="printer", daemon=True)
-        self.thread.start()
 
     def submit(self, job: PrintJob) -> None:
         self.jobs.put(job)
 
-    def stop(self) -> None:
-        self.jobs.put(None)
+    def _wake(self) -> None:
+        self.jobs.put(None)  # after the jobs queued: they print first
 
     def _status(self, key: str, ticket: str | None = None) -> None:
-        cp = self.app.extensions["contactpoint"]
+        cp = box_of(self.app)
         try:
             cp.engine.run(commands.printer_status, key=key, ticket=ticket)
         except Exception:  # the store closing under us at shutdown: nothing to record it in
@@ -242,12 +244,12 @@ class PrinterService:
 
     def _io(self, fn: Any, *args: Any) -> Any:
         """USB, serial and device-file printing block: under gevent, off the event loop (its thread pool)."""
-        printer = self.app.extensions["contactpoint"].printer
+        printer = box_of(self.app).printer
         return blocking(fn, *args) if getattr(printer, "blocking_io", True) else fn(*args)
 
     def poll(self) -> None:
         """Ask the printer for its real-time status and record a change (called by the worker)."""
-        cp = self.app.extensions["contactpoint"]
+        cp = box_of(self.app)
         self.polls += 1
         try:
             st = self._io(cp.printer.status)  # never raises by contract; a driver bug still must not kill the worker
@@ -260,11 +262,11 @@ class PrinterService:
     def _print(self, job: PrintJob) -> None:
         from hardware.printer import PrinterError
 
-        cp = self.app.extensions["contactpoint"]
-        t = cp.engine.state.tickets.get(job.ticket_id)
+        cp = box_of(self.app)
+        t = cp.engine.ticket(job.ticket_id)
         if t is None:  # the day closed before it printed
             return
-        known = cp.engine.state.printer  # the status this job started with
+        known = cp.engine.printer_key()  # the status this job started with
         try:
             if job.organisation is not None:
                 org = cp.site.organisation(job.organisation)
@@ -281,7 +283,8 @@ class PrinterService:
             self._status("printer_error", t.id)
         else:  # it printed, so it works; paper running low is still low: only a fault clears here, and only the
             # one known when the job started (a fault reported meanwhile is newer news than this job)
-            if cp.engine.state.printer not in PRINTER_PRINTS and cp.engine.state.printer == known:
+            now_known = cp.engine.printer_key()
+            if now_known not in PRINTER_PRINTS and now_known == known:
                 self._status("printer_ok")
 
     def _run(self) -> None:
@@ -314,11 +317,11 @@ def _body() -> dict[str, Any]:
 
 
 def _todays_ticket(body: dict[str, Any]) -> Ticket:
-    cp = current_app.extensions["contactpoint"]
+    cp = current_box()
     ticket_id = body.get("ticket")
     if not isinstance(ticket_id, str):
         raise CommandError("bad_request", 400)
-    t = cp.engine.state.tickets.get(ticket_id)
+    t = cp.engine.ticket(ticket_id)
     if t is None or t.day != cp.site.day_of(cp.engine.clock()):
         raise CommandError("unknown_ticket", 404)
     return t
@@ -331,7 +334,7 @@ def reprint() -> Any:
     t = _todays_ticket(_body())
     if t.state in FINAL:
         raise CommandError("ticket_closed", 409)
-    current_app.extensions["contactpoint"].services["printer"].submit(PrintJob(t.id, public_url(), reprint=True))
+    current_box().printing.submit(PrintJob(t.id, public_url(), reprint=True))
     return jsonify(queued=True, ticket=t.id, number=t.number), 202
 
 
@@ -341,15 +344,16 @@ def slip() -> Any:
     """{"ticket": id, "organisation": org_id} → 202: a referral slip in the visitor's language."""
     body = _body()
     t = _todays_ticket(body)
-    cp = current_app.extensions["contactpoint"]
+    cp = current_box()
     org_id = body.get("organisation")
     org = cp.site.organisation(org_id) if isinstance(org_id, str) else None
     if org is None:
         raise CommandError("unknown_organisation", 400)
-    cp.services["printer"].submit(PrintJob(t.id, public_url(), organisation=org.id))
+    cp.printing.submit(PrintJob(t.id, public_url(), organisation=org.id))
     return jsonify(queued=True, ticket=t.id, number=t.number, organisation=org.id), 202
 
 
-def init_app(app: Flask, cp: Any) -> None:
-    cp.services["printer"] = PrinterService(app)
+def init_app(app: Flask, cp: Box) -> None:
+    cp.printing = PrinterService(app)
+    cp.add_service(cp.printing)
     app.register_blueprint(bp)

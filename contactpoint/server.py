@@ -4,34 +4,29 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from typing import Any
 
 from flask import Flask
 
+from contactpoint.box import Box, Periodic, box_of
 from contactpoint.store import StoreFull
 
 log = logging.getLogger(__name__)
+TICK_S = 15.0  # how often the day-close timer looks at the date
 
 
-def start_ticker(app: Flask, every: float = 15.0) -> threading.Thread:
-    """Close the day when the site's local date turns, even when nobody takes a ticket."""
-    cp = app.extensions["contactpoint"]
+def add_day_close_timer(box: Box, every: float = TICK_S) -> Periodic:
+    """Close the day when the site's local date turns, even when nobody takes a ticket (a Box service)."""
 
-    def loop() -> None:
-        while True:
-            time.sleep(every)
-            try:
-                cp.engine.tick()
-            except StoreFull:  # logged once by the store; the day closes at the first tick with space again
-                pass
-            except Exception:
-                log.exception("day-close tick failed")
+    def tick() -> None:
+        try:
+            box.engine.tick()
+        except StoreFull:  # logged once by the store; the day closes at the first tick with space again
+            pass
 
-    t = threading.Thread(target=loop, name="ticker", daemon=True)
-    t.start()
-    return t
+    timer = Periodic("day-close timer", every, tick)
+    box.add_service(timer)
+    return timer
 
 
 def _serve_gevent(app: Flask, host: str, port: int) -> None:
@@ -50,10 +45,16 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
 
 
 def serve(app: Flask, host: str, port: int, **kwargs: Any) -> None:
-    cp = app.extensions["contactpoint"]
-    start_ticker(app)
-    for task in app.extensions.get("background_tasks", []):  # e.g. the console's session sweep (counter/)
-        task()
+    """Start the box (every background service) and serve until the process ends; then close the box."""
+    cp = box_of(app)
+    cp.start()
+    try:
+        _run(app, cp, host, port, **kwargs)
+    finally:
+        cp.close()
+
+
+def _run(app: Flask, cp: Box, host: str, port: int, **kwargs: Any) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if cp.socketio.async_mode == "gevent":
         _serve_gevent(app, host, port)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, send_file, url_for
+from flask import Blueprint, Flask, abort, jsonify, render_template, request, send_file, url_for
 from flask_socketio import Namespace, SocketIO
 
+from contactpoint.box import current_box
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.site import Site, Zone
 from contactpoint.engine import redact
@@ -25,9 +26,6 @@ bp = Blueprint("display", __name__, url_prefix="/display", template_folder="temp
 AUDIO_NAME = re.compile(r"[0-9a-f]{32}")  # cache files are named by a hash: nothing else is ever served
 CHIME = "chime"
 
-
-def _cp() -> Any:
-    return current_app.extensions["contactpoint"]
 
 
 def _zone(site: Site) -> Zone | None:
@@ -56,7 +54,7 @@ def week_hours(site: Site) -> dict[str, list[str]]:
 
 @bp.get("/")
 def page() -> Any:
-    cp = _cp()
+    cp = current_box()
     site = cp.site
     zone = _zone(site)
     return render_template(
@@ -75,14 +73,12 @@ def state() -> Any:
     """The public snapshot (as /api/state), with each call's need, cut down to the zone if one is asked for."""
     from contactpoint.api import full_state
 
-    cp = _cp()
+    cp = current_box()
     zone = _zone(cp.site)
     snap = redact(full_state())
-    with cp.engine.lock:  # the last calls' needs, from the day's tickets (done ones included)
-        tickets = cp.engine.state.tickets
-        for c in snap["calls"]:
-            t = tickets.get(c["ticket"])
-            c["need"] = t.need if t is not None else None
+    for c in snap["calls"]:  # the last calls' needs, from the day's tickets (done ones included)
+        t = cp.engine.ticket(c["ticket"])
+        c["need"] = t.need if t is not None else None
     if zone is not None:
         snap["calls"] = [c for c in snap["calls"] if in_zone(zone, c["need"], c["counter"])]
         if zone.needs:
@@ -102,18 +98,12 @@ def announcement(ticket_id: str) -> Any:
     be one of the day's calls as the box logged them: the display says the counter it shows, even if the ticket
     has been transferred or called elsewhere since, and nobody can make the box speak anything else. Without
     `counter`, the ticket's current counter (pages of an older version)."""
-    cp = _cp()
+    cp = current_box()
     recall = request.args.get("recall", "0") in ("1", "true")
-    with cp.engine.lock:
-        ticket = cp.engine.state.tickets.get(ticket_id)
-        counter = request.args.get("counter") or (ticket.counter if ticket is not None else None)
-        found = [
-            c for c in cp.engine.state.calls if c.ticket == ticket_id and c.counter == counter and c.recall == recall
-        ]
-    if not found:
+    call = cp.engine.find_call(ticket_id, request.args.get("counter") or None, recall)
+    if call is None:
         raise CommandError("unknown_ticket", 404)
-    call = found[-1]
-    service = cp.services["announcements"]
+    service = cp.announcements
     paths = service.playlist(call.number, call.counter, call.lang, recall=recall)
     urls = [
         url_for("display.audio", name=CHIME if p == chime_path() else p.stem)
@@ -141,7 +131,7 @@ def audio(name: str) -> Any:
         return send_file(chime_path(), mimetype="audio/wav", max_age=3600, conditional=True)
     if not AUDIO_NAME.fullmatch(name):
         abort(404)
-    path = _cp().services["announcements"].cache_dir / f"{name}.wav"
+    path = current_box().announcements.cache_dir / f"{name}.wav"
     if not path.is_file():
         abort(404)
     resp = send_file(path, mimetype="audio/wav", max_age=86400, conditional=True)

@@ -7,13 +7,14 @@ spoken.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from babel.dates import format_date
 from flask_babel import gettext as _
 
-from contactpoint.domain.appointments import after_span, next_day_opening, site_refusal, todays_open
+from contactpoint.domain.appointments import Appointment, after_span, next_day_opening, site_refusal
 from contactpoint.domain.model import PRINTER_PRINTS
 from contactpoint.domain.site import Site
 from contactpoint.i18n import NATIVE_NAMES, RTL, date_locale, place_phrases, short_time
@@ -172,8 +173,8 @@ def appointment_screen() -> Screen:
     )
 
 
-def slots_screen(site: Site, state: Any, now: float, lang: str) -> Screen:
-    slots = todays_open(state, site.day_of(now))
+def slots_screen(site: Site, slots: Sequence[Appointment], lang: str) -> Screen:
+    """The day's appointments still to check in (Engine.open_appointments), by slot time."""
     lines = [f"{clock_text(site, a.slot_at, lang)} {need_name(site, a.need, lang)}" for a in slots]
     text = _("Touch the time of your appointment.") if slots else _("There are no more appointments today.")
     return Screen("slots", _("Choose the time of your appointment"), [text, *lines], {"slots": slots})
@@ -191,7 +192,7 @@ def _come_back(site: Site, now: float) -> float | None:
 
 
 def notice_screen(
-    site: Site, state: Any, now: float, lang: str, kind: str, need: str | None = None, at: float | None = None
+    site: Site, now: float, lang: str, kind: str, need: str | None = None, at: float | None = None
 ) -> Screen:
     """A friendly screen instead of an error: what happened and what to do, never a raw code."""
     need_def = site.need(need) if need else None

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from flask import (
     Blueprint,
     Flask,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -36,6 +35,7 @@ from contactpoint.auth import (
     role_required,
     throttled_login_page,
 )
+from contactpoint.box import current_box
 from contactpoint.domain import commands
 from contactpoint.domain.appointments import normalise_code
 from contactpoint.domain.errors import CommandError
@@ -46,9 +46,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 # where a login may lead back to: one of these pages' own paths, never a long or odd value in a Location header
 NEXT_PATH = re.compile(r"/manage/[A-Za-z0-9/_-]{0,200}")
 
-
-def _cp() -> Any:
-    return current_app.extensions["contactpoint"]
 
 
 def manager_required(view: F) -> F:
@@ -72,13 +69,14 @@ def login() -> Any:
         name = form_name(request.form.get("name", ""))
         role, wait = attempt_login(name, request.form.get("password", ""))  # the console's rules and throttle
         if wait > 0:
-            return throttled_login_page("manage/login.html", wait, site=_cp().site, name=name)
+            return throttled_login_page("manage/login.html", wait, site=current_box().site, name=name)
         if role == "manager":
             log_in(name, role)
             nxt = request.args.get("next", "")
             return redirect(nxt if NEXT_PATH.fullmatch(nxt) else url_for("manage.appointments"), code=303)
         error = message("login_failed") if role is None else message("forbidden")
-    return render_template("manage/login.html", site=_cp().site, error=error, name=name), (401 if error else 200)
+    page = render_template("manage/login.html", site=current_box().site, error=error, name=name)
+    return page, (401 if error else 200)
 
 
 @bp.post("/logout")
@@ -104,14 +102,14 @@ def iso_day(raw: str | None) -> str | None:
 
 
 def _day_arg() -> str:
-    cp = _cp()
+    cp = current_box()
     return iso_day(request.args.get("day")) or cp.site.day_of(cp.engine.clock())
 
 
 @bp.get("/appointments")
 @manager_required
 def appointments() -> Any:
-    cp = _cp()
+    cp = current_box()
     day = _day_arg()
     items = cp.store.appointments_of_day(day)
     return render_template(
@@ -135,7 +133,7 @@ def _locale() -> Any:
 @bp.post("/appointments")
 @manager_required
 def add() -> Any:
-    cp = _cp()
+    cp = current_box()
     f = request.form
     try:
         d = date.fromisoformat(f.get("date", ""))
@@ -173,7 +171,7 @@ def import_file() -> Any:
     if upload is None or not upload.filename:
         flash(_("Choose a file."), "error")
         return redirect(url_for("manage.appointments"), code=303)
-    report = imp.import_file(_cp().engine, upload.filename, upload.read(imp.MAX_FILE + 1))
+    report = imp.import_file(current_box().engine, upload.filename, upload.read(imp.MAX_FILE + 1))
     flash(
         _(
             "Imported: %(booked)d booked, %(skipped)d already there, %(errors)d with errors.",
@@ -199,7 +197,7 @@ def import_file() -> Any:
 @bp.post("/appointments/<appointment_id>/cancel")
 @manager_required
 def cancel(appointment_id: str) -> Any:
-    cp = _cp()
+    cp = current_box()
     try:
         cp.engine.run(commands.cancel_appointment, appointment=appointment_id[:64])
     except CommandError as e:

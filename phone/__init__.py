@@ -20,8 +20,9 @@ from flask import Blueprint, Flask, abort, current_app, g, jsonify, render_templ
 from flask_babel import force_locale, gettext
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room
 
+from contactpoint.box import Box, box_of, current_box
+from contactpoint.bus import Published
 from contactpoint.domain.model import WAITING, Ticket, TicketState
-from contactpoint.engine import Published
 from contactpoint.guard import json_view
 from contactpoint.i18n import place_phrases
 
@@ -31,11 +32,8 @@ bp = Blueprint(
 NAMESPACE = "/t"
 
 
-def _cp() -> Any:
-    return current_app.extensions["contactpoint"]
 
-
-def ticket_for(cp: Any, token: Any) -> Ticket | None:
+def ticket_for(cp: Box, token: Any) -> Ticket | None:
     """The live ticket with this token, or None (malformed, unknown, or its day closed)."""
     t: Ticket | None = cp.engine.ticket_by_token(token)  # the token's shape checked, then constant-time comparisons
     return t
@@ -47,14 +45,11 @@ def room(ticket_id: str) -> str:
 
 def phone_view(app: Flask, ticket_id: str) -> dict[str, Any] | None:
     """What the phone shows, labels already in the visitor's language; None when the ticket is gone."""
-    cp = app.extensions["contactpoint"]
-    engine = cp.engine
-    with engine.lock:  # the view and the seq it is current to, read together
-        seq = engine.state.seq
-        t = engine.state.tickets.get(ticket_id)
-        if t is None:
-            return None
-        view = engine.ticket_view(t)
+    cp = box_of(app)
+    followed = cp.engine.follow(ticket_id)  # the view and the seq it is current to, read together
+    if followed is None:
+        return None
+    seq, t, view = followed.seq, followed.ticket, followed.view
     site = cp.site
     need = site.need(t.need)
     counter = site.counter(t.counter) if t.counter else None
@@ -95,15 +90,15 @@ def phone_view(app: Flask, ticket_id: str) -> dict[str, Any] | None:
 
 def _gone() -> Any:
     """The clear 404 page in the site's default language: the ticket is unknown or its day is over."""
-    g.lang = _cp().site.default_language
-    resp = current_app.make_response((render_template("phone/gone.html", site=_cp().site), 404))
+    g.lang = current_box().site.default_language
+    resp = current_app.make_response((render_template("phone/gone.html", site=current_box().site), 404))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
 
 @bp.get("/<token>")
 def ticket(token: str) -> Any:
-    cp = _cp()
+    cp = current_box()
     t = ticket_for(cp, token)
     if t is None:
         return _gone()
@@ -126,7 +121,7 @@ def ticket(token: str) -> Any:
 @bp.get("/<token>/state")
 @json_view
 def state(token: str) -> Any:
-    cp = _cp()
+    cp = current_box()
     t = ticket_for(cp, token)
     view = phone_view(current_app._get_current_object(), t.id) if t else None  # type: ignore[attr-defined]
     if view is None:
@@ -167,7 +162,7 @@ class PhoneNamespace(Namespace):
 
     def on_connect(self, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
-        t = ticket_for(self.app.extensions["contactpoint"], token)
+        t = ticket_for(box_of(self.app), token)
         if t is None:
             raise ConnectionRefusedError("ticket_not_valid")
         join_room(room(t.id))
@@ -200,6 +195,6 @@ def make_hook(app: Flask, socketio: SocketIO, followers: Followers) -> Any:
 def init_app(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(bp)
     followers = Followers()
-    app.extensions["contactpoint"].services["phones"] = followers
+    box_of(app).phones = followers
     socketio.on_namespace(PhoneNamespace(NAMESPACE, app, followers))
-    app.extensions["contactpoint"].broadcaster.extra.append(make_hook(app, socketio, followers))
+    box_of(app).engine.bus.subscribe(make_hook(app, socketio, followers), when="broadcast")

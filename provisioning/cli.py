@@ -90,10 +90,11 @@ def demo(host: str, port: int, data: str) -> None:
     """Serve the demo site: sample configuration, SQLite under DATA, fake printer, one-time agent and manager logins."""
     _few_malloc_arenas()
     from contactpoint.auth import hash_password
+    from contactpoint.box import box_of
     from contactpoint.server import serve
 
     app = _app(None, data, DEMO=True)
-    cp = app.extensions["contactpoint"]
+    cp = box_of(app)
     # one login for each role a counter sees, each with a new password every start: an agent works at a
     # counter; the manager does too, and also creates accounts (the console's "Agents" page) and appointments
     logins = [("agent", "agent", secrets.token_urlsafe(9)), ("manager", "demo", secrets.token_urlsafe(9))]
@@ -260,9 +261,10 @@ def appointments_import(file: str, config: str | None, data: str) -> None:
     (it refuses otherwise: the box's one writer is the server); while it runs, use the manager's page
     /manage/appointments."""
     from contactpoint import appointments_import as imp
+    from contactpoint.box import box_of
 
     app = _app(config, data)
-    cp = app.extensions["contactpoint"]
+    cp = box_of(app)
     try:
         with app.test_request_context():  # messages in English when the site has it
             from flask import g
@@ -270,8 +272,7 @@ def appointments_import(file: str, config: str | None, data: str) -> None:
             g.lang = "en" if "en" in cp.site.languages else cp.site.default_language
             report = imp.import_file(cp.engine, Path(file).name, Path(file).read_bytes())
     finally:
-        cp.broadcaster.stop()
-        cp.store.close()
+        cp.close()
     for line, text in report.errors:
         click.echo(f"{file}:{line}: {text}", err=True)
     click.echo(f"{report.booked} booked, {report.skipped} already there, {len(report.errors)} with errors")

@@ -5,10 +5,24 @@ from __future__ import annotations
 import secrets
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
+from flask import Flask
+
+from contactpoint.box import box_of
+
+
+@contextmanager
+def _closing(app: Flask) -> Iterator[Flask]:
+    """The app, and its box closed (store, lock file) when the command is done."""
+    try:
+        yield app
+    finally:
+        box_of(app).close()
 
 
 def _app(config: str | None, data: str, **extra: Any) -> Any:
@@ -26,7 +40,7 @@ def _sample_ticket(app: Any, lang: str, letters: bool = False) -> Any:
     from contactpoint.printing import ticket_content
     from hardware.printer import LETTERS
 
-    cp = app.extensions["contactpoint"]
+    cp = box_of(app)
     need = cp.site.needs[0]
     now = time.time()
     t = Ticket(
@@ -84,9 +98,8 @@ def printer_test(config: str | None, lang: str | None) -> None:
 
     from hardware.printer import PrinterError, render_options, ticket_print_mode
 
-    with tempfile.TemporaryDirectory() as tmp:
-        app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
-        cp = app.extensions["contactpoint"]
+    with tempfile.TemporaryDirectory() as tmp, _closing(_app(config, tmp, PRINTER_POLL_INTERVAL=0)) as app:
+        cp = box_of(app)  # never started: this command talks to the printer itself
         lang = _lang(lang) if lang else cp.site.default_language
         _qr_notice(cp.site_config.printer)
         status = cp.printer.status()
@@ -139,9 +152,8 @@ def printer_preview(
 
     from hardware.printer import FontMissingError, render_options, render_ticket_png, ticket_escpos_bytes
 
-    with tempfile.TemporaryDirectory() as tmp:
-        app = _app(config, tmp, PRINTER_POLL_INTERVAL=0)  # this command talks to the printer itself
-        cp = app.extensions["contactpoint"]
+    with tempfile.TemporaryDirectory() as tmp, _closing(_app(config, tmp, PRINTER_POLL_INTERVAL=0)) as app:
+        cp = box_of(app)  # never started: this command talks to the printer itself
         _lang(lang)
         options = render_options(cp.site_config.printer)  # as the configured printer renders (checked at start)
         _qr_notice(cp.site_config.printer)

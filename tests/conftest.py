@@ -39,35 +39,6 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _every_app_stops_its_threads() -> Iterator[None]:
-    """Every app a test makes (fixture or not) has its printer and broadcaster threads stopped and joined at the
-    end of the session: daemon threads still polling a printer or writing SQLite while the interpreter shuts
-    down can crash it (seen once: a fatal error after every test had passed)."""
-    import contactpoint.app as factory
-
-    made: list[Any] = []
-    real = factory.create_app
-
-    def tracked(*args: Any, **kwargs: Any) -> Any:
-        app = real(*args, **kwargs)
-        made.append(app)
-        return app
-
-    factory.create_app = tracked  # type: ignore[assignment]
-    yield
-    factory.create_app = real  # type: ignore[assignment]
-    for app in made:
-        cp = app.extensions["contactpoint"]
-        cp.broadcaster.stop()
-        cp.services["printer"].stop()
-        cp.services["announcements"].close()
-    for app in made:
-        cp = app.extensions["contactpoint"]
-        cp.services["printer"].thread.join(timeout=10)
-        cp.store.close()
-
-
 @pytest.fixture
 def site() -> Site:
     return load_site(SAMPLE_SITE).site
@@ -93,12 +64,9 @@ def app(tmp_path: Path, clock: Clock, printer: Any) -> Iterator[Any]:
         clock=clock,
         announcer=announcer,
     )
+    box = app.extensions["contactpoint"].start()  # the app builds the box; the test starts it and closes it
     yield app
-    cp = app.extensions["contactpoint"]
-    cp.broadcaster.stop()
-    cp.services["announcements"].close()
-    cp.services["printer"].jobs.put(None)
-    cp.store.close()
+    box.close()
 
 
 @pytest.fixture

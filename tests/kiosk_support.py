@@ -45,14 +45,14 @@ def make_app(tmp_path: Path, clock: Any, *, config: dict[str, Any] | None = None
     cfg = {"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "test"}
     cfg["SITE_CONFIG"] = str(write_site(tmp_path / "site", **site))
     cfg.update(config or {})
-    return create_app(cfg, printer=FakePrinter(), clock=clock)
+    app = create_app(cfg, printer=FakePrinter(), clock=clock)
+    app.extensions["contactpoint"].start()
+    return app
 
 
 def close_app(app: Any) -> None:
-    cp = app.extensions["contactpoint"]
-    cp.broadcaster.stop()
-    cp.services["printer"].jobs.put(None)
-    cp.store.close()
+    """Stop the box's background services and close its store (every app a test starts, it closes)."""
+    app.extensions["contactpoint"].close()
 
 
 def book(app: Any, slot_at: float, code: str, need: str = "moving", name: str | None = None) -> str:

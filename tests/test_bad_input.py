@@ -86,7 +86,7 @@ def test_every_post_route_refuses_a_deep_body_before_parsing_it(
     agent.login()
     posts = [rule for rule, methods, _ in routes if "POST" in methods]
     assert {"/kiosk/api/tickets", "/counter/api/<command>", "/manage/appointments"} <= set(posts)
-    before = app.extensions["contactpoint"].engine.state.seq
+    before = app.extensions["contactpoint"].engine.seq()
     for rule in posts:
         for body in (DEEP, b'{"a":' * (MAX_JSON_DEPTH + 1) + b"1" + b"}" * (MAX_JSON_DEPTH + 1)):
             r = client.post(
@@ -98,7 +98,7 @@ def test_every_post_route_refuses_a_deep_body_before_parsing_it(
             assert r.status_code == 400, rule
             said = "Cette demande n'est pas valable." if "<lang>" in rule else "Diese Anfrage ist nicht gültig."
             assert r.get_json() == {"error": "bad_request", "message": said}, rule
-    assert app.extensions["contactpoint"].engine.state.seq == before  # nothing changed
+    assert app.extensions["contactpoint"].engine.seq() == before  # nothing changed
 
 
 def test_every_post_route_refuses_a_body_too_large(app: Any, client: Any, routes: list[Any]) -> None:
@@ -182,7 +182,7 @@ def test_form_values_never_reach_a_location_header_unchecked(app: Any, client: A
     r = client.post("/manage/appointments/nope/cancel", data={"csrf_token": csrf, "day": "2026-11-26"})
     assert r.headers["Location"] == "/manage/appointments?day=2026-11-26"
     assert client.get("/manage/appointments", query_string={"day": junk}).status_code == 200  # today's list
-    assert not app.extensions["contactpoint"].engine.state.appointments  # nothing booked
+    assert not app.extensions["contactpoint"].engine.appointments()  # nothing booked
 
 
 @pytest.mark.parametrize("nxt", ["/manage/\r\nX-Evil: 1", "/manage/" + "a" * 100_000, "/manage/../counter/"])

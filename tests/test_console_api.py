@@ -56,7 +56,7 @@ def test_state_lists_the_calling_order_of_the_core(app: Any, client: Any, agent:
     agent.login()
     snap = client.get("/counter/api/state").get_json()
     assert snap["order"][0] == p.id and snap["order"][1] == a.id
-    assert snap["order"] == [t.id for t in ordered(engine.state.tickets.values(), engine.site.policy)]
+    assert snap["order"] == [t.id for t in ordered(engine.tickets(), engine.site.policy)]
 
 
 def test_out_of_order_call_needs_a_reason_and_logs_it(app: Any, agent: AuthActions, clock: Any) -> None:
@@ -125,11 +125,11 @@ def test_no_show_rejoins_within_the_grace_window_only(app: Any, agent: AuthActio
     clock.advance(60)
     assert agent.cmd("rejoin", ticket=a.id).status_code == 200
     assert agent.cmd("call-next").status_code == 200
-    assert engine.state.tickets[a.id].state == "called"  # back at its original place, before b
+    assert engine.ticket(a.id).state == "called"  # back at its original place, before b
     agent.cmd("no-show")
     clock.advance(engine.site.policy.no_show_grace_s + 1)
     assert agent.cmd("rejoin", ticket=a.id).get_json()["error"] == "grace_expired"
-    assert engine.state.tickets[b.id].state == "issued"
+    assert engine.ticket(b.id).state == "issued"
 
 
 def test_pause_with_a_reason_blocks_call_next_until_resume(app: Any, client: Any, agent: AuthActions) -> None:
@@ -189,9 +189,9 @@ def test_racing_call_next_over_http_calls_every_ticket_exactly_once(app: Any) ->
     called = Counter(e.data["ticket"] for e in events_of_type(app, "ticket_called"))
     assert set(called) == {t.id for t in tickets}
     assert max(called.values()) == 1, [tid for tid, n in called.items() if n > 1]
-    assert all(engine.state.tickets[t.id].state == "done" for t in tickets)
+    assert all(engine.ticket(t.id).state == "done" for t in tickets)
     assert statuses[(200, "ok")] == len(tickets)
     # only the refusals the core promises: never a server error
     assert {k for k in statuses} <= {(200, "ok"), (409, "queue_empty"), (409, "finish_current_first")}
-    by_counter = Counter(engine.state.tickets[t.id].counter for t in tickets)
+    by_counter = Counter(engine.ticket(t.id).counter for t in tickets)
     assert set(by_counter) == {"1", "2", "3"}  # every agent got work

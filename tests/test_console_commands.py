@@ -163,7 +163,7 @@ def logged_in(app: Any, name: str, role: str = "agent") -> AuthActions:
 
 
 def counter_of(app: Any, cid: str) -> Any:
-    return app.extensions["contactpoint"].engine.state.counters[cid]
+    return app.extensions["contactpoint"].engine.counter(cid)
 
 
 def types(app: Any) -> list[str]:
@@ -179,13 +179,13 @@ def test_logging_out_closes_the_agents_counter_and_returns_their_visitor(app: An
     assert bob.cmd("call-next").status_code == 200
     assert bob.client.post("/counter/logout", data={"csrf_token": bob.csrf}).status_code == 303
     assert not counter_of(app, "2").open
-    assert engine.state.tickets[t.id].state == TicketState.TRANSFERRED
+    assert engine.ticket(t.id).state == TicketState.TRANSFERRED
     assert types(app)[-2:] == ["ticket_returned", "counter_closed"]
     closed = list(app.extensions["contactpoint"].store.events())[-1]
     assert closed.data["cause"] == "logout" and closed.data["by"] == "bob"
     assert carl.cmd("open", counter="2", needs=["moving"]).status_code == 200  # free for a colleague
     assert carl.cmd("call-next").get_json()["events"] == ["ticket_called"]
-    assert engine.state.tickets[t.id].counter == "2" and engine.state.tickets[t.id].agent == "carl"
+    assert engine.ticket(t.id).counter == "2" and engine.ticket(t.id).agent == "carl"
 
 
 def test_disabling_an_account_on_the_managers_page_closes_its_counter(app: Any) -> None:
@@ -215,7 +215,7 @@ def test_an_account_disabled_from_the_command_line_loses_its_counter_at_the_next
     cp.engine.issue(need="moving", lang="fr")
     bob.cmd("open", counter="2", needs=["moving"])
     bob.cmd("call-next")
-    ns = app.extensions["counter_namespace"]
+    ns = app.extensions["contactpoint"].console
     ns.sweep(app)
     assert counter_of(app, "2").open  # an active account's counter is left alone
     cp.store.set_agent_active("bob", False)  # what `contactpoint agent disable bob` does
@@ -241,7 +241,7 @@ def test_a_colleague_closes_a_dead_consoles_counter_from_the_console(app: Any) -
     closed = list(app.extensions["contactpoint"].store.events())[-1]
     reason = "Their console does not answer"
     assert closed.data == {"counter": "2", "cause": "colleague", "by": "carl", "reason": reason}
-    assert engine.state.tickets[t.id].state == TicketState.TRANSFERRED
+    assert engine.ticket(t.id).state == TicketState.TRANSFERRED
     # bob's console, back, is refused: his counter is closed
     assert bob.cmd("finish", outcome="resolved").get_json()["error"] == "counter_not_open"
 
@@ -256,7 +256,7 @@ def test_an_agent_cannot_cancel_a_colleagues_visitor(app: Any) -> None:
     bob.cmd("start")
     r = carl.cmd("cancel", ticket=t.id, reason="Duplicate ticket")
     assert r.status_code == 409 and r.get_json()["error"] == "ticket_at_other_counter"
-    assert engine.state.tickets[t.id].state == TicketState.SERVING
+    assert engine.ticket(t.id).state == TicketState.SERVING
     assert bob.cmd("cancel", ticket=t.id, reason="came for nothing").status_code == 200
 
 
@@ -307,7 +307,7 @@ def test_public_state_and_the_displays_socket_never_carry_help_or_pause_reason(a
     bob.cmd("pause", reason=PRIVATE_TEXT)
     bob.cmd("resume")
     bob.cmd("pause", reason=PRIVATE_TEXT)  # paused again, help still raised
-    seq = app.extensions["contactpoint"].engine.state.seq
+    seq = app.extensions["contactpoint"].engine.seq()
     got: dict[str, list[Any]] = {"/display": [], "/kiosk": [], "/counter": []}
 
     def batches(ns: str, tc: Any) -> list[Any]:
@@ -352,7 +352,7 @@ def test_a_session_ends_10_hours_after_login_even_while_the_agent_works(app: Any
 def test_the_sweep_closes_a_console_socket_whose_session_ended(app: Any, clock: Any) -> None:
     app.config["AGENT_IDLE_TIMEOUT"] = 3600
     sio = app.extensions["contactpoint"].socketio
-    ns = app.extensions["counter_namespace"]
+    ns = app.extensions["contactpoint"].console
     bob = logged_in(app, "bob")
     carl = logged_in(app, "carl")
     bob_socket = sio.test_client(app, namespace="/counter", flask_test_client=bob.client)
@@ -373,7 +373,7 @@ def test_the_sweep_closes_a_console_socket_whose_session_ended(app: Any, clock: 
 
 def test_the_sweep_closes_sockets_10_hours_after_login(app: Any, clock: Any) -> None:
     sio = app.extensions["contactpoint"].socketio
-    ns = app.extensions["counter_namespace"]
+    ns = app.extensions["contactpoint"].console
     bob = logged_in(app, "bob")
     sock = sio.test_client(app, namespace="/counter", flask_test_client=bob.client)
     for _ in range(9):

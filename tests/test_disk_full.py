@@ -76,7 +76,7 @@ def test_a_full_disk_says_ask_at_the_desk_and_recovers_by_itself(
         kept = {t.token for t in reopened.load_state().tickets.values()}
     finally:
         reopened.close()
-    assert kept == set(tokens) == {t.token for t in cp.engine.state.tickets.values()}
+    assert kept == set(tokens) == {t.token for t in cp.engine.tickets()}
 
     # space returns: the next visitor gets the next number, with no gap and no repeat
     cp.store.db.execute("PRAGMA max_page_count = 1073741823")

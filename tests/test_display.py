@@ -83,15 +83,13 @@ def make_app(tmp_path: Path, clock: Clock, announcer: Any, site_text: str | None
         site_file = tmp_path / "site.toml"
         site_file.write_text(site_text)
         config["SITE_CONFIG"] = str(site_file)
-    return create_app(config, printer=FakePrinter(), clock=clock, announcer=announcer)
+    app = create_app(config, printer=FakePrinter(), clock=clock, announcer=announcer)
+    app.extensions["contactpoint"].start()
+    return app
 
 
 def close_app(app: Any) -> None:
-    cp = app.extensions["contactpoint"]
-    cp.services["announcements"].close()
-    cp.broadcaster.stop()
-    cp.services["printer"].jobs.put(None)
-    cp.store.close()
+    app.extensions["contactpoint"].close()
 
 
 @pytest.fixture
@@ -296,7 +294,7 @@ def test_without_espeak_the_call_still_chimes(tmp_path: Path, clock: Clock, capl
         call(app, who, "1", ["moving"], "alice")
         body = app.test_client().get(f"/display/announcement/{t.id}").get_json()
         assert body["urls"] == ["/display/audio/chime.wav"] and body["complete"] is False
-        assert app.extensions["contactpoint"].services["announcements"].last_error == "audio_unavailable"
+        assert app.extensions["contactpoint"].announcements.last_error == "audio_unavailable"
         assert "audio_unavailable" in caplog.text
         page = app.test_client().get("/display/")
         assert page.status_code == 200

@@ -59,7 +59,7 @@ def test_priority_travels_on_the_ticket(client: Any, engine: Any) -> None:
     r = client.post("/kiosk/tr/ticket", data={"need": "housing", "priority": "1"})
     assert r.status_code == 303
     page = html(client.get(r.location))
-    (t,) = engine.state.tickets.values()
+    (t,) = engine.tickets()
     assert t.priority and t.lang == "tr" and t.need == "housing"
     assert 'id="ticket-number">D001<' in page and "k-badge" in page and 'id="printer-alert"' in page
 
@@ -76,7 +76,7 @@ def test_a_closed_site_says_when_to_come_back_and_issues_nothing(office: Any, cl
     assert r.status_code == 303 and "kind=site_closed" in r.location
     r = client.post("/kiosk/api/tickets", json={"need": "moving", "lang": "en"})
     assert r.status_code == 409 and r.get_json()["error"] == "site_closed"
-    assert engine.state.tickets == {}
+    assert engine.tickets() == ()
     # Friday afternoon: back on Monday
     clock.set(datetime(2026, 11, 27, 14, 0, tzinfo=BRUSSELS))
     assert "Monday at 09:00" in html(client.get("/kiosk/en/"))
@@ -97,7 +97,7 @@ def test_capacity_reached_is_a_friendly_screen(office: Any) -> None:
     assert "kind=capacity_reached" in r.location
     page = html(client.get(r.location))
     assert 'data-kind="capacity_reached"' in page and "Je déménage" in page
-    assert len(office.extensions["contactpoint"].engine.state.tickets) == 2
+    assert len(office.extensions["contactpoint"].engine.tickets()) == 2
 
 
 def test_check_in_by_code_scan_and_slot(office: Any, clock: Clock) -> None:
@@ -108,7 +108,7 @@ def test_check_in_by_code_scan_and_slot(office: Any, clock: Clock) -> None:
     a3 = book(office, at(11, 0), "WXYZ", need="online")
     # by code typed on the keypad (any case, any separators)
     r = client.post("/kiosk/ar/appointment", data={"code": "k7p-3qx"})
-    t = engine.state.tickets[engine.state.appointments[a1].ticket]
+    t = engine.ticket(engine.appointment(a1).ticket)
     assert r.status_code == 303 and r.location.endswith(t.token)
     page = html(client.get(r.location))
     assert 'dir="rtl"' in page and t.slot_at == at(10, 15) and "Fatima" not in page
@@ -116,7 +116,7 @@ def test_check_in_by_code_scan_and_slot(office: Any, clock: Clock) -> None:
     assert client.post("/kiosk/ar/appointment", data={"code": "K7P3QX"}).location == r.location
     # by scanning a confirmation whose QR code holds a URL ending with the code
     r = client.post("/kiosk/nl/appointment", data={"code": "https://rdv.example.be/checkin/HX4M22"})
-    assert engine.state.appointments[a2].state == AppointmentState.CHECKED_IN
+    assert engine.appointment(a2).state == AppointmentState.CHECKED_IN
     # the slot list shows times and needs, never names; a3 is there, the checked-in ones are not
     page = html(client.get("/kiosk/en/appointment/slots"))
     assert "11:00" in page and "Help with an online procedure" in page and "10:15" not in page
@@ -127,7 +127,7 @@ def test_check_in_by_code_scan_and_slot(office: Any, clock: Clock) -> None:
     assert 'data-kind="appointment_too_early"' in page and "10:30" in page
     clock.set(datetime(2026, 11, 25, 10, 40, tzinfo=BRUSSELS))
     r = client.post("/kiosk/en/appointment/slots", data={"appointment": a3})
-    assert engine.state.appointments[a3].state == AppointmentState.CHECKED_IN and "/ticket/" in r.location
+    assert engine.appointment(a3).state == AppointmentState.CHECKED_IN and "/ticket/" in r.location
 
 
 def test_a_late_visitor_is_told_they_have_an_ordinary_ticket(office: Any, clock: Clock) -> None:
@@ -145,21 +145,21 @@ def test_a_check_in_that_loses_a_race_shows_the_winners_ticket(office: Any, monk
     run = engine.run
 
     def other_request_first(command: Any, **kw: Any) -> Any:
-        if command is commands.check_in and not engine.state.tickets:
+        if command is commands.check_in and not engine.tickets():
             run(command, **(kw | {"ticket_id": "other", "token": "the-winners-token"}))
         return run(command, **kw)
 
     monkeypatch.setattr(engine, "run", other_request_first)
     r = office.test_client().post("/kiosk/fr/appointment", data={"code": "K7P3QX"})
     assert r.status_code == 303 and r.location.endswith("/kiosk/fr/ticket/the-winners-token")
-    assert list(engine.state.tickets) == ["other"] and engine.state.appointments[a].ticket == "other"
+    assert [t.id for t in engine.tickets()] == ["other"] and engine.appointment(a).ticket == "other"
 
 
 def test_an_unknown_code_stays_on_the_code_screen_with_a_message(client: Any, engine: Any) -> None:
     r = client.post("/kiosk/de/appointment", data={"code": "NOPE99"})
     page = html(r)
     assert r.status_code == 200 and 'id="code-error"' in page and 'aria-invalid="true"' in page
-    assert engine.state.tickets == {}
+    assert engine.tickets() == ()
 
 
 def test_read_aloud_speaks_the_screens_translated_text_only(
@@ -170,7 +170,7 @@ def test_read_aloud_speaks_the_screens_translated_text_only(
 
     cp = app.extensions["contactpoint"]
     fake = FakeAnnouncer(tmp_path / "audio")
-    cp.services["announcer"] = fake
+    cp.announcer = fake
     r = client.get("/kiosk/nl/speech?text_id=needs")
     assert r.status_code == 200 and r.mimetype == "audio/wav" and r.data[:4] == b"RIFF"
     r.close()
@@ -197,7 +197,7 @@ def test_read_aloud_speaks_the_screens_translated_text_only(
     assert client.get("/kiosk/fr/speech?text_id=hello&text=Bonjour").status_code == 404
     assert client.get("/kiosk/fr/speech?text_id=ticket&token=nope").status_code == 404
     # the box cannot speak: the page is told, with the text for the browser's own voice
-    cp.services["announcer"] = FakeAnnouncer(tmp_path / "audio2", unavailable=True)
+    cp.announcer = FakeAnnouncer(tmp_path / "audio2", unavailable=True)
     r = client.get("/kiosk/fr/speech?text_id=languages")
     assert r.status_code == 503 and r.get_json()["error"] == "speech_unavailable" and r.get_json()["text"]
 
@@ -214,6 +214,7 @@ def test_read_aloud_with_the_real_offline_voice(tmp_path: Path, clock: Clock) ->
         clock=clock,
         announcer=EspeakAnnouncer(tmp_path / "audio"),
     )
+    app.extensions["contactpoint"].start()
     try:
         r = app.test_client().get("/kiosk/fr/speech?text_id=appointment")
         assert r.status_code == 200
@@ -223,11 +224,7 @@ def test_read_aloud_with_the_real_offline_voice(tmp_path: Path, clock: Clock) ->
         stats = wav_stats(path)
         assert stats.duration_s > 2 and stats.rms > 0.01
     finally:
-        cp = app.extensions["contactpoint"]
-        cp.broadcaster.stop()
-        cp.services["announcements"].close()
-        cp.services["printer"].jobs.put(None)
-        cp.store.close()
+        app.extensions["contactpoint"].close()
 
 
 def test_rate_limit_is_friendly_in_the_visitors_language(tmp_path: Path, clock: Clock) -> None:
@@ -246,7 +243,7 @@ def test_rate_limit_is_friendly_in_the_visitors_language(tmp_path: Path, clock: 
         assert client.post("/kiosk/fr/appointment", data={"code": "ABCD"}).status_code == 429
         # screens are not limited
         assert client.get("/kiosk/nl/").status_code == 200
-        assert len(app.extensions["contactpoint"].engine.state.tickets) == 3
+        assert len(app.extensions["contactpoint"].engine.tickets()) == 3
     finally:
         close_app(app)
 
@@ -298,7 +295,7 @@ def test_every_distinct_time_no_longer_renders_new_speech(app: Any, client: Any,
     from hardware.audio import FakeAnnouncer
 
     fake = FakeAnnouncer(tmp_path / "audio")
-    app.extensions["contactpoint"].services["announcer"] = fake
+    app.extensions["contactpoint"].announcer = fake
     for i in range(5):
         client.get(f"/kiosk/fr/speech?text_id=notice&kind=site_closed&at={1764060000 + i * 60}").close()
     assert len({text for text, _ in fake.rendered}) == 1  # the same text each time: one file, not five
@@ -310,7 +307,7 @@ def test_speech_is_rate_limited_per_kiosk(tmp_path: Path, clock: Clock) -> None:
 
     app = make_app(tmp_path, clock)
     try:
-        app.extensions["contactpoint"].services["kiosk_announcer"] = FakeAnnouncer(tmp_path / "audio")
+        app.extensions["contactpoint"].kiosk_announcer = FakeAnnouncer(tmp_path / "audio")
         client = app.test_client()
         limit = int(SPEECH_LIMIT.split()[0])
 
@@ -339,13 +336,13 @@ def test_the_kiosk_speech_cache_is_its_own_and_capped_in_bytes(tmp_path: Path, c
         clock=clock,
         announcer=display,
     )
+    app.extensions["contactpoint"].start()
     try:
-        own = app.extensions["contactpoint"].services["kiosk_announcer"]
+        own = app.extensions["contactpoint"].kiosk_announcer
         assert own.cache_dir != display.cache_dir and own.max_bytes == SPEECH_CACHE_BYTES
         assert display.max_bytes <= 256 * 1024 * 1024
     finally:
         close_app(app)
-        app.extensions["contactpoint"].services["announcements"].close()
 
 
 def test_the_cache_is_pruned_by_bytes_least_recently_used_first(tmp_path: Path) -> None:
@@ -366,7 +363,7 @@ def test_a_slot_tap_never_shows_another_visitors_ticket(office: Any) -> None:
     engine = office.extensions["contactpoint"].engine
     aid = book(office, at(10, 15), "K7P3QX")
     first = client.post("/kiosk/fr/appointment", data={"code": "K7P3QX"})  # the visitor, with their code
-    token = engine.state.tickets[engine.state.appointments[aid].ticket].token
+    token = engine.ticket(engine.appointment(aid).ticket).token
     assert first.location.endswith(token)
     # someone else taps the same slot on a list shown before: no ticket page, no tracking token
     r = client.post("/kiosk/fr/appointment/slots", data={"appointment": aid})
@@ -375,7 +372,7 @@ def test_a_slot_tap_never_shows_another_visitors_ticket(office: Any) -> None:
     assert token not in page and 'data-kind="appointment_already_checked_in"' in page
     # the code again (the visitor holds it) still shows their ticket
     assert client.post("/kiosk/fr/appointment", data={"code": "K7P3QX"}).location == first.location
-    assert len(engine.state.tickets) == 1
+    assert len(engine.tickets()) == 1
 
 
 def test_kiosk_errors_are_kiosk_screens_with_a_way_back(tmp_path: Path, clock: Clock) -> None:
@@ -415,7 +412,7 @@ def test_read_aloud_on_the_first_screen_says_each_language_in_its_own_voice(
     from hardware.audio import FakeAnnouncer
 
     fake = FakeAnnouncer(tmp_path / "audio")
-    app.extensions["contactpoint"].services["announcer"] = fake
+    app.extensions["contactpoint"].announcer = fake
     page = html(client.get("/kiosk/"))
     urls = re.findall(r'data-speech-part="([^"]+)"', page)
     site = app.extensions["contactpoint"].site
@@ -449,7 +446,7 @@ def test_the_first_two_screens_say_when_the_printer_cannot_print_and_read_it_alo
 
     cp = app.extensions["contactpoint"]
     fake = FakeAnnouncer(tmp_path / "audio")
-    cp.services["announcer"] = fake
+    cp.announcer = fake
     for key in ("printer_ok", "printer_paper_low"):
         cp.engine.run(commands.printer_status, key=key)
         assert re.search(r'id="paper-notice"[^>]* hidden>', html(client.get("/kiosk/"))), key

@@ -101,11 +101,9 @@ def arabic_app(tmp_path: Path, clock: Any) -> Iterator[Any]:
         printer=FakePrinter(),
         clock=clock,
     )
+    cp = app.extensions["contactpoint"].start()
     yield app
-    cp = app.extensions["contactpoint"]
-    cp.services["printer"].stop()
-    cp.broadcaster.stop()
-    cp.store.close()
+    cp.close()
 
 
 def test_arabic_reads_right_to_left(arabic_app: Any) -> None:
@@ -158,7 +156,7 @@ def test_each_phone_hears_only_its_own_ticket(app: Any, agent: AuthActions) -> N
     wait_for(lambda: any(m["args"][0]["calls"] == 2 for m in pushes(one, got_one) if m["name"] == "ticket"))
     one.disconnect("/t")
     two.disconnect("/t")
-    assert app.extensions["contactpoint"].services["phones"].tickets() == set()
+    assert app.extensions["contactpoint"].phones.tickets() == set()
 
 
 def test_a_followed_ticket_whose_day_closes_is_gone(app: Any, clock: Any) -> None:

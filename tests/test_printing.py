@@ -26,12 +26,9 @@ def polled(tmp_path: Path, clock: Any) -> Iterator[tuple[Any, FakePrinter]]:
         printer=printer,
         clock=clock,
     )
+    cp = app.extensions["contactpoint"].start()
     yield app, printer
-    cp = app.extensions["contactpoint"]
-    cp.services["printer"].stop()
-    cp.services["printer"].thread.join(2)
-    cp.broadcaster.stop()
-    cp.store.close()
+    cp.close()
 
 
 def printer_events(app: Any) -> list[dict[str, Any]]:
@@ -40,7 +37,7 @@ def printer_events(app: Any) -> list[dict[str, Any]]:
 
 def test_polling_logs_only_changes_and_never_reprints_by_itself(polled: tuple[Any, FakePrinter]) -> None:
     app, printer = polled
-    service = app.extensions["contactpoint"].services["printer"]
+    service = app.extensions["contactpoint"].printing
     wait_for(lambda: service.polls >= 3)
     assert printer_events(app) == []  # ok, ok, ok: nothing happened
     printer.fail_with = "printer_paper_out"
@@ -48,7 +45,7 @@ def test_polling_logs_only_changes_and_never_reprints_by_itself(polled: tuple[An
     polls = service.polls
     wait_for(lambda: service.polls >= polls + 3)
     assert printer_events(app) == [{"key": "printer_paper_out", "ticket": None}]
-    assert app.extensions["contactpoint"].engine.state.printer == "printer_paper_out"
+    assert app.extensions["contactpoint"].engine.printer_key() == "printer_paper_out"
 
     # a ticket taken while the paper is out: committed, not printed, and the event names it
     client = app.test_client()
@@ -76,7 +73,7 @@ def test_paper_low_is_reported_but_still_prints(polled: tuple[Any, FakePrinter])
     app.test_client().post("/kiosk/api/tickets", json={"need": "moving", "lang": "nl"})
     wait_for(lambda: printer.jobs)
     assert "A001" in decode_escpos(printer.jobs[0]).text
-    service = app.extensions["contactpoint"].services["printer"]
+    service = app.extensions["contactpoint"].printing
     polls = service.polls
     wait_for(lambda: service.polls >= polls + 3)
     assert printer_events(app) == [{"key": "printer_paper_low", "ticket": None}]  # no ok/low flapping per ticket
@@ -91,10 +88,10 @@ def test_the_ticket_page_is_served_with_one_alert_and_its_final_text(
     """A printer already down: the served page says so whole, before any script runs; paper low still prints."""
     app, printer = polled
     printer.fail_with = None if key == "printer_ok" else key
-    service = app.extensions["contactpoint"].services["printer"]
+    service = app.extensions["contactpoint"].printing
     polls = service.polls
     wait_for(lambda: service.polls >= polls + 2)  # the box knows the printer's state before the visitor comes
-    assert app.extensions["contactpoint"].engine.state.printer == key
+    assert app.extensions["contactpoint"].engine.printer_key() == key
     client = app.test_client()
     r = client.post("/kiosk/api/tickets", json={"need": "moving", "lang": "fr"})
     html = client.get(f"/kiosk/fr/ticket/{r.get_json()['token']}").get_data(as_text=True)
@@ -119,7 +116,7 @@ def test_a_driver_bug_in_status_is_an_error_not_a_dead_worker(polled: tuple[Any,
     printer.status = broken  # type: ignore[method-assign]
     wait_for(lambda: printer_events(app))
     assert printer_events(app)[0]["key"] == "printer_error"
-    assert app.extensions["contactpoint"].services["printer"].thread.is_alive()
+    assert app.extensions["contactpoint"].printing.thread.is_alive()
 
 
 def test_the_status_reaches_the_kiosk_and_the_consoles(polled: tuple[Any, FakePrinter]) -> None:
@@ -149,13 +146,10 @@ def test_no_polling_when_the_interval_is_zero(tmp_path: Path, clock: Any) -> Non
         printer=printer,
         clock=clock,
     )
-    cp = app.extensions["contactpoint"]
+    cp = app.extensions["contactpoint"].start()
     time.sleep(0.2)
-    assert cp.services["printer"].polls == 0 and printer_events(app) == []
-    cp.services["printer"].stop()
-    cp.services["printer"].thread.join(2)
-    cp.broadcaster.stop()
-    cp.store.close()
+    assert cp.printing.polls == 0 and printer_events(app) == []
+    cp.close()
 
 
 # -- agents' endpoints (the `app` fixture: fake printer, default 5 s polling) --------------------------------
@@ -493,17 +487,16 @@ data = tempfile.mkdtemp()
 printer = make_printer({"type": "file", "device": data, "timeout": 0.3})  # a folder: EISDIR at every job
 app = create_app({"TESTING": True, "DATA_DIR": data, "SECRET_KEY": "t", "PRINTER_POLL_INTERVAL": 0}, printer=printer,
                  clock=Clock())
-cp = app.extensions["contactpoint"]
+cp = app.extensions["contactpoint"].start()
 for _ in range(2):
     t = cp.engine.issue(need="housing", lang="fr", check_open=False)
-    cp.services["printer"].submit(PrintJob(t.id, "http://box.local/"))
+    cp.printing.submit(PrintJob(t.id, "http://box.local/"))
 deadline = time.monotonic() + 30
 while time.monotonic() < deadline:
     if sum(e.type == "printer_status" for e in cp.store.events()) >= 2:
         break
     time.sleep(0.05)
-cp.services["printer"].stop()
-cp.services["printer"].thread.join(5)
+cp.printing.stop(timeout=5)
 print(sum(e.type == "printer_status" and e.data["ticket"] is not None for e in cp.store.events()))
 """
 

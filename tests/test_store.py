@@ -57,13 +57,13 @@ def test_a_restart_resumes_numbering_and_state(tmp_path: Path, site: Any) -> Non
     store = EventStore(tmp_path / "cp.sqlite3")
     engine = Engine(site, store, clock)
     _busy_day(engine, clock)
-    state = engine.state
+    tickets, counters, seq = engine.tickets(), engine.counters(), engine.seq()
     store.close()
     store2 = EventStore(tmp_path / "cp.sqlite3")
     engine2 = Engine(site, store2, clock)
-    assert engine2.state.tickets == state.tickets
-    assert engine2.state.counters == state.counters
-    assert engine2.state.seq == state.seq
+    assert {t.id: t for t in engine2.tickets()} == {t.id: t for t in tickets}
+    assert {c.id: c for c in engine2.counters()} == {c.id: c for c in counters}
+    assert engine2.seq() == seq
     t = engine2.issue(need="moving", lang="fr")
     assert t.number == "A009"  # 8 moving tickets before the restart
 
@@ -81,7 +81,7 @@ def test_the_last_calls_survive_a_restart_even_when_made_at_the_same_instant(tmp
     for _ in range(MAX_CALLS + 3):
         engine.run(c.call_next, counter="1")
         engine.run(c.finish, counter="1", outcome="resolved")
-    calls = list(engine.state.calls)
+    calls = list(engine.calls())
     assert len(calls) == MAX_CALLS and len({call.at for call in calls}) == 1
     store.close()
     assert EventStore(tmp_path / "cp.sqlite3").load_state().calls == calls
@@ -92,7 +92,7 @@ def test_a_failed_commit_changes_nothing(tmp_path: Path, site: Any) -> None:
     store = EventStore(tmp_path / "cp.sqlite3")
     engine = Engine(site, store, clock)
     engine.issue(need="moving", lang="fr")
-    before = (dict(engine.state.tickets), store.dump_projection())
+    before = ({t.id: t for t in engine.tickets()}, store.dump_projection())
     store.db.execute("CREATE TRIGGER boom BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END")
     try:
         engine.issue(need="moving", lang="fr")
@@ -100,7 +100,7 @@ def test_a_failed_commit_changes_nothing(tmp_path: Path, site: Any) -> None:
         pass
     else:
         raise AssertionError("the commit should have failed")
-    assert (dict(engine.state.tickets), store.dump_projection()) == before
+    assert ({t.id: t for t in engine.tickets()}, store.dump_projection()) == before
 
 
 def test_concurrent_issuers_never_share_a_number(tmp_path: Path, site: Any) -> None:
@@ -170,7 +170,7 @@ def test_the_engines_indexes_agree_with_the_projection(tmp_path: Path, site: Any
     for reloaded in (False, True):
         if reloaded:
             engine = Engine(site, EventStore(tmp_path / "cp.sqlite3"), clock)
-        tickets = list(engine.state.tickets.values())
+        tickets = list(engine.tickets())
         for t in tickets:
             if t.state in WAITING:
                 assert engine.ticket_view(t)["ahead"] == position(t, tickets, site.policy)
