@@ -45,4 +45,6 @@ def health() -> Any:
         printer=cp.engine.state.printer,
         server=cp.socketio.async_mode,
         storage="full" if full else "ok",
+        # every response carries the strict Content-Security-Policy (contactpoint/app.py security_headers)
+        csp=current_app.extensions.get("csp") is not None,
     )
