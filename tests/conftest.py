@@ -14,6 +14,7 @@ import pytest
 
 from contactpoint.config import SAMPLE_SITE, load_site
 from contactpoint.domain.site import Site
+from tests.csp_guard import CSP_VIOLATIONS, CspGuardedBrowser
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -186,8 +187,18 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
-        yield b
+        yield CspGuardedBrowser(b)  # every page watches for CSP violations (tests/csp_guard.py)
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation() -> Iterator[None]:
+    """A browser test whose page broke the Content-Security-Policy fails (tests/csp_guard.py)."""
+    CSP_VIOLATIONS.clear()
+    yield
+    found, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+    if found:
+        pytest.fail("the page broke the Content-Security-Policy:\n" + "\n".join(found), pytrace=False)
 
 
 @pytest.fixture
