@@ -157,6 +157,9 @@ def create_app(
     cp = Contactpoint(site_config.site, site_config, store, engine, socketio, broadcaster, printer)
     app.extensions["contactpoint"] = cp
     init_i18n(app)
+    from contactpoint.auth import csrf_token
+
+    app.jinja_env.globals["csrf_token"] = csrf_token  # the login forms' token, made with the pre-login session
 
     from contactpoint import api, guard, printing
 

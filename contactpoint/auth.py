@@ -326,6 +326,22 @@ def throttled_login_page(template: str, wait: float, **context: Any) -> tuple[st
     return render_template(template, error=text, **context), 429, {"Retry-After": str(math.ceil(wait))}
 
 
+def login_form_refused(template: str, **context: Any) -> tuple[str, int] | None:
+    """None when a login form's POST carries the token of the session that got the form; else the login page
+    again (with a fresh token) saying the form expired, 403, and nobody is logged in or counted by the throttle.
+
+    Login CSRF: without it another site could post its own account's name and password from a visitor's browser
+    and have the kiosk or a colleague's tablet work under the attacker's account. The token lives in the
+    pre-login session (`csrf_token()`, a cookie sent only to this site: SameSite=Lax)."""
+    if check_csrf():
+        return None
+    from flask import render_template
+
+    from contactpoint.messages import message
+
+    return render_template(template, error=message("csrf_failed"), **context), 403
+
+
 def attempt_login(name: str, password: str) -> tuple[str | None, float]:
     """Check a login through the throttle: (role or None, seconds to wait; > 0 means refused unchecked)."""
     name = form_name(name)  # "alice " and "alice" are one account and one throttle count, on every login page

@@ -87,6 +87,9 @@ def login_form() -> Any:
 @bp.post("/login")
 def login() -> Any:
     name = auth.form_name(request.form.get("name", ""))
+    refused = auth.login_form_refused("counter/login.html", site=_cp().site, name=name)
+    if refused is not None:
+        return refused
     role, wait = auth.attempt_login(name, request.form.get("password", ""))
     if wait > 0:
         return auth.throttled_login_page("counter/login.html", wait, site=_cp().site, name=name)

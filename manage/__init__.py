@@ -33,6 +33,7 @@ from contactpoint.auth import (
     form_name,
     log_in,
     log_out,
+    login_form_refused,
     role_required,
     throttled_login_page,
 )
@@ -70,6 +71,9 @@ def login() -> Any:
     name = ""
     if request.method == "POST":
         name = form_name(request.form.get("name", ""))
+        refused = login_form_refused("manage/login.html", site=_cp().site, name=name)
+        if refused is not None:
+            return refused
         role, wait = attempt_login(name, request.form.get("password", ""))  # the console's rules and throttle
         if wait > 0:
             return throttled_login_page("manage/login.html", wait, site=_cp().site, name=name)

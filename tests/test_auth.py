@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from contactpoint.auth import LoginThrottle, new_password
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, login_token, post_login
 
 PASSWORD = "correct horse battery"
 
@@ -21,7 +21,7 @@ def english(client: Any) -> None:
 
 def login_as(client: Any, name: str, password: str = PASSWORD) -> None:
     """Log in without touching the account (AuthActions.login re-creates it with the role "agent")."""
-    assert client.post("/counter/login", data={"name": name, "password": password}).status_code == 303
+    assert post_login(client, "/counter/login", {"name": name, "password": password}).status_code == 303
 
 
 def csrf_of(client: Any, path: str = "/counter/") -> str:
@@ -43,10 +43,10 @@ def test_wrong_password_unknown_name_and_disabled_account_are_refused_alike(
 ) -> None:
     agent.create("alice", PASSWORD)
     for name, pw in (("alice", "wrong password!"), ("nobody", PASSWORD)):
-        r = client.post("/counter/login", data={"name": name, "password": pw})
+        r = post_login(client, "/counter/login", {"name": name, "password": pw})
         assert r.status_code == 401 and "Wrong name or password" in r.get_data(as_text=True)
     app.extensions["contactpoint"].store.set_agent_active("alice", False)
-    r = client.post("/counter/login", data={"name": "alice", "password": PASSWORD})
+    r = post_login(client, "/counter/login", {"name": "alice", "password": PASSWORD})
     assert r.status_code == 401
     assert client.get("/counter/").status_code == 302
 
@@ -112,27 +112,27 @@ def test_failed_logins_are_throttled_per_address_and_lifted_after_the_window(
 ) -> None:
     agent.create("alice", PASSWORD)
     for _ in range(10):
-        assert client.post("/counter/login", data={"name": "alice", "password": "guess guess"}).status_code == 401
-    r = client.post("/counter/login", data={"name": "alice", "password": PASSWORD})
+        assert post_login(client, "/counter/login", {"name": "alice", "password": "guess guess"}).status_code == 401
+    r = post_login(client, "/counter/login", {"name": "alice", "password": PASSWORD})
     assert r.status_code == 429 and "Too many failed logins" in r.get_data(as_text=True)
     assert int(r.headers["Retry-After"]) > 0
     clock.advance(601)
-    assert client.post("/counter/login", data={"name": "alice", "password": PASSWORD}).status_code == 303
+    assert post_login(client, "/counter/login", {"name": "alice", "password": PASSWORD}).status_code == 303
 
 
 def test_the_managers_login_page_shares_the_consoles_throttle(app: Any, client: Any, agent: AuthActions) -> None:
     agent.create("maria", PASSWORD, role="manager")
     for _ in range(10):  # guesses at the manager's page
-        assert client.post("/manage/login", data={"name": "maria", "password": "guess"}).status_code == 401
-    assert client.post("/manage/login", data={"name": "maria", "password": PASSWORD}).status_code == 429
-    assert client.post("/counter/login", data={"name": "maria", "password": PASSWORD}).status_code == 429
+        assert post_login(client, "/manage/login", {"name": "maria", "password": "guess"}).status_code == 401
+    assert post_login(client, "/manage/login", {"name": "maria", "password": PASSWORD}).status_code == 429
+    assert post_login(client, "/counter/login", {"name": "maria", "password": PASSWORD}).status_code == 429
 
 
 def test_both_login_pages_read_a_name_the_same_way(app: Any, agent: AuthActions) -> None:
     agent.create("Maria Lopes", PASSWORD, role="manager")
     typed = "  Maria   Lopes "  # a tablet keyboard's extra spaces
-    assert app.test_client().post("/counter/login", data={"name": typed, "password": PASSWORD}).status_code == 303
-    assert app.test_client().post("/manage/login", data={"name": typed, "password": PASSWORD}).status_code == 303
+    assert post_login(app.test_client(), "/counter/login", {"name": typed, "password": PASSWORD}).status_code == 303
+    assert post_login(app.test_client(), "/manage/login", {"name": typed, "password": PASSWORD}).status_code == 303
 
 
 def test_successful_logins_never_count_against_an_address() -> None:
@@ -178,7 +178,7 @@ def test_a_manager_creates_an_account_sees_its_password_once_and_disables_it(
     assert password not in client.get(r.headers["Location"]).get_data(as_text=True)  # shown once
     bob = app.test_client()
     bob.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert bob.post("/counter/login", data={"name": "bob", "password": password}).status_code == 303
+    assert post_login(bob, "/counter/login", {"name": "bob", "password": password}).status_code == 303
     assert bob.get("/counter/api/state").status_code == 200
     # a bad name is refused with a clear message
     r = client.post("/counter/agents", data={"name": "x" * 61, "role": "agent", "csrf_token": token})
@@ -240,3 +240,30 @@ def test_cli_lists_disables_and_enables_agents(tmp_path: Any) -> None:
     assert runner.invoke(main, ["agent", "disable", "nobody", "--data", data]).exit_code != 0
     r = runner.invoke(main, ["agent", "disable", "alice", "--enable", "--data", data])
     assert r.exit_code == 0 and "alice\tagent\tactive" in runner.invoke(main, ["agent", "list", "--data", data]).output
+
+
+@pytest.mark.parametrize("path", ["/counter/login", "/manage/login"])
+def test_a_login_form_posted_without_its_token_logs_nobody_in(app: Any, agent: AuthActions, path: str) -> None:
+    """Login CSRF: another site's form, posted from this browser, carries no token of this browser's session."""
+    agent.create("maria", PASSWORD, role="manager")
+    form = {"name": "maria", "password": PASSWORD}
+    stranger = app.test_client()  # a cross-site POST: the box never gave this session its form
+    stranger.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    r = stranger.post(path, data=form)
+    assert r.status_code == 403 and "Dieses Formular ist abgelaufen" in r.get_data(as_text=True)
+    assert stranger.get("/counter/").status_code == 302  # nobody logged in
+    token = login_token(stranger, path)
+    r = stranger.post(path, data=form | {"csrf_token": token[::-1]})  # a wrong token
+    assert r.status_code == 403 and stranger.get("/counter/").status_code == 302
+    other = app.test_client()  # a token from another session is no better
+    r = other.post(path, data=form | {"csrf_token": token})
+    assert r.status_code == 403 and other.get("/counter/").status_code == 302
+    r = stranger.post(path, data=form | {"csrf_token": login_token(stranger, path)})  # the form's own token
+    assert r.status_code == 303 and stranger.get("/counter/").status_code == 200
+
+
+def test_a_refused_login_form_counts_no_failure(app: Any, client: Any, agent: AuthActions) -> None:
+    agent.create("alice", PASSWORD)
+    for _ in range(30):  # without a token the password is never checked, so never counted
+        assert client.post("/counter/login", data={"name": "alice", "password": "guess"}).status_code == 403
+    assert post_login(client, "/counter/login", {"name": "alice", "password": PASSWORD}).status_code == 303

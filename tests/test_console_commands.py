@@ -16,7 +16,7 @@ import pytest
 from contactpoint.domain import commands as c
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import TicketState
-from tests.conftest import AuthActions, wait_for
+from tests.conftest import AuthActions, post_login, wait_for
 from tests.test_core import World
 
 PASSWORD = "correct horse battery"
@@ -156,7 +156,7 @@ def test_a_paused_counter_calls_nobody_not_even_out_of_order(w: World) -> None:
 def logged_in(app: Any, name: str, role: str = "agent") -> AuthActions:
     who = AuthActions(app, app.test_client())
     who.create(name, PASSWORD, role)
-    assert who.client.post("/counter/login", data={"name": name, "password": PASSWORD}).status_code == 303
+    assert post_login(who.client, "/counter/login", {"name": name, "password": PASSWORD}).status_code == 303
     page = who.client.get("/counter/").get_data(as_text=True)
     who.csrf = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
     return who
