@@ -1,4 +1,5 @@
-"""The site manager's pages: today's appointments, add one, import a CSV or iCalendar file, cancel.
+"""The site manager's pages: today's appointments, add one, import a CSV or iCalendar file, cancel; and the
+agents' accounts (manage/agents.py).
 
 Managers only (an account with the role "manager", `contactpoint agent add NAME --role manager`); every form
 carries the session's CSRF token.
@@ -211,6 +212,9 @@ def cancel(appointment_id: str) -> Any:
     else:
         flash(_("Appointment cancelled."), "ok")
     return redirect(url_for("manage.appointments", day=iso_day(request.form.get("day"))), code=303)
+
+
+from . import agents as _agents  # noqa: E402, F401 - the agents' pages, on this blueprint
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:

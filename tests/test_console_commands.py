@@ -196,9 +196,9 @@ def test_disabling_an_account_on_the_managers_page_closes_its_counter(app: Any) 
     engine.issue(need="moving", lang="fr")
     bob.cmd("open", counter="2", needs=["moving"])
     bob.cmd("call-next")
-    token = maria.client.get("/counter/agents").get_data(as_text=True).split('name="csrf_token" value="')[1][:32]
+    token = maria.client.get("/manage/agents").get_data(as_text=True).split('name="csrf_token" value="')[1][:32]
     token = token.split('"')[0]
-    r = maria.client.post("/counter/agents/bob/disable", data={"csrf_token": token})
+    r = maria.client.post("/manage/agents/bob/disable", data={"csrf_token": token})
     assert r.status_code == 303
     assert not counter_of(app, "2").open
     closed = list(app.extensions["contactpoint"].store.events())[-1]
