@@ -135,3 +135,14 @@ def test_the_command_line_unlocks_an_account_the_running_server_holds(
     assert post_login(client, "/counter/login", {"name": "alice", "password": PASSWORD}).status_code == 303
     r = CliRunner().invoke(main, ["agent", "unlock", "nobody", "--data", str(tmp_path)])
     assert r.exit_code == 1 and "no agent named" in r.output
+
+
+def test_every_throttle_setting_is_documented() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    settings = set(re.findall(r'cfg\.get\("(LOGIN_[A-Z_]+)"', (root / "contactpoint" / "auth.py").read_text()))
+    doc = (root / "docs" / "agents.md").read_text()
+    assert len(settings) == 5
+    for key in settings:
+        assert f"`{key}`" in doc, key
