@@ -99,6 +99,7 @@ def test_a_manager_unlocks_an_account_from_the_agents_page(
     alice.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     held(app, alice, clock, "alice")
     post_login(client, "/manage/login", {"name": "maria", "password": PASSWORD})
+    assert 'href="/manage/agents"' in client.get("/manage/appointments").get_data(as_text=True)
     page = client.get("/manage/agents").get_data(as_text=True)
     row = re.search(r'<tr[^>]*data-agent="alice".*?</tr>', page, re.S).group(0)
     assert "failed logins: waits 1 min" in row and "/manage/agents/alice/unlock" in row
