@@ -98,6 +98,16 @@ def load_axe(page: Any) -> None:
         page.evaluate("() => {\n" + AXE.read_text() + "\n;window.axe = window.axe || axe;\n}")
 
 
+def add_test_style(page: Any, css: str) -> None:
+    """Lay a test's own CSS over the page as a constructed style sheet (the CSSOM, which the page's
+    Content-Security-Policy allows), not as an inline <style> (`add_style_tag`), which it refuses."""
+    page.evaluate(
+        "css => { const s = new CSSStyleSheet(); s.replaceSync(css);"
+        " document.adoptedStyleSheets = [...document.adoptedStyleSheets, s]; }",
+        css,
+    )
+
+
 def axe_problems(page: Any) -> list[str]:
     """Serious and critical axe-core violations of the page as it is now (empty: none)."""
     load_axe(page)
