@@ -70,8 +70,16 @@ def agent_password(srv: Server, timeout: float = 10.0) -> str:
 def login(port: int, password: str) -> tuple[str, str]:
     """Log the demo agent in: (Cookie header, CSRF token)."""
     c = http.client.HTTPConnection(HOST, port, timeout=10)
-    body = urllib.parse.urlencode({"name": "demo", "password": password})
-    c.request("POST", "/counter/login", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    c.request("GET", "/counter/login")  # the form's token, tied to this pre-login session (login CSRF)
+    r = c.getresponse()
+    form = r.read().decode()
+    pre = (r.getheader("Set-Cookie") or "").split(";")[0]
+    m = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    if not m or not pre:
+        raise BenchError(f"login form without a CSRF token ({r.status})")
+    body = urllib.parse.urlencode({"name": "demo", "password": password, "csrf_token": m.group(1)})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": pre}
+    c.request("POST", "/counter/login", body=body, headers=headers)
     r = c.getresponse()
     r.read()
     cookie = (r.getheader("Set-Cookie") or "").split(";")[0]

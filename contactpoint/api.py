@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from contactpoint.box import current_box
 from contactpoint.engine import redact
@@ -46,4 +46,6 @@ def health() -> Any:
         printer=cp.engine.printer_key(),
         server=cp.socketio.async_mode,
         storage="full" if full else "ok",
+        # every response carries the strict Content-Security-Policy (contactpoint/app.py security_headers)
+        csp=current_app.extensions.get("csp") is not None,
     )

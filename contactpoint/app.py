@@ -41,6 +41,17 @@ HTTP_KEYS = {
     429: "rate_limited",
 }
 
+# every response's Content-Security-Policy: no inline script or style anywhere, nothing from another origin.
+# `connect-src 'self'` also covers the Socket.IO websocket to this origin (CSP3: 'self' matches ws: and wss:
+# on the same host and port; the browser tests run under it). Media: the display's chime and speech files,
+# served by the box. A page that breaks it fails its browser test (tests/conftest.py watches
+# `securitypolicyviolation`).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+    "media-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+    "object-src 'none'"
+)
+
 
 def _secret_key(data_dir: Path) -> str:
     path = data_dir / "secret_key"
@@ -135,6 +146,9 @@ def create_app(
     cp.add_service(broadcaster)
     app.extensions[EXTENSION] = cp
     init_i18n(app)
+    from contactpoint.auth import csrf_token
+
+    app.jinja_env.globals["csrf_token"] = csrf_token  # the login forms' token, made with the pre-login session
 
     from contactpoint import api, guard, printing
 
@@ -167,11 +181,14 @@ def create_app(
         code = e.code or 500
         return error_response(HTTP_KEYS.get(code, "bad_request"), code)
 
+    app.extensions["csp"] = CONTENT_SECURITY_POLICY  # what security_headers sends (health reports it)
+
     @app.after_request
     def security_headers(resp: Any) -> Any:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "no-referrer")
         resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Content-Security-Policy", app.extensions["csp"])
         return resp
 
     @app.route("/")

@@ -9,18 +9,18 @@ Sessions are signed cookies (Flask). A session ends:
 - at logout.
 A console's live socket is checked against the same rules by a sweep (`session_ended`, counter/).
 
-Failed logins are throttled per address and per account name (`LoginThrottle`), in memory.
+Failed logins slow down the (account, address) pair that made them, with a delay that doubles, and a looser
+ceiling per address against password spraying (`contactpoint/throttle.py`); a manager can unlock an account.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import math
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -29,12 +29,14 @@ from flask import abort, current_app, g, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from contactpoint.box import EXTENSION, Box, current_box
+from contactpoint.throttle import LoginThrottle
 
 ROLES = ("agent", "manager", "technician")
 MIN_PASSWORD = 10
 MAX_NAME = 60
 DEFAULT_IDLE_TIMEOUT_S = 2 * 3600
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -255,63 +257,16 @@ def role_required(*roles: str) -> Callable[[F], F]:
     return deco
 
 
-class LoginThrottle:
-    """Failed logins per address and per account name in a sliding window; in memory.
-
-    Only failures count, so many agents logging in behind one address are never locked out by their own
-    successful logins, and a wrong guess costs the guesser, not the agent: at most `per_address` failures
-    per address and `per_name` per account name within `window` seconds, then 429 until the oldest failure
-    leaves the window. One box runs one process, so memory is the right place; a restart forgets (and costs
-    an attacker far more than the throttle saves). Bounded: at most `max_keys` keys are tracked.
-    """
-
-    def __init__(self, per_address: int = 10, per_name: int = 20, window: float = 600.0, max_keys: int = 10_000):
-        self.per_address = per_address
-        self.per_name = per_name
-        self.window = window
-        self.max_keys = max_keys
-        self._fails: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._fails.get(key)
-        if q is None:
-            return deque()
-        while q and now - q[0] > self.window:
-            q.popleft()
-        if not q:
-            del self._fails[key]
-        return q
-
-    def retry_after(self, address: str, name: str, now: float) -> float:
-        """Seconds to wait before another attempt is allowed (0: allowed now)."""
-        with self._lock:
-            wait = 0.0
-            for key, limit in (("a:" + address, self.per_address), ("n:" + name.casefold(), self.per_name)):
-                q = self._recent(key, now)
-                if len(q) >= limit:
-                    wait = max(wait, self.window - (now - q[-limit]))
-            return wait
-
-    def failed(self, address: str, name: str, now: float) -> None:
-        with self._lock:
-            if len(self._fails) >= self.max_keys:
-                for key in list(self._fails):
-                    self._recent(key, now)
-                if len(self._fails) >= self.max_keys:
-                    self._fails.clear()  # under a flood from countless addresses: forget rather than grow
-            for key in ("a:" + address, "n:" + name.casefold()):
-                self._fails.setdefault(key, deque()).append(now)
-
-
 def login_throttle() -> LoginThrottle:
     """The box's one throttle of failed logins, shared by every login page (console, manager's pages)."""
     ext = current_app.extensions
     if "login_throttle" not in ext:
         cfg = current_app.config
         ext["login_throttle"] = LoginThrottle(
-            per_address=int(cfg.get("LOGIN_FAILURES_PER_ADDRESS", 10)),
-            per_name=int(cfg.get("LOGIN_FAILURES_PER_NAME", 20)),
+            free=int(cfg.get("LOGIN_FREE_FAILURES", 5)),
+            base_delay=float(cfg.get("LOGIN_DELAY_BASE", 15)),
+            max_delay=float(cfg.get("LOGIN_DELAY_MAX", 900)),
+            per_address=int(cfg.get("LOGIN_FAILURES_PER_ADDRESS", 30)),
             window=float(cfg.get("LOGIN_FAILURE_WINDOW", 600)),
         )
     throttle: LoginThrottle = ext["login_throttle"]
@@ -328,16 +283,49 @@ def throttled_login_page(template: str, wait: float, **context: Any) -> tuple[st
     return render_template(template, error=text, **context), 429, {"Retry-After": str(math.ceil(wait))}
 
 
+def login_form_refused(template: str, **context: Any) -> tuple[str, int] | None:
+    """None when a login form's POST carries the token of the session that got the form; else the login page
+    again (with a fresh token) saying the form expired, 403, and nobody is logged in or counted by the throttle.
+
+    Login CSRF: without it another site could post its own account's name and password from a visitor's browser
+    and have the kiosk or a colleague's tablet work under the attacker's account. The token lives in the
+    pre-login session (`csrf_token()`, a cookie sent only to this site: SameSite=Lax)."""
+    if check_csrf():
+        return None
+    from flask import render_template
+
+    from contactpoint.messages import message
+
+    return render_template(template, error=message("csrf_failed"), **context), 403
+
+
 def attempt_login(name: str, password: str) -> tuple[str | None, float]:
     """Check a login through the throttle: (role or None, seconds to wait; > 0 means refused unchecked)."""
     name = form_name(name)  # "alice " and "alice" are one account and one throttle count, on every login page
     throttle = login_throttle()
     address = request.remote_addr or "?"
     now = _now()
-    wait = throttle.retry_after(address, name, now)
+    store = current_box().store
+    unlocked_at = store.agent_unlocked_at(name) if name else 0.0  # a manager's unlock, maybe from the CLI
+    wait = throttle.retry_after(address, name, now, unlocked_at)
     if wait > 0:
         return None, wait
     role = check_login(name, password) if name and password else None
     if role is None:
-        throttle.failed(address, name, now)
+        delay = throttle.failed(address, name, now, unlocked_at)
+        if delay > 0:
+            log.warning("login: failures in a row for %r from %s, next attempt in %d s", name[:60], address, delay)
+    else:
+        throttle.succeeded(address, name, now)
     return role, 0.0
+
+
+def unlock(name: str, by: str) -> int:
+    """A manager's unlock of an account held by the throttle (logged). Returns how many (account, address)
+    pairs were waiting. Stamped in the accounts' table too, so `contactpoint agent unlock` (another process)
+    has the same effect."""
+    store = current_box().store
+    store.unlock_agent(name, _now())
+    held = login_throttle().unlock(name)
+    log.warning("login: %r unlocked by %r (%d address(es) were waiting)", name, by, held)
+    return held

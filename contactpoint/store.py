@@ -74,7 +74,12 @@ def _m4_append_only(db: sqlite3.Connection) -> None:
     )
 
 
+def _m5_agent_unlock(db: sqlite3.Connection) -> None:  # a manager's last unlock (login throttle), any process
+    db.execute("ALTER TABLE agents ADD COLUMN unlocked_at REAL NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_events, _m2_agents, _m3_appointments, _m4_append_only]
+MIGRATIONS.append(_m5_agent_unlock)  # from here one step a line
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -378,8 +383,17 @@ class EventStore:
             rows = self.db.execute("SELECT name, role, active FROM agents ORDER BY name").fetchall()
         return [(r[0], r[1], bool(r[2])) for r in rows]
 
+    def unlock_agent(self, name: str, now: float) -> bool:
+        """A manager unlocked the account (login throttle); False when there is no such account."""
+        with self.transaction() as db:
+            return db.execute("UPDATE agents SET unlocked_at = ? WHERE name = ?", (now, name)).rowcount > 0
+
+    def agent_unlocked_at(self, name: str) -> float:  # 0: never unlocked, or no such account
+        with self.write_lock:
+            row = self.db.execute("SELECT unlocked_at FROM agents WHERE name = ?", (name,)).fetchone()
+        return float(row[0]) if row else 0.0
+
     def set_agent_active(self, name: str, active: bool) -> bool:
         """Disable (or enable again) an account; False when there is no such account."""
         with self.transaction() as db:
-            cur = db.execute("UPDATE agents SET active = ? WHERE name = ?", (int(active), name))
-        return cur.rowcount > 0
+            return db.execute("UPDATE agents SET active = ? WHERE name = ?", (int(active), name)).rowcount > 0

@@ -1,6 +1,6 @@
 """The counter console: agents log in, open a counter, call, serve, transfer and close visits.
 
-Also the manager's page of agent accounts (`/counter/agents`). Every action is a POST to
+The manager's page of agent accounts is `/manage/agents` (manage/agents.py). Every action is a POST to
 `/counter/api/<command>` with the session's CSRF token; the console keeps in sync over the `/counter` namespace.
 """
 
@@ -10,7 +10,6 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from contactpoint.box import Periodic, box_of
-from counter import agents  # noqa: F401 - the manager's pages, on the counter's blueprint
 from counter.namespace import CONSOLE_SWEEP_S, CounterNamespace
 from counter.views import bp, my_counter, release_counters_of
 

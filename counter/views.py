@@ -1,7 +1,7 @@
 """The counter console's pages: agents log in, open a counter, call, serve, transfer and close visits.
 
 Every action is a POST to `/counter/api/<command>` with the session's CSRF token; the console keeps in sync over
-the `/counter` namespace (counter/namespace.py). The manager's agent accounts are in counter/agents.py.
+the `/counter` namespace (counter/namespace.py). The manager's agent accounts are in manage/agents.py.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ def login_form() -> Any:
 @bp.post("/login")
 def login() -> Any:
     name = auth.form_name(request.form.get("name", ""))
+    refused = auth.login_form_refused("counter/login.html", site=current_box().site, name=name)
+    if refused is not None:
+        return refused
     role, wait = auth.attempt_login(name, request.form.get("password", ""))
     if wait > 0:
         return auth.throttled_login_page("counter/login.html", wait, site=current_box().site, name=name)
@@ -250,3 +253,9 @@ def api(command: str) -> Any:
             )
         )
     abort(404)
+
+
+@bp.get("/agents")
+def agents() -> Any:
+    """The agents' accounts moved to the manager's pages; an old bookmark still arrives there."""
+    return redirect(url_for("manage.agents"), code=301)

@@ -1,4 +1,5 @@
-"""The site manager's pages: today's appointments, add one, import a CSV or iCalendar file, cancel.
+"""The site manager's pages: today's appointments, add one, import a CSV or iCalendar file, cancel; and the
+agents' accounts (manage/agents.py).
 
 Managers only (an account with the role "manager", `contactpoint agent add NAME --role manager`); every form
 carries the session's CSRF token.
@@ -32,6 +33,7 @@ from contactpoint.auth import (
     form_name,
     log_in,
     log_out,
+    login_form_refused,
     role_required,
     throttled_login_page,
 )
@@ -67,6 +69,9 @@ def login() -> Any:
     name = ""
     if request.method == "POST":
         name = form_name(request.form.get("name", ""))
+        refused = login_form_refused("manage/login.html", site=current_box().site, name=name)
+        if refused is not None:
+            return refused
         role, wait = attempt_login(name, request.form.get("password", ""))  # the console's rules and throttle
         if wait > 0:
             return throttled_login_page("manage/login.html", wait, site=current_box().site, name=name)
@@ -205,6 +210,9 @@ def cancel(appointment_id: str) -> Any:
     else:
         flash(_("Appointment cancelled."), "ok")
     return redirect(url_for("manage.appointments", day=iso_day(request.form.get("day"))), code=303)
+
+
+from . import agents as _agents  # noqa: E402, F401 - the agents' pages, on this blueprint
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:

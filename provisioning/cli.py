@@ -207,6 +207,19 @@ def agent_disable(name: str, data: str, enable: bool) -> None:
     click.echo(f"agent {name!r} {'enabled' if enable else 'disabled'}")
 
 
+@agent.command("unlock")
+@click.argument("name")
+@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
+def agent_unlock(name: str, data: str) -> None:
+    """Let an account held by the login throttle try again at once, from every address."""
+    store = _agent_store(data)
+    found = store.unlock_agent(name, time.time())
+    store.close()
+    if not found:
+        raise click.ClickException(f"no agent named {name!r}")
+    click.echo(f"agent {name!r} unlocked: its next login is checked at once")
+
+
 @main.command("announce")
 @click.option("--lang", required=True, help="Language of the announcement: fr nl en de ar tr es ro pl pt.")
 @click.option("--ticket", default="A042", show_default=True, help="The ticket number to announce.")

@@ -8,7 +8,7 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-from tests.kiosk_support import AXE, AXE_TAGS
+from tests.kiosk_support import AXE_TAGS, load_axe
 
 #: what must be zero on the console and phone pages: everything but "minor"
 IMPACTS = ("moderate", "serious", "critical")
@@ -16,8 +16,7 @@ IMPACTS = ("moderate", "serious", "critical")
 
 def axe_violations(page: Any, impacts: tuple[str, ...] = IMPACTS) -> list[str]:
     """axe-core's violations of the page as it is now at `impacts` (empty: none), one line each."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+    load_axe(page)
     result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
     out = []
     for v in result["violations"]:

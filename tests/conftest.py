@@ -14,6 +14,7 @@ import pytest
 
 from contactpoint.config import SAMPLE_SITE, load_site
 from contactpoint.domain.site import Site
+from tests.csp_guard import CSP_VIOLATIONS, CspGuardedBrowser
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -79,6 +80,19 @@ def engine(app: Any) -> Any:
     return app.extensions["contactpoint"].engine
 
 
+def login_token(client: Any, path: str = "/counter/login") -> str:
+    """The CSRF token a login form carries (tied to the pre-login session of `client`'s cookie)."""
+    page = client.get(path.split("?")[0], follow_redirects=True).get_data(as_text=True)
+    m = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert m, page[:500]
+    return m.group(1)
+
+
+def post_login(client: Any, path: str, data: dict[str, str], **kwargs: Any) -> Any:
+    """Post a login form as a browser does: first get the form, then post it with its token."""
+    return client.post(path, data={**data, "csrf_token": login_token(client, path)}, **kwargs)
+
+
 class AuthActions:
     """Speaks the counter's language in tests: log in, then send commands with the CSRF token."""
 
@@ -94,7 +108,7 @@ class AuthActions:
 
     def login(self, name: str = "alice", password: str = "correct horse battery") -> Any:
         self.create(name, password)
-        resp = self.client.post("/counter/login", data={"name": name, "password": password})
+        resp = post_login(self.client, "/counter/login", {"name": name, "password": password})
         page = self.client.get("/counter/").get_data(as_text=True)
         m = re.search(r'name="csrf-token" content="([^"]+)"', page)
         self.csrf = m.group(1) if m else ""
@@ -154,8 +168,18 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
-        yield b
+        yield CspGuardedBrowser(b)  # every page watches for CSP violations (tests/csp_guard.py)
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation() -> Iterator[None]:
+    """A browser test whose page broke the Content-Security-Policy fails (tests/csp_guard.py)."""
+    CSP_VIOLATIONS.clear()
+    yield
+    found, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+    if found:
+        pytest.fail("the page broke the Content-Security-Policy:\n" + "\n".join(found), pytrace=False)
 
 
 @pytest.fixture

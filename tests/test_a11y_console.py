@@ -66,7 +66,7 @@ def test_every_counter_page_passes_axe(browser: Any, server: Any, lang: str) -> 
     expect(page.locator("#current-number")).to_have_text("—")
     page.click("#btn-close")
     expect(page.locator("#open-panel")).to_be_visible()
-    page.goto(server.url + f"/counter/agents?lang={lang}")
+    page.goto(server.url + f"/manage/agents?lang={lang}")
     in_language(page, lang)
     problems["agents"] = axe_violations(page)
     page.goto(server.url + f"/manage/appointments?lang={lang}")

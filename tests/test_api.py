@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import AuthActions, wait_for
+from tests.conftest import AuthActions, post_login, wait_for
 
 
 def events_of(received: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -79,7 +79,7 @@ def test_errors_speak_the_visitors_language(client: Any) -> None:
 def test_counter_requires_login_and_csrf(client: Any, agent: AuthActions) -> None:
     assert client.get("/counter/").status_code == 302
     assert client.post("/counter/api/call-next", json={}).status_code == 401
-    r = client.post("/counter/login", data={"name": "nobody", "password": "wrong password"})
+    r = post_login(client, "/counter/login", {"name": "nobody", "password": "wrong password"})
     assert r.status_code == 401
     agent.login()
     r = client.post("/counter/api/open", json={"counter": "1", "needs": ["moving"]})

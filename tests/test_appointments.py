@@ -33,7 +33,7 @@ from contactpoint.domain.ordering import ordered
 from contactpoint.domain.site import OpeningHours, Site, Span
 from contactpoint.engine import Engine
 from contactpoint.store import EventStore
-from tests.conftest import BRUSSELS, Clock
+from tests.conftest import BRUSSELS, Clock, post_login
 
 # Wednesday 25 November 2026, 10:00 in Brussels
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=BRUSSELS).timestamp()
@@ -529,7 +529,7 @@ def manager(app: Any, client: Any, role: str = "manager") -> str:
     from contactpoint.auth import hash_password
 
     app.extensions["contactpoint"].store.add_agent("maria", hash_password("a long password"), role, 0.0)
-    r = client.post("/manage/login", data={"name": "maria", "password": "a long password"})
+    r = post_login(client, "/manage/login", {"name": "maria", "password": "a long password"})
     if role != "manager":
         assert r.status_code == 401
         return ""

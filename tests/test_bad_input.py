@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from contactpoint.guard import MAX_JSON_DEPTH, is_json_route, json_depth
+from tests.conftest import post_login
 
 BAD_TOKENS = ["%C4%B0", "%C4%B0" * 22, "%E2%80%8B" + "a" * 21, "%00" * 22]
 DEEP = b"[" * 100_000 + b"]" * 100_000  # 200 KB: under MAX_CONTENT_LENGTH, far too deep for the JSON parser
@@ -190,9 +191,10 @@ def test_a_login_leads_back_only_to_a_plain_manager_path(app: Any, client: Any, 
     from contactpoint.auth import hash_password
 
     app.extensions["contactpoint"].store.add_agent("maria", hash_password("a long password"), "manager", 0.0)
-    r = client.post("/manage/login", query_string={"next": nxt}, data={"name": "maria", "password": "a long password"})
+    form = {"name": "maria", "password": "a long password"}
+    r = post_login(client, "/manage/login", form, query_string={"next": nxt})
     assert r.status_code == 303 and r.headers["Location"] == "/manage/appointments"
-    r = client.post("/manage/login?next=/manage/appointments", data={"name": "maria", "password": "a long password"})
+    r = post_login(client, "/manage/login?next=/manage/appointments", {"name": "maria", "password": "a long password"})
     assert r.headers["Location"] == "/manage/appointments"
 
 

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any
 
 from contactpoint.domain.ordering import ordered
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, post_login
 
 PASSWORD = "correct horse battery"
 
@@ -157,7 +157,7 @@ def test_racing_call_next_over_http_calls_every_ticket_exactly_once(app: Any) ->
         tabs.append(first)
         for _ in range(3):
             tab = AuthActions(app, app.test_client())
-            assert tab.client.post("/counter/login", data={"name": name, "password": PASSWORD}).status_code == 303
+            assert post_login(tab.client, "/counter/login", {"name": name, "password": PASSWORD}).status_code == 303
             page = tab.client.get("/counter/").get_data(as_text=True)
             tab.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
             tabs.append(tab)

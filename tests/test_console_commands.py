@@ -16,7 +16,7 @@ import pytest
 from contactpoint.domain import commands as c
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import TicketState
-from tests.conftest import AuthActions, wait_for
+from tests.conftest import AuthActions, post_login, wait_for
 from tests.test_core import World
 
 PASSWORD = "correct horse battery"
@@ -156,7 +156,7 @@ def test_a_paused_counter_calls_nobody_not_even_out_of_order(w: World) -> None:
 def logged_in(app: Any, name: str, role: str = "agent") -> AuthActions:
     who = AuthActions(app, app.test_client())
     who.create(name, PASSWORD, role)
-    assert who.client.post("/counter/login", data={"name": name, "password": PASSWORD}).status_code == 303
+    assert post_login(who.client, "/counter/login", {"name": name, "password": PASSWORD}).status_code == 303
     page = who.client.get("/counter/").get_data(as_text=True)
     who.csrf = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
     return who
@@ -196,9 +196,9 @@ def test_disabling_an_account_on_the_managers_page_closes_its_counter(app: Any) 
     engine.issue(need="moving", lang="fr")
     bob.cmd("open", counter="2", needs=["moving"])
     bob.cmd("call-next")
-    token = maria.client.get("/counter/agents").get_data(as_text=True).split('name="csrf_token" value="')[1][:32]
+    token = maria.client.get("/manage/agents").get_data(as_text=True).split('name="csrf_token" value="')[1][:32]
     token = token.split('"')[0]
-    r = maria.client.post("/counter/agents/bob/disable", data={"csrf_token": token})
+    r = maria.client.post("/manage/agents/bob/disable", data={"csrf_token": token})
     assert r.status_code == 303
     assert not counter_of(app, "2").open
     closed = list(app.extensions["contactpoint"].store.events())[-1]

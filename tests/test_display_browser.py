@@ -126,7 +126,10 @@ class Agent:
     def __init__(self, base: str, name: str) -> None:
         self.base = base
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        form = urllib.parse.urlencode({"name": name, "password": PASSWORD}).encode()
+        with self.opener.open(base + "/counter/login", timeout=5) as r:  # the form's token (login CSRF)
+            token = re.search(r'name="csrf_token" value="([^"]+)"', r.read().decode())
+        assert token, "no login form"
+        form = urllib.parse.urlencode({"name": name, "password": PASSWORD, "csrf_token": token.group(1)}).encode()
         self.opener.open(base + "/counter/login", data=form, timeout=5).close()
         with self.opener.open(base + "/counter/", timeout=5) as r:
             m = re.search(r'name="csrf-token" content="([^"]+)"', r.read().decode())

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import shot
-from tests.kiosk_support import start_live
+from tests.kiosk_support import add_test_style, start_live
 
 pytestmark = pytest.mark.browser
 
@@ -147,17 +147,18 @@ def test_the_check_can_fail(browser: Any, server: Any) -> None:
     page = ctx.new_page()
     page.goto(server.url + "/kiosk/fr/appointment")
     # the audit's layout: the page's own height, the toolbar sticky at the bottom of the window
-    page.add_style_tag(
-        content="""body.kiosk, .k-frame { height: auto !important; overflow: visible !important; }
+    add_test_style(
+        page,
+        """body.kiosk, .k-frame { height: auto !important; overflow: visible !important; }
         .k-frame { display: flex !important; flex-direction: column; min-height: 100vh; }
         .k-main { overflow: visible !important; }
         .k-code-form { display: grid !important; grid-template-columns: 1fr !important; }
         .k-code-form > * { grid-column: 1 !important; grid-row: auto !important; }
         .k-tools { position: sticky; bottom: 0; width: auto !important;
-          grid-template-columns: repeat(4, 1fr) !important; }"""
+          grid-template-columns: repeat(4, 1fr) !important; }""",
     )
     assert "covered by footer.k-tools" in " ".join(page.evaluate(CHECK, False)["bad"])
-    page.add_style_tag(content="html .k-frame { padding-top: 50vh; }")  # and the audit's low layout
+    add_test_style(page, "html .k-frame { padding-top: 50vh; }")  # and the audit's low layout
     assert "outside" in " ".join(page.evaluate(CHECK, False)["bad"])
     ctx.close()
 
