@@ -17,15 +17,13 @@ from typing import Any, Protocol
 
 from contactpoint.domain import commands
 from contactpoint.domain.events import Changes, Event
-from contactpoint.domain.figures import counters_serving, idle_counters, service_time, wait_estimate_s
-from contactpoint.domain.model import WAITING, SiteState, Ticket, TicketState
-from contactpoint.domain.ordering import position
+from contactpoint.domain.figures import counters_serving, idle_counters, wait_estimate_s
+from contactpoint.domain.model import WAITING, SiteState, Ticket
 from contactpoint.domain.site import Site
 from contactpoint.store import EventStore
 
 Clock = Callable[[], float]
 log = logging.getLogger(__name__)
-RECENT_VISITS = 20  # the wait estimate uses the median service time of the need's last visits
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # a ticket's token: secrets.token_urlsafe(16) is 22 characters
 
 
@@ -91,43 +89,11 @@ class Engine:
         self._load()
 
     def _load(self) -> None:
+        # the projection comes with its index (domain/queues.py), kept in step by every commit's apply and
+        # rebuilt on load and at day close: a visitor's place, the summary and a token cost a look-up, not a
+        # walk over the day's tickets
         self.state = self.store.load_state()
         self._last_at = self.store.last_event_at()
-        # indexes of the projection, kept in step with every commit, so reading a visitor's place or the
-        # summary costs the size of one need's queue, not the whole day's tickets
-        self._waiting: dict[str, dict[str, Ticket]] = {}  # need -> waiting tickets
-        self._service: dict[str, list[float]] = {}  # need -> service times of finished visits, in finish order
-        done = sorted(
-            (t for t in self.state.tickets.values() if t.state == TicketState.DONE), key=lambda t: t.finished_at or 0
-        )
-        for t in self.state.tickets.values():
-            if t.state in WAITING:
-                self._waiting.setdefault(t.need, {})[t.id] = t
-        for t in done:
-            self._note_service(t)
-
-    def _note_service(self, t: Ticket) -> None:
-        s = service_time(t)
-        if s is not None:
-            times = self._service.setdefault(t.need, [])
-            times.append(s)
-            del times[:-RECENT_VISITS]
-
-    def _index(self, ev: Event, ch: Changes) -> None:
-        if ch.dropped_day is not None:
-            self._waiting = {need: {} for need in self._waiting}
-            self._service = {}
-        for tid in ch.tickets:
-            t = self.state.tickets[tid]
-            for need, queue in self._waiting.items():
-                if need != t.need:
-                    queue.pop(tid, None)  # a transfer moved it to another need
-            if t.state in WAITING:
-                self._waiting.setdefault(t.need, {})[tid] = t
-            else:
-                self._waiting.get(t.need, {}).pop(tid, None)
-            if ev.type == "service_finished" and t.state == TicketState.DONE:
-                self._note_service(t)
 
     def now(self) -> float:
         """The time the next event is stamped with: the box's clock, but never before the log's last event.
@@ -163,8 +129,6 @@ class Engine:
                 self._load()  # memory was changed by apply: take the truth again
                 raise
             self._last_at = max(self._last_at, max(ev.at for ev, _ in results))
-            for ev, ch in results:
-                self._index(ev, ch)
             published = [self._published(ev, ch) for ev, ch in results]
             for listener in self.listeners:  # inside the lock: listeners see events in seq order
                 listener(published)
@@ -202,9 +166,11 @@ class Engine:
         if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
             return None
         with self.lock:
-            for t in self.state.tickets.values():
-                if secrets.compare_digest(t.token, token):
-                    return t
+            tid = self.state.index.tokens.get(token)
+            t = None if tid is None else self.state.tickets.get(tid)
+        # the index finds the candidate; the comparison that decides stays constant-time
+        if t is not None and secrets.compare_digest(t.token, token):
+            return t
         return None
 
     def printer_key(self) -> str:
@@ -215,14 +181,15 @@ class Engine:
     def ticket_view(self, t: Ticket) -> dict[str, Any]:
         """What a visitor is told about their ticket: its place and an honest estimate (None = no estimate)."""
         with self.lock:
-            ahead = position(t, self._waiting.get(t.need, {}).values(), self.site.policy)
+            index = self.state.index
+            ahead = index.position(t, self.site.policy)
             counters = self.state.counters.values()
             estimate = None
             if t.state in WAITING:
                 estimate = wait_estimate_s(
                     ahead,
                     counters_serving(counters, t.need),
-                    list(self._service.get(t.need, ())),
+                    index.recent(t.need),
                     self.site.policy.default_service_s,
                     idle_counters(counters, t.need),
                 )
@@ -234,9 +201,12 @@ class Engine:
             now = self.now()
             counters = list(self.state.counters.values())
             seq = self.state.seq
-            waiting = {n.id: len(self._waiting.get(n.id, {})) for n in self.site.needs}
-            oldest = {need: min(t.issued_at for t in queue.values()) for need, queue in self._waiting.items() if queue}
-            recent = {need: list(times) for need, times in self._service.items()}
+            index = self.state.index
+            waiting = {n.id: index.waiting(n.id) for n in self.site.needs}
+            oldest = {
+                need: at for need, line in index.lines.items() if (at := line.oldest_issued_at()) is not None
+            }
+            recent = {need: list(times) for need, times in index.service.items()}
         out: dict[str, Any] = {}
         for need in self.site.needs:
             serving = counters_serving(counters, need.id)

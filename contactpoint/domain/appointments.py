@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import collections
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
@@ -19,9 +18,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .figures import counters_serving, idle_counters, recent_service_times, wait_estimate_s
-from .model import WAITING, SiteState
-from .ordering import effective_time
+from .figures import counters_serving, idle_counters, wait_estimate_s
+from .model import SiteState
 from .site import Site
 
 # booking codes: no 0/O, 1/I/L (read aloud or typed on the keypad, they are easy to confuse)
@@ -200,7 +198,7 @@ def issued_today(state: SiteState, site: Site, now: float, need: str) -> int:
     day = site.day_of(now)
     if state.day != day:
         return 0
-    return sum(1 for t in state.tickets.values() if t.day == day and t.need == need and t.appointment_id is None)
+    return state.index.walk_ins.get((day, need), 0)
 
 
 def newcomer_wait_s(state: SiteState, site: Site, now: float, need: str, priority: bool = False) -> float | None:
@@ -210,12 +208,10 @@ def newcomer_wait_s(state: SiteState, site: Site, now: float, need: str, priorit
     if serving <= 0:
         return None
     policy = site.policy
-    mine = now - (policy.priority_advance_s if priority else 0.0)
     ahead, recent = 0, []
     if state.day == site.day_of(now):  # else yesterday's queue leaves at the day's close: nobody is ahead
-        tickets = state.tickets.values()
-        ahead = sum(1 for t in tickets if t.need == need and t.state in WAITING and effective_time(t, policy) <= mine)
-        recent = recent_service_times(tickets, need)
+        ahead = state.index.ahead_of_newcomer(need, now, policy, priority)
+        recent = state.index.recent(need)
     return wait_estimate_s(ahead, serving, recent, policy.default_service_s, idle_counters(counters, need))
 
 
@@ -268,7 +264,6 @@ def full_needs(state: SiteState, site: Site, now: float) -> set[str]:
     if not capped:
         return set()
     day = site.day_of(now)
-    counts = collections.Counter(
-        t.need for t in state.tickets.values() if state.day == day and t.day == day and t.appointment_id is None
-    )
-    return {n.id for n in capped if n.capacity is not None and counts[n.id] >= n.capacity}
+    if state.day != day:
+        return set()
+    return {n.id for n in capped if n.capacity is not None and state.index.walk_ins.get((day, n.id), 0) >= n.capacity}

@@ -66,6 +66,7 @@ def _set_ticket(state: SiteState, ch: Changes, t: Ticket) -> None:
         # the commands never ask for this: a log that does is corrupt, and is not applied half-way
         raise ValueError(f"ticket {t.number}: {before.state.value} -> {t.state.value} is not a transition")
     state.tickets[t.id] = t
+    state.index.replace(before, t)
     ch.tickets.add(t.id)
 
 
@@ -114,6 +115,7 @@ def apply(state: SiteState, ev: Event) -> Changes:  # noqa: C901 - one branch pe
         day = d["day"]
         for tid in [tid for tid, t in state.tickets.items() if t.day == day]:
             del state.tickets[tid]
+        state.reindex()  # the closed day's lines, counts, service times and tokens go with its tickets
         state.counters = {cid: Counter(id=cid) for cid in state.counters}
         ch.counters.update(state.counters)
         state.calls.clear()
