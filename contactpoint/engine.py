@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from contactpoint.domain import commands
+from contactpoint.domain.appointments import unavailable_needs
 from contactpoint.domain.events import Changes, Event
 from contactpoint.domain.figures import counters_serving, idle_counters, wait_estimate_s
-from contactpoint.domain.model import WAITING, SiteState, Ticket
+from contactpoint.domain.model import FINAL, WAITING, SiteState, Ticket
 from contactpoint.domain.site import Site
 from contactpoint.store import EventStore
 
@@ -226,16 +227,60 @@ class Engine:
         return {"seq": seq, "at": now, "needs": out}
 
     def snapshot(self) -> dict[str, Any]:
-        """The state a page starts from, with the seq it is current to."""
+        """The state a page starts from, with the seq it is current to: every live ticket of the day (the agents'
+        console; tools). The pages that need less take a bounded one: `display_snapshot`, `kiosk_snapshot`."""
         with self.lock:
             st = self.state
-            snap = {
+            live = [t for t in st.tickets.values() if t.state not in FINAL]  # only references, under the lock
+            seq, day, printer = st.seq, st.day or self.site.day_of(self.now()), st.printer
+            counters = [c.to_dict() for c in st.counters.values()]
+            calls = [c.to_dict() for c in st.calls]
+        # tickets are immutable: turned into dicts outside the lock, which a large day would hold up
+        snap = {
+            "seq": seq,
+            "day": day,
+            "printer": printer,
+            "tickets": [t.public() for t in live],
+            "counters": counters,
+            "calls": calls,
+        }
+        snap["summary"] = self.summary()
+        return snap
+
+    def display_snapshot(self) -> dict[str, Any]:
+        """What the waiting-room display starts from, bounded whatever the day's size: the last calls (each with
+        its ticket's need, done ones included), the live tickets those calls and the counters name, the counters
+        and the summary (the counts). The same shape as `snapshot`."""
+        with self.lock:
+            st = self.state
+            calls = [c.to_dict() for c in st.calls]
+            for c in calls:
+                t = st.tickets.get(c["ticket"])
+                c["need"] = t.need if t is not None else None
+            named = {c.ticket for c in st.calls} | {c.ticket for c in st.counters.values() if c.ticket is not None}
+            shown = sorted(
+                (t for tid in named if (t := st.tickets.get(tid)) is not None and t.state not in FINAL),
+                key=lambda t: (t.issued_at, t.id),
+            )
+            snap: dict[str, Any] = {
                 "seq": st.seq,
                 "day": st.day or self.site.day_of(self.now()),
                 "printer": st.printer,
-                "tickets": [t.public() for t in st.tickets.values() if t.state not in ("done", "cancelled")],
+                "tickets": [t.public() for t in shown],
                 "counters": [c.to_dict() for c in st.counters.values()],
-                "calls": [c.to_dict() for c in st.calls],
+                "calls": calls,
             }
         snap["summary"] = self.summary()
         return snap
+
+    def kiosk_snapshot(self) -> dict[str, Any]:
+        """What a kiosk page starts from, bounded whatever the day's size: the printer's status and the needs it
+        marks as unavailable now, each with why (`appointments.unavailable_needs`)."""
+        with self.lock:
+            st = self.state
+            return {
+                "seq": st.seq,
+                "day": st.day or self.site.day_of(self.now()),
+                "printer": st.printer,
+                "unavailable": unavailable_needs(st, self.site, self.now()),
+            }

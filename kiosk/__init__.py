@@ -45,6 +45,7 @@ from contactpoint.domain.appointments import (
 )
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import PRINTER_PRINTS
+from contactpoint.guard import json_view
 from contactpoint.i18n import RTL
 from contactpoint.messages import MESSAGES, message
 from contactpoint.printing import PrintJob, public_url
@@ -397,6 +398,15 @@ def speech(lang: str) -> Any:
 
 
 # -- JSON --------------------------------------------------------------------------------------------------
+@bp.get("/state")
+@json_view
+def state() -> Any:
+    """The kiosk's snapshot, bounded whatever the day's size: the seq, the printer, the needs marked unavailable."""
+    resp = jsonify(_cp().engine.kiosk_snapshot())
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 @bp.post("/api/tickets")
 def api_issue() -> Any:
     """JSON: {"need": "housing", "lang": "fr", "priority": false} → 201 with the ticket, its place and estimate."""

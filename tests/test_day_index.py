@@ -164,6 +164,8 @@ def test_the_index_says_what_a_walk_over_the_tickets_says(tmp_path: Path, site: 
         for need in ("moving", "documents", "housing"):
             waiting = [t for t in tickets if t.need == need and t.state in WAITING]
             assert index.waiting(need) == len(waiting)
+            oldest = min((t.issued_at for t in waiting), default=None)
+            assert (index.lines[need].oldest_issued_at() if need in index.lines else None) == oldest
             for priority in (False, True):
                 mine = engine.now() - (policy.priority_advance_s if priority else 0.0)
                 ahead = sum(1 for t in waiting if ordering.effective_time(t, policy) <= mine)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
+from heapq import heappop, heappush
 
 from .figures import service_time
 from .model import WAITING, Ticket, TicketState
@@ -33,12 +34,13 @@ class WaitingLine:
     policy of its first query, and sorted again only if a query ever brings another one (in practice: never).
     """
 
-    __slots__ = ("tickets", "_entries", "_sorted_for")
+    __slots__ = ("tickets", "_entries", "_sorted_for", "_issued")
 
     def __init__(self) -> None:
         self.tickets: dict[str, Ticket] = {}
         self._entries: list[Entry] = []
         self._sorted_for: QueuePolicy | None = None
+        self._issued: list[tuple[float, str]] = []  # a heap of (issued_at, id); ids that left are dropped lazily
 
     def __len__(self) -> int:
         return len(self.tickets)
@@ -51,6 +53,7 @@ class WaitingLine:
         if old is not None:
             self.remove(old)
         self.tickets[t.id] = t
+        heappush(self._issued, (t.issued_at, t.id))
         if self._sorted_for is not None:
             insort(self._entries, self._entry(t, self._sorted_for))
 
@@ -79,7 +82,11 @@ class WaitingLine:
         return bisect_right(self._sorted(policy), (at, math.inf, "", 0, ""))
 
     def oldest_issued_at(self) -> float | None:
-        return min((t.issued_at for t in self.tickets.values()), default=None)
+        """The issue time of the line's longest waiting ticket (for the summary's longest wait)."""
+        heap = self._issued
+        while heap and heap[0][1] not in self.tickets:
+            heappop(heap)
+        return heap[0][0] if heap else None
 
 
 class DayIndex:
