@@ -31,6 +31,7 @@ from bench.proc import REPO, BenchError, server_python, stop_all
 from bench.stats import ms, ratio
 
 RATE = 285.0  # paced requests/s, as the floor was measured
+SNAPSHOT_TICKETS = 16000  # the day on which each page's snapshot is measured
 BUDGETS = {  # key: (limit, "max" | "min", text)
     "issue_p99_ms": (20.0, "max", "issue p99 ≤ 20 ms"),
     "tickets_per_s": (300.0, "min", "≥ 300 tickets/s"),
@@ -97,6 +98,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     a.many = (200 if full else 0) if a.many is None else a.many
     a.timeout = a.timeout or (900.0 if full else 175.0)
     return a
+
+
+def page_snapshots(python: str, tickets: int) -> dict[str, Any]:
+    """Bytes and time of each page's state URL on a day of `tickets` tickets (bench/snapshots.py)."""
+    try:
+        out = subprocess.run([python, "-m", "bench.snapshots", "--tickets", str(tickets)], cwd=REPO,
+                             capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired as e:
+        raise BenchError("the snapshot measurement did not finish") from e
+    if out.returncode != 0:
+        raise BenchError(f"the snapshot measurement failed: {out.stderr[-800:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def verdict(key: str, value: Any) -> str:
@@ -191,6 +204,13 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         finally:
             ours.close()
 
+        # -- each page's snapshot on a large day ----------------------------------------------------------
+        snaps = page_snapshots(py, SNAPSHOT_TICKETS)
+        say(f"\n[snapshots at {snaps['tickets']} tickets of the day, in-process]")
+        for page, fig in snaps.items():
+            if isinstance(fig, dict):
+                say(f"  {page:8} {fig['url']:20} {fig['bytes'] / 1024:9.1f} KB {fig['ms']:8.2f} ms")
+
         # -- cold start --------------------------------------------------------------------------------------
         cs = cold_start(py, work, 3)
         say(f"\n[cold start] spawn → first 200 on /api/state: {', '.join(f'{x:.2f}' for x in cs)} s "
@@ -239,6 +259,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         "flask_floor_p50_ms": fl["p50_ms"],
         "flask_floor_rss_mb": fl["rss_mb"],
         "many_displays": many or None,
+        "snapshots": snaps,
         "elapsed_s": round(time.perf_counter() - started, 1),
         "loadavg_end": os.getloadavg()[0],
     })
