@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from contactpoint.domain import commands
-from contactpoint.domain.appointments import unavailable_needs
 from contactpoint.domain.events import Changes, Event
 from contactpoint.domain.figures import counters_serving, idle_counters, wait_estimate_s
 from contactpoint.domain.model import FINAL, WAITING, SiteState, Ticket
+from contactpoint.domain.refusals import unavailable_needs
 from contactpoint.domain.site import Site
 from contactpoint.store import EventStore
 
@@ -275,7 +275,7 @@ class Engine:
 
     def kiosk_snapshot(self) -> dict[str, Any]:
         """What a kiosk page starts from, bounded whatever the day's size: the printer's status and the needs it
-        marks as unavailable now, each with why (`appointments.unavailable_needs`)."""
+        marks as unavailable now, each with why (`refusals.unavailable_needs`)."""
         with self.lock:
             st = self.state
             return {

@@ -38,13 +38,12 @@ from contactpoint.domain.appointments import (
     AppointmentState,
     find_by_code,
     normalise_code,
-    site_refusal,
     todays_open,
-    unavailable_needs,
     valid_code,
 )
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import PRINTER_PRINTS
+from contactpoint.domain.refusals import site_refusal, unavailable_needs
 from contactpoint.guard import json_view
 from contactpoint.i18n import RTL
 from contactpoint.messages import MESSAGES, message

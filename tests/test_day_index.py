@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from contactpoint.domain import appointments, figures, ordering
+from contactpoint.domain import appointments, figures, ordering, refusals
 from contactpoint.domain import commands as c
 from contactpoint.domain.model import WAITING, Ticket
 from contactpoint.domain.queues import DayIndex
@@ -67,8 +67,8 @@ def _count_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls = [0]
     for module, name in (
         (ordering, "effective_time"),
-        (appointments, "effective_time"),
         (figures, "service_time"),
+        (appointments, "effective_time"),  # where the refusal rules lived, walking the day
         (appointments, "recent_service_times"),
     ):
         real = getattr(module, name, None)
@@ -103,7 +103,7 @@ def test_the_ticket_path_costs_the_same_on_the_thousandth_visitor(
         t = engine.issue(need="moving", lang="fr")
         engine.ticket_view(t)
         assert engine.ticket_by_token(t.token) == t
-        assert appointments.ticket_refusal(engine.state, engine.site, engine.now(), "moving") is None
+        assert refusals.ticket_refusal(engine.state, engine.site, engine.now(), "moving") is None
         monkeypatch.undo()
         return calls[0]
 

@@ -149,7 +149,7 @@ class DayIndex:
         return 0 if line is None else line.position(t, policy)
 
     def ahead_of_newcomer(self, need: str, now: float, policy: QueuePolicy, priority: bool = False) -> int:
-        """Waiting tickets of a need placed at or before a ticket issued now (`appointments.newcomer_wait_s`)."""
+        """Waiting tickets of a need placed at or before a ticket issued now (`refusals.newcomer_wait_s`)."""
         line = self.lines.get(need)
         if line is None:
             return 0
