@@ -176,6 +176,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
                 f"(p50 {ms(burst.latencies, 50)} ms p99 {ms(burst.latencies, 99)} ms); CPU per ticket: server "
                 f"{cpu_t} ms (bare Flask {fl['cpu_ms_per_req']} ms), bench process {own_t} ms "
                 f"(bare Flask run {fl['bench_cpu_ms_per_req']} ms)")
+            ours.settle()
             after = ours.issue(seconds=min(a.seconds, 3.0), threads=4, rate=RATE)
             say(f"  issue paced again with {len(ours.bodies)} tickets of the day: p50 {ms(after.latencies, 50)} ms "
                 f"p99 {ms(after.latencies, 99)} ms (first half of the first paced phase p50 {early} ms, "
