@@ -74,3 +74,11 @@ def test_the_kiosk_snapshot_says_the_printer_and_the_needs_it_cannot_take(app: A
     assert snap["printer"] == "printer_paper_out" and snap["unavailable"] == {"moving": "capacity_reached"}
     assert snap["seq"] == engine.state.seq
     assert client.get("/kiosk/state").headers["Cache-Control"] == "no-store"
+
+
+def test_every_pages_snapshot_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "events.md").read_text()
+    for url in ("/display/state", "/kiosk/state", "/counter/api/state", "/api/state", "/t/<token>/state"):
+        assert f"| `GET {url}` |" in doc, url
