@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from contactpoint.domain import commands
-from contactpoint.domain.events import Changes, Event
+from contactpoint.domain.events import Changes, Event, agent_only_fields
 from contactpoint.domain.figures import counters_serving, idle_counters, wait_estimate_s
 from contactpoint.domain.model import FINAL, WAITING, SiteState, Ticket
 from contactpoint.domain.refusals import unavailable_needs
@@ -46,22 +46,9 @@ def _public_data(data: dict[str, Any]) -> dict[str, Any]:
 
 
 # what only agents may see: notes, reasons, who works where, a counter's help alert and its pause reason (the
-# waiting room and the kiosk never get them: not in a snapshot, not in an event's data, tickets or counters)
-AGENT_ONLY = frozenset(
-    {
-        "note",
-        "agent",
-        "reason",
-        "target_agent",
-        "to_agent",
-        "referral",
-        "cancel_reason",
-        "help",
-        "pause_reason",
-        "by",
-        "cause",
-    }
-)
+# waiting room and the kiosk never get them: not in a snapshot, not in an event's data, tickets or counters);
+# derived from each event type's declaration and the tickets' and counters' own (domain/events.py)
+AGENT_ONLY = agent_only_fields()
 
 
 def _strip(d: dict[str, Any]) -> dict[str, Any]:

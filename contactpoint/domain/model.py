@@ -99,6 +99,8 @@ class Ticket:
 
 
 TICKET_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Ticket))
+#: what of a ticket only agents may see (the public pages get it without these; the token is never broadcast)
+TICKET_AGENT_ONLY = frozenset({"agent", "referral", "target_agent", "note", "cancel_reason"})
 PUBLIC_FIELDS: tuple[str, ...] = tuple(f for f in TICKET_FIELDS if f != "token")
 
 
@@ -123,6 +125,10 @@ class Counter:
         d = dict(d)
         d["needs"] = tuple(d.get("needs") or ())
         return Counter(**d)
+
+
+#: what of a counter only agents may see: who works there, its help alert, why it is paused
+COUNTER_AGENT_ONLY = frozenset({"agent", "help", "pause_reason"})
 
 
 @dataclass(frozen=True, slots=True)
