@@ -209,8 +209,11 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         snaps = page_snapshots(py, SNAPSHOT_TICKETS)
         say(f"\n[snapshots at {snaps['tickets']} tickets of the day, in-process]")
         for page, fig in snaps.items():
-            if isinstance(fig, dict):
+            if isinstance(fig, dict) and "url" in fig:
                 say(f"  {page:8} {fig['url']:20} {fig['bytes'] / 1024:9.1f} KB {fig['ms']:8.2f} ms")
+        tp = snaps["ticket_path"]
+        say(f"  the engine issuing and placing a ticket: {tp['issue_empty_ms']} ms on an empty day, "
+            f"{tp['issue_day_ms']} ms on this one")
 
         # -- cold start --------------------------------------------------------------------------------------
         cs = cold_start(py, work, 3)

@@ -55,6 +55,24 @@ def _fill(engine: Any, tickets: int, served: int) -> None:
     engine.run(commands.call_next, counter="1")
 
 
+def ticket_path(big: Any, rounds: int = 6, per_round: int = 200) -> dict[str, float]:
+    """Median ms to issue a ticket and read its place and estimate, in the engine, on an empty day and on `big`'s
+    day, measured in alternate rounds so that both see the same machine."""
+    from contactpoint.engine import Engine
+    from contactpoint.store import EventStore
+
+    empty = Engine(big.site, EventStore(Path(tempfile.mkdtemp(prefix="contactpoint-empty-")) / "cp.sqlite3"))
+    times: dict[str, list[float]] = {"empty": [], "day": []}
+    for _ in range(rounds):
+        for key, engine in (("empty", empty), ("day", big)):
+            t0 = time.perf_counter()
+            for _ in range(per_round):
+                engine.ticket_view(engine.issue(need="moving", lang="fr"))
+            times[key].append((time.perf_counter() - t0) * 1000 / per_round)
+    empty.store.close()
+    return {f"issue_{k}_ms": round(statistics.median(v), 3) for k, v in times.items()}
+
+
 def measure(tickets: int, served: int, runs: int) -> dict[str, Any]:
     from contactpoint import create_app
     from contactpoint.auth import hash_password
@@ -81,6 +99,7 @@ def measure(tickets: int, served: int, runs: int) -> dict[str, Any]:
             out[page] = None  # this URL does not exist in this version
             continue
         out[page] = {"url": url, "bytes": size, "ms": round(statistics.median(times) * 1000, 2)}
+    out["ticket_path"] = ticket_path(cp.engine)
     cp.broadcaster.stop()
     cp.services["printer"].stop()
     cp.services["announcements"].close()
