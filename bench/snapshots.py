@@ -55,13 +55,26 @@ def _fill(engine: Any, tickets: int, served: int) -> None:
     engine.run(commands.call_next, counter="1")
 
 
-def ticket_path(big: Any, rounds: int = 6, per_round: int = 200) -> dict[str, float]:
-    """Median ms to issue a ticket and read its place and estimate, in the engine, on an empty day and on `big`'s
-    day, measured in alternate rounds so that both see the same machine."""
-    from contactpoint.engine import Engine
-    from contactpoint.store import EventStore
+def _app() -> Any:
+    from contactpoint import create_app
+    from hardware.audio import FakeAnnouncer
+    from hardware.printer import FakePrinter
 
-    empty = Engine(big.site, EventStore(Path(tempfile.mkdtemp(prefix="contactpoint-empty-")) / "cp.sqlite3"))
+    tmp = Path(tempfile.mkdtemp(prefix="contactpoint-snap-"))
+    return create_app({"TESTING": True, "DATA_DIR": str(tmp), "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False},
+                      printer=FakePrinter(), announcer=FakeAnnouncer(tmp / "audio"))
+
+
+def _stop(app: Any) -> None:
+    cp = app.extensions["contactpoint"]
+    cp.broadcaster.stop()
+    cp.services["printer"].stop()
+    cp.services["announcements"].close()
+
+
+def ticket_path(big: Any, empty: Any, rounds: int = 6, per_round: int = 200) -> dict[str, float]:
+    """Median ms to issue a ticket and read its place and estimate, in the engine of a box (its listeners
+    included), on an empty day and on `big`'s day, in alternate rounds so that both see the same machine."""
     times: dict[str, list[float]] = {"empty": [], "day": []}
     for _ in range(rounds):
         for key, engine in (("empty", empty), ("day", big)):
@@ -69,19 +82,13 @@ def ticket_path(big: Any, rounds: int = 6, per_round: int = 200) -> dict[str, fl
             for _ in range(per_round):
                 engine.ticket_view(engine.issue(need="moving", lang="fr"))
             times[key].append((time.perf_counter() - t0) * 1000 / per_round)
-    empty.store.close()
     return {f"issue_{k}_ms": round(statistics.median(v), 3) for k, v in times.items()}
 
 
 def measure(tickets: int, served: int, runs: int) -> dict[str, Any]:
-    from contactpoint import create_app
     from contactpoint.auth import hash_password
-    from hardware.audio import FakeAnnouncer
-    from hardware.printer import FakePrinter
 
-    tmp = Path(tempfile.mkdtemp(prefix="contactpoint-snap-"))
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp), "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False},
-                     printer=FakePrinter(), announcer=FakeAnnouncer(tmp / "audio"))
+    app = _app()
     cp = app.extensions["contactpoint"]
     _fill(cp.engine, tickets, served)
     client = app.test_client()
@@ -99,10 +106,10 @@ def measure(tickets: int, served: int, runs: int) -> dict[str, Any]:
             out[page] = None  # this URL does not exist in this version
             continue
         out[page] = {"url": url, "bytes": size, "ms": round(statistics.median(times) * 1000, 2)}
-    out["ticket_path"] = ticket_path(cp.engine)
-    cp.broadcaster.stop()
-    cp.services["printer"].stop()
-    cp.services["announcements"].close()
+    empty = _app()
+    out["ticket_path"] = ticket_path(cp.engine, empty.extensions["contactpoint"].engine)
+    _stop(empty)
+    _stop(app)
     return out
 
 
