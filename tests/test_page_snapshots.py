@@ -7,15 +7,8 @@ from typing import Any
 
 from contactpoint.domain import commands as c
 from contactpoint.engine import AGENT_ONLY
+from tests.test_console_commands import keys_in
 from tests.test_day_index import NoWalk
-
-
-def _keys(x: Any) -> set[str]:
-    if isinstance(x, dict):
-        return set(x) | {k for v in x.values() for k in _keys(v)}
-    if isinstance(x, list):
-        return {k for v in x for k in _keys(v)}
-    return set()
 
 
 def _busy_day(engine: Any, clock: Any, waiting: int) -> list[Any]:
@@ -44,7 +37,7 @@ def test_the_display_snapshot_stays_the_same_size_when_the_day_grows(app: Any, c
     now = engine.state.tickets[engine.state.counters["1"].ticket]
     assert big["calls"][-1]["need"] == now.need and big["tickets"][0]["id"] == now.id and big["counters"][0]["paused"]
     assert set(big) == {"seq", "day", "printer", "tickets", "counters", "calls", "summary", "site"}
-    assert not _keys(big) & (AGENT_ONLY | {"token"}) and "a private reason" not in json.dumps(big)
+    assert not keys_in(big) & (AGENT_ONLY | {"token"}) and "a private reason" not in json.dumps(big)
 
 
 def test_the_display_and_kiosk_snapshots_never_walk_the_day(app: Any, client: Any, clock: Any) -> None:

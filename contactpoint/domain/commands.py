@@ -39,7 +39,7 @@ from .counter_commands import (
 )
 from .errors import CommandError
 from .events import Event
-from .model import AT_COUNTER, WAITING, Outcome, SiteState, TicketState
+from .model import AT_COUNTER, WAITING, Counter, Outcome, SiteState, Ticket, TicketState
 from .ordering import can_serve, next_for
 from .refusals import ticket_refusal
 from .site import Site
@@ -131,23 +131,26 @@ def call_ticket(
     return [Event("ticket_called", now, data)]
 
 
-def recall(
-    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
-) -> list[Event]:
+def called_here(state: SiteState, site: Site, counter: str, agent: str | None) -> tuple[Counter, Ticket]:
+    """The agent's counter and the ticket called to it, not yet served (recall, start, no-show act on it)."""
     c = my_counter(state, site, counter, agent)
     t = current_ticket(state, c)
     if t.state != TicketState.CALLED:
         raise CommandError("ticket_not_called")
+    return c, t
+
+
+def recall(
+    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
+) -> list[Event]:
+    c, t = called_here(state, site, counter, agent)
     return [Event("ticket_recalled", now, {"ticket": t.id, "counter": c.id})]
 
 
 def start_service(
     state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
 ) -> list[Event]:
-    c = my_counter(state, site, counter, agent)
-    t = current_ticket(state, c)
-    if t.state != TicketState.CALLED:
-        raise CommandError("ticket_not_called")
+    c, t = called_here(state, site, counter, agent)
     return [Event("service_started", now, {"ticket": t.id, "counter": c.id})]
 
 
@@ -175,10 +178,7 @@ def finish(
 def no_show(
     state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
 ) -> list[Event]:
-    c = my_counter(state, site, counter, agent)
-    t = current_ticket(state, c)
-    if t.state != TicketState.CALLED:
-        raise CommandError("ticket_not_called")
+    c, t = called_here(state, site, counter, agent)
     return [Event("no_show", now, {"ticket": t.id, "counter": c.id})]
 
 
