@@ -183,6 +183,11 @@ class Ours:
         self.bodies.extend(res.bodies)
         return res
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Let the last burst's broadcasts reach every client before the next phase: the next phase is then measured
+        in the conditions of the first paced one (no backlog of another phase's messages on the same cores)."""
+        self.pool.wait_seq(state_seq(self.port), timeout)
+
     def duplicates(self) -> tuple[int, int]:
         """(duplicate numbers of the same day, duplicate tokens) across every ticket issued in this run."""
         nums = Counter((b["ticket"]["day"], b["number"]) for b in self.bodies)

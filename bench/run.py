@@ -31,6 +31,7 @@ from bench.proc import REPO, BenchError, server_python, stop_all
 from bench.stats import ms, ratio
 
 RATE = 285.0  # paced requests/s, as the floor was measured
+SNAPSHOT_TICKETS = 16000  # the day on which each page's snapshot is measured
 BUDGETS = {  # key: (limit, "max" | "min", text)
     "issue_p99_ms": (20.0, "max", "issue p99 ≤ 20 ms"),
     "tickets_per_s": (300.0, "min", "≥ 300 tickets/s"),
@@ -99,6 +100,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return a
 
 
+def page_snapshots(python: str, tickets: int) -> dict[str, Any]:
+    """Bytes and time of each page's state URL on a day of `tickets` tickets (bench/snapshots.py)."""
+    try:
+        out = subprocess.run([python, "-m", "bench.snapshots", "--tickets", str(tickets)], cwd=REPO,
+                             capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired as e:
+        raise BenchError("the snapshot measurement did not finish") from e
+    if out.returncode != 0:
+        raise BenchError(f"the snapshot measurement failed: {out.stderr[-800:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
 def verdict(key: str, value: Any) -> str:
     limit, kind, _ = BUDGETS[key]
     if value is None:
@@ -163,6 +176,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
                 f"(p50 {ms(burst.latencies, 50)} ms p99 {ms(burst.latencies, 99)} ms); CPU per ticket: server "
                 f"{cpu_t} ms (bare Flask {fl['cpu_ms_per_req']} ms), bench process {own_t} ms "
                 f"(bare Flask run {fl['bench_cpu_ms_per_req']} ms)")
+            ours.settle()
             after = ours.issue(seconds=min(a.seconds, 3.0), threads=4, rate=RATE)
             say(f"  issue paced again with {len(ours.bodies)} tickets of the day: p50 {ms(after.latencies, 50)} ms "
                 f"p99 {ms(after.latencies, 99)} ms (first half of the first paced phase p50 {early} ms, "
@@ -190,6 +204,16 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
                 del extra
         finally:
             ours.close()
+
+        # -- each page's snapshot on a large day ----------------------------------------------------------
+        snaps = page_snapshots(py, SNAPSHOT_TICKETS)
+        say(f"\n[snapshots at {snaps['tickets']} tickets of the day, in-process]")
+        for page, fig in snaps.items():
+            if isinstance(fig, dict) and "url" in fig:
+                say(f"  {page:8} {fig['url']:20} {fig['bytes'] / 1024:9.1f} KB {fig['ms']:8.2f} ms")
+        tp = snaps["ticket_path"]
+        say(f"  the engine issuing and placing a ticket: {tp['issue_empty_ms']} ms on an empty day, "
+            f"{tp['issue_day_ms']} ms on this one")
 
         # -- cold start --------------------------------------------------------------------------------------
         cs = cold_start(py, work, 3)
@@ -239,6 +263,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         "flask_floor_p50_ms": fl["p50_ms"],
         "flask_floor_rss_mb": fl["rss_mb"],
         "many_displays": many or None,
+        "snapshots": snaps,
         "elapsed_s": round(time.perf_counter() - started, 1),
         "loadavg_end": os.getloadavg()[0],
     })

@@ -12,12 +12,10 @@ from contactpoint.engine import redact
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def full_state() -> dict[str, Any]:
-    """The snapshot with the site's description; agents' pages get it whole, public pages redacted."""
-    cp = current_box()
-    snap = cp.engine.snapshot()
-    site = cp.site
-    snap["site"] = {
+def site_description() -> dict[str, Any]:
+    """The site as every page's snapshot describes it: languages, needs, counters, the welcome message."""
+    site = current_box().site
+    return {
         "id": site.id,
         "name": site.name,
         "languages": list(site.languages),
@@ -26,6 +24,12 @@ def full_state() -> dict[str, Any]:
         "counters": [{"id": c.id, "label": c.label} for c in site.counters],
         "message": site.message,
     }
+
+
+def full_state() -> dict[str, Any]:
+    """The snapshot with the site's description; agents' pages get it whole, public pages redacted."""
+    snap = current_box().engine.snapshot()
+    snap["site"] = site_description()
     return snap
 
 

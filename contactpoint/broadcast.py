@@ -19,24 +19,11 @@ from flask_socketio import SocketIO
 
 from contactpoint.box import Worker
 from contactpoint.bus import EventBus, Published
+from contactpoint.domain.events import PAGES, received_by
 from contactpoint.engine import redact
 
-# namespace -> event types it receives (None: all)
-AUDIENCES: dict[str, frozenset[str] | None] = {
-    "/counter": None,
-    "/display": frozenset(
-        {
-            "ticket_called",
-            "ticket_recalled",
-            "counter_opened",
-            "counter_closed",
-            "counter_paused",
-            "counter_resumed",
-            "day_closed",
-        }
-    ),
-    "/kiosk": frozenset({"printer_status", "counter_opened", "counter_closed", "day_closed"}),
-}
+# namespace -> event types it receives (None: all), from each event type's declaration (domain/events.py)
+AUDIENCES: dict[str, frozenset[str] | None] = {"/counter": None} | {f"/{page}": received_by(page) for page in PAGES}
 
 
 class Broadcaster(Worker):

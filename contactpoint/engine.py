@@ -16,17 +16,16 @@ from typing import Any
 
 from contactpoint.bus import EventBus, Published
 from contactpoint.domain import commands
-from contactpoint.domain.events import Changes, Event
-from contactpoint.domain.figures import counters_serving, idle_counters, service_time, wait_estimate_s
-from contactpoint.domain.model import WAITING, Ticket, TicketState
-from contactpoint.domain.ordering import position
+from contactpoint.domain.events import Changes, Event, agent_only_fields
+from contactpoint.domain.figures import counters_serving, idle_counters, wait_estimate_s
+from contactpoint.domain.model import FINAL, WAITING, SiteState, Ticket
+from contactpoint.domain.refusals import unavailable_needs
 from contactpoint.domain.site import Site
 from contactpoint.engine_queries import EngineQueries
 from contactpoint.store import EventStore
 
 Clock = Callable[[], float]
 log = logging.getLogger(__name__)
-RECENT_VISITS = 20  # the wait estimate uses the median service time of the need's last visits
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")  # a ticket's token: secrets.token_urlsafe(16) is 22 characters
 
 
@@ -39,22 +38,9 @@ def _public_data(data: dict[str, Any]) -> dict[str, Any]:
 
 
 # what only agents may see: notes, reasons, who works where, a counter's help alert and its pause reason (the
-# waiting room and the kiosk never get them: not in a snapshot, not in an event's data, tickets or counters)
-AGENT_ONLY = frozenset(
-    {
-        "note",
-        "agent",
-        "reason",
-        "target_agent",
-        "to_agent",
-        "referral",
-        "cancel_reason",
-        "help",
-        "pause_reason",
-        "by",
-        "cause",
-    }
-)
+# waiting room and the kiosk never get them: not in a snapshot, not in an event's data, tickets or counters);
+# derived from each event type's declaration and the tickets' and counters' own (domain/events.py)
+AGENT_ONLY = agent_only_fields()
 
 
 def _strip(d: dict[str, Any]) -> dict[str, Any]:
@@ -85,43 +71,11 @@ class Engine(EngineQueries):
         self._load()
 
     def _load(self) -> None:
+        # the projection comes with its index (domain/queues.py), kept in step by every commit's apply and
+        # rebuilt on load and at day close: a visitor's place, the summary and a token cost a look-up, not a
+        # walk over the day's tickets
         self._state = self.store.load_state()
         self._last_at = self.store.last_event_at()
-        # indexes of the projection, kept in step with every commit, so reading a visitor's place or the
-        # summary costs the size of one need's queue, not the whole day's tickets
-        self._waiting: dict[str, dict[str, Ticket]] = {}  # need -> waiting tickets
-        self._service: dict[str, list[float]] = {}  # need -> service times of finished visits, in finish order
-        done = sorted(
-            (t for t in self._state.tickets.values() if t.state == TicketState.DONE), key=lambda t: t.finished_at or 0
-        )
-        for t in self._state.tickets.values():
-            if t.state in WAITING:
-                self._waiting.setdefault(t.need, {})[t.id] = t
-        for t in done:
-            self._note_service(t)
-
-    def _note_service(self, t: Ticket) -> None:
-        s = service_time(t)
-        if s is not None:
-            times = self._service.setdefault(t.need, [])
-            times.append(s)
-            del times[:-RECENT_VISITS]
-
-    def _index(self, ev: Event, ch: Changes) -> None:
-        if ch.dropped_day is not None:
-            self._waiting = {need: {} for need in self._waiting}
-            self._service = {}
-        for tid in ch.tickets:
-            t = self._state.tickets[tid]
-            for need, queue in self._waiting.items():
-                if need != t.need:
-                    queue.pop(tid, None)  # a transfer moved it to another need
-            if t.state in WAITING:
-                self._waiting.setdefault(t.need, {})[tid] = t
-            else:
-                self._waiting.get(t.need, {}).pop(tid, None)
-            if ev.type == "service_finished" and t.state == TicketState.DONE:
-                self._note_service(t)
 
     def now(self) -> float:
         """The time the next event is stamped with: the box's clock, but never before the log's last event.
@@ -157,8 +111,6 @@ class Engine(EngineQueries):
                 self._load()  # memory was changed by apply: take the truth again
                 raise
             self._last_at = max(self._last_at, max(ev.at for ev, _ in results))
-            for ev, ch in results:
-                self._index(ev, ch)
             published = [self._published(ev, ch) for ev, ch in results]
             self.bus.committed(published)  # inside the lock: subscribers see events in seq order
             return [ev for ev, _ in results]
@@ -195,22 +147,25 @@ class Engine(EngineQueries):
         if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
             return None
         with self._lock:
-            for t in self._state.tickets.values():
-                if secrets.compare_digest(t.token, token):
-                    return t
+            tid = self._state.index.tokens.get(token)
+            t = None if tid is None else self._state.tickets.get(tid)
+        # the index finds the candidate; the comparison that decides stays constant-time
+        if t is not None and secrets.compare_digest(t.token, token):
+            return t
         return None
 
     def ticket_view(self, t: Ticket) -> dict[str, Any]:
         """What a visitor is told about their ticket: its place and an honest estimate (None = no estimate)."""
         with self._lock:
-            ahead = position(t, self._waiting.get(t.need, {}).values(), self.site.policy)
+            index = self._state.index
+            ahead = index.position(t, self.site.policy)
             counters = self._state.counters.values()
             estimate = None
             if t.state in WAITING:
                 estimate = wait_estimate_s(
                     ahead,
                     counters_serving(counters, t.need),
-                    list(self._service.get(t.need, ())),
+                    index.recent(t.need),
                     self.site.policy.default_service_s,
                     idle_counters(counters, t.need),
                 )
@@ -222,9 +177,12 @@ class Engine(EngineQueries):
             now = self.now()
             counters = list(self._state.counters.values())
             seq = self._state.seq
-            waiting = {n.id: len(self._waiting.get(n.id, {})) for n in self.site.needs}
-            oldest = {need: min(t.issued_at for t in queue.values()) for need, queue in self._waiting.items() if queue}
-            recent = {need: list(times) for need, times in self._service.items()}
+            index = self._state.index
+            waiting = {n.id: index.waiting(n.id) for n in self.site.needs}
+            oldest = {
+                need: at for need, line in index.lines.items() if (at := line.oldest_issued_at()) is not None
+            }
+            recent = {need: list(times) for need, times in index.service.items()}
         out: dict[str, Any] = {}
         for need in self.site.needs:
             serving = counters_serving(counters, need.id)
@@ -244,16 +202,60 @@ class Engine(EngineQueries):
         return {"seq": seq, "at": now, "needs": out}
 
     def snapshot(self) -> dict[str, Any]:
-        """The state a page starts from, with the seq it is current to."""
+        """The state a page starts from, with the seq it is current to: every live ticket of the day (the agents'
+        console; tools). The pages that need less take a bounded one: `display_snapshot`, `kiosk_snapshot`."""
         with self._lock:
             st = self._state
-            snap = {
+            live = [t for t in st.tickets.values() if t.state not in FINAL]  # only references, under the lock
+            seq, day, printer = st.seq, st.day or self.site.day_of(self.now()), st.printer
+            counters = [c.to_dict() for c in st.counters.values()]
+            calls = [c.to_dict() for c in st.calls]
+        # tickets are immutable: turned into dicts outside the lock, which a large day would hold up
+        snap = {
+            "seq": seq,
+            "day": day,
+            "printer": printer,
+            "tickets": [t.public() for t in live],
+            "counters": counters,
+            "calls": calls,
+        }
+        snap["summary"] = self.summary()
+        return snap
+
+    def display_snapshot(self) -> dict[str, Any]:
+        """What the waiting-room display starts from, bounded whatever the day's size: the last calls (each with
+        its ticket's need, done ones included), the live tickets those calls and the counters name, the counters
+        and the summary (the counts). The same shape as `snapshot`."""
+        with self._lock:
+            st = self._state
+            calls = [c.to_dict() for c in st.calls]
+            for c in calls:
+                t = st.tickets.get(c["ticket"])
+                c["need"] = t.need if t is not None else None
+            named = {c.ticket for c in st.calls} | {c.ticket for c in st.counters.values() if c.ticket is not None}
+            shown = sorted(
+                (t for tid in named if (t := st.tickets.get(tid)) is not None and t.state not in FINAL),
+                key=lambda t: (t.issued_at, t.id),
+            )
+            snap: dict[str, Any] = {
                 "seq": st.seq,
                 "day": st.day or self.site.day_of(self.now()),
                 "printer": st.printer,
-                "tickets": [t.public() for t in st.tickets.values() if t.state not in ("done", "cancelled")],
+                "tickets": [t.public() for t in shown],
                 "counters": [c.to_dict() for c in st.counters.values()],
-                "calls": [c.to_dict() for c in st.calls],
+                "calls": calls,
             }
         snap["summary"] = self.summary()
         return snap
+
+    def kiosk_snapshot(self) -> dict[str, Any]:
+        """What a kiosk page starts from, bounded whatever the day's size: the printer's status and the needs it
+        marks as unavailable now, each with why (`refusals.unavailable_needs`)."""
+        with self._lock:
+            st = self._state
+            return {
+                "seq": st.seq,
+                "day": st.day or self.site.day_of(self.now()),
+                "printer": st.printer,
+                "unavailable": unavailable_needs(st, self.site, self.now()),
+            }

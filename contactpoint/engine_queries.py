@@ -18,8 +18,8 @@ from contactpoint.domain.appointments import (
     code_taken,
     find_by_code,
     todays_open,
-    unavailable_needs,
 )
+from contactpoint.domain.refusals import unavailable_needs
 from contactpoint.domain.model import Call, Counter, SiteState, Ticket
 from contactpoint.domain.ordering import ordered
 from contactpoint.domain.site import Site

@@ -313,6 +313,7 @@ class EventStore:
         for (data,) in self.db.execute("SELECT data FROM appointments WHERE day >= ?", (state.day,)):
             a = Appointment.from_dict(json.loads(data))
             state.appointments[a.id] = a
+        state.reindex()
         return state
 
     def last_event_at(self) -> float:

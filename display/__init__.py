@@ -70,15 +70,14 @@ def page() -> Any:
 @bp.get("/state")
 @json_view
 def state() -> Any:
-    """The public snapshot (as /api/state), with each call's need, cut down to the zone if one is asked for."""
-    from contactpoint.api import full_state
+    """The display's snapshot, bounded whatever the day's size (`Engine.display_snapshot`: the last calls with
+    their needs, the tickets they name, the counters, the counts), redacted, cut down to the zone if one is asked
+    for; the same shape as /api/state."""
+    from contactpoint.api import site_description
 
     cp = current_box()
     zone = _zone(cp.site)
-    snap = redact(full_state())
-    for c in snap["calls"]:  # the last calls' needs, from the day's tickets (done ones included)
-        t = cp.engine.ticket(c["ticket"])
-        c["need"] = t.need if t is not None else None
+    snap = redact(cp.engine.display_snapshot() | {"site": site_description()})
     if zone is not None:
         snap["calls"] = [c for c in snap["calls"] if in_zone(zone, c["need"], c["counter"])]
         if zone.needs:

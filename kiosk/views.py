@@ -19,13 +19,11 @@ from markupsafe import Markup
 
 from contactpoint.box import current_box
 from contactpoint.domain import commands
-from contactpoint.domain.appointments import (
-    normalise_code,
-    site_refusal,
-    valid_code,
-)
+from contactpoint.domain.appointments import normalise_code, valid_code
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import PRINTER_PRINTS
+from contactpoint.domain.refusals import site_refusal
+from contactpoint.guard import json_view
 from contactpoint.i18n import view_lang
 from contactpoint.messages import MESSAGES, message
 from contactpoint.printing import PrintJob, public_url
@@ -300,6 +298,15 @@ def appointment_slot(lang: str) -> Any:
 
 
 # -- JSON --------------------------------------------------------------------------------------------------
+@bp.get("/state")
+@json_view
+def state() -> Any:
+    """The kiosk's snapshot, bounded whatever the day's size: the seq, the printer, the needs marked unavailable."""
+    resp = jsonify(current_box().engine.kiosk_snapshot())
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 @bp.post("/api/tickets")
 def api_issue() -> Any:
     """JSON: {"need": "housing", "lang": "fr", "priority": false} → 201 with the ticket, its place and estimate."""

@@ -17,19 +17,15 @@ from contactpoint.domain.appointments import (
     CheckInRule,
     check_in_rule,
     find_by_code,
-    full_needs,
     make_code,
-    next_day_opening,
     normalise_code,
-    site_refusal,
-    ticket_refusal,
     todays_open,
-    unavailable_needs,
 )
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.events import Event, apply
 from contactpoint.domain.model import SiteState, TicketState
 from contactpoint.domain.ordering import ordered
+from contactpoint.domain.refusals import full_needs, next_day_opening, site_refusal, ticket_refusal, unavailable_needs
 from contactpoint.domain.site import OpeningHours, Site, Span
 from contactpoint.engine import Engine
 from contactpoint.store import EventStore

@@ -1,28 +1,22 @@
-"""Appointments and the rules that decide whether the kiosk may issue a ticket now (pure: no IO, no Flask).
+"""Appointments: booking codes, check-in rules and today's list (pure: no IO, no Flask).
 
 - An appointment is a booked slot for a need, found at the kiosk by its short booking code (typed on the
   on-screen keypad or scanned from the confirmation's QR code) or by its time in today's list.
 - Check-in rule: `early` (more than `appointment_early_s` before the slot: the visitor is told when to come
   back, no ticket), `on_time` (a ticket carrying `slot_at`, ordered by the appointment rule), `late` (more than
   `appointment_late_s` after the slot: an ordinary ticket, and the visitor is told so).
-- Availability: the site is closed, about to close (`last_ticket_s`), a need's daily capacity is reached, or no
-  open counter serves the need; each answer carries the instant the visitor can come back, when there is one.
+- Whether the kiosk may issue a ticket now (closed, closing, full, no counter) is refusals.py.
 """
 
 from __future__ import annotations
 
-import collections
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .figures import counters_serving, idle_counters, recent_service_times, wait_estimate_s
-from .model import WAITING, SiteState
-from .ordering import effective_time
-from .site import Site
+from .model import SiteState
 
 # booking codes: no 0/O, 1/I/L (read aloud or typed on the keypad, they are easy to confuse)
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -139,136 +133,3 @@ def code_taken(state: SiteState, code: str, day: str) -> bool:
     return any(
         a.code == code and a.day == day and a.state != AppointmentState.CANCELLED for a in state.appointments.values()
     )
-
-
-# -- may a ticket be issued now? ----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    # a message key: site_closed | site_closing | capacity_reached | queue_full | no_counter_for_need |
-    # no_counter_open
-    key: str
-    come_back_at: float | None  # when the visitor can come back (epoch), None when unknown
-
-
-def _epoch(local: datetime) -> float:
-    return local.timestamp()
-
-
-def _span_end(site: Site, local: datetime) -> datetime | None:
-    """The end of the opening span `local` falls in (None when closed or always open)."""
-    if site.hours.always_open:
-        return None
-    for span in site.hours.spans(local.date()):
-        if span.contains(local.time()):
-            return datetime.combine(local.date(), span.end, tzinfo=local.tzinfo)
-    return None
-
-
-def _after(site: Site, local: datetime | None) -> float | None:
-    if local is None:
-        return None
-    nxt = site.hours.next_opening(local)
-    return None if nxt is None else _epoch(nxt)
-
-
-def after_span(site: Site, now: float) -> float | None:
-    """The next opening after the opening span `now` falls in (today after lunch, or a later day); None when
-    always open or never again."""
-    return _after(site, _span_end(site, site.local(now)))
-
-
-def next_day_opening(site: Site, now: float) -> float | None:
-    """The first opening on a later day than `now`'s local day (for "full today, come back …")."""
-    local = site.local(now)
-    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=local.tzinfo)
-    return _after(site, midnight - timedelta(microseconds=1))
-
-
-def site_refusal(site: Site, now: float) -> Refusal | None:
-    """Closed (opening hours, a closed day), or too close to closing for a ticket to be served today; else None."""
-    local = site.local(now)
-    if not site.hours.is_open(local):
-        return Refusal("site_closed", _after(site, local))
-    end = _span_end(site, local)
-    if end is not None and _epoch(end) - now < site.policy.last_ticket_s:
-        return Refusal("site_closing", _after(site, end))
-    return None
-
-
-def issued_today(state: SiteState, site: Site, now: float, need: str) -> int:
-    """Tickets issued today for a need (appointment check-ins are not counted against the capacity)."""
-    day = site.day_of(now)
-    if state.day != day:
-        return 0
-    return sum(1 for t in state.tickets.values() if t.day == day and t.need == need and t.appointment_id is None)
-
-
-def newcomer_wait_s(state: SiteState, site: Site, now: float, need: str, priority: bool = False) -> float | None:
-    """The wait a ticket issued now would be told (the same estimate as its ticket screen); None: no counter."""
-    counters = state.counters.values()
-    serving = counters_serving(counters, need)
-    if serving <= 0:
-        return None
-    policy = site.policy
-    mine = now - (policy.priority_advance_s if priority else 0.0)
-    ahead, recent = 0, []
-    if state.day == site.day_of(now):  # else yesterday's queue leaves at the day's close: nobody is ahead
-        tickets = state.tickets.values()
-        ahead = sum(1 for t in tickets if t.need == need and t.state in WAITING and effective_time(t, policy) <= mine)
-        recent = recent_service_times(tickets, need)
-    return wait_estimate_s(ahead, serving, recent, policy.default_service_s, idle_counters(counters, need))
-
-
-def need_refusal(
-    state: SiteState, site: Site, now: float, need: str, *, priority: bool = False, walk_in: bool = True
-) -> Refusal | None:
-    """A need that cannot take a ticket now, the site being open: its daily capacity (walk-ins only), no open
-    counter serving it (`require_open_counter`), or a queue too long to be called before the opening span ends
-    (the honest estimate of the call time is after it)."""
-    n = site.need(need)
-    if walk_in and n is not None and n.capacity is not None and issued_today(state, site, now, need) >= n.capacity:
-        return Refusal("capacity_reached", next_day_opening(site, now))
-    local = site.local(now)
-    end = _span_end(site, local)
-    if site.policy.require_open_counter and not any(c.open and need in c.needs for c in state.counters.values()):
-        later = _after(site, end)  # if none opens in this span: the next opening (None when always open)
-        if not any(c.open for c in state.counters.values()):
-            return Refusal("no_counter_open", later)
-        return Refusal("no_counter_for_need", later)
-    if end is None:  # always open: no closing time to be called before
-        return None
-    wait = newcomer_wait_s(state, site, now, need, priority)  # None: every counter for it paused, no estimate
-    if wait is not None and now + wait > _epoch(end):
-        return Refusal("queue_full", _after(site, end))  # the next opening: today after lunch, or another day
-    return None
-
-
-def ticket_refusal(
-    state: SiteState, site: Site, now: float, need: str, *, priority: bool = False, walk_in: bool = True
-) -> Refusal | None:
-    """Why no ticket for this need can be issued now (None: it can). A late appointment (walk_in=False) is not
-    held to the need's capacity: it was booked."""
-    return site_refusal(site, now) or need_refusal(state, site, now, need, priority=priority, walk_in=walk_in)
-
-
-def unavailable_needs(state: SiteState, site: Site, now: float) -> dict[str, str]:
-    """Needs the kiosk marks on the needs screen, each with why (capacity_reached, queue_full, no_counter_…)."""
-    out: dict[str, str] = {need: "capacity_reached" for need in full_needs(state, site, now)}
-    for n in site.needs:
-        if n.id not in out:
-            r = need_refusal(state, site, now, n.id)
-            if r is not None:
-                out[n.id] = r.key
-    return out
-
-
-def full_needs(state: SiteState, site: Site, now: float) -> set[str]:
-    """Needs whose capacity for today is reached (the kiosk marks them): the day's tickets are counted once."""
-    capped = [n for n in site.needs if n.capacity is not None]
-    if not capped:
-        return set()
-    day = site.day_of(now)
-    counts = collections.Counter(
-        t.need for t in state.tickets.values() if state.day == day and t.day == day and t.appointment_id is None
-    )
-    return {n.id for n in capped if n.capacity is not None and counts[n.id] >= n.capacity}

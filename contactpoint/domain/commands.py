@@ -2,6 +2,8 @@
 
 Each function is pure: it reads the state, never changes it, and returns the events to append (or raises
 CommandError with a message key). Randomness (ids, tokens) and the time come in as arguments.
+Every command is named from here: the tickets' and appointments' commands live in this module, the counter's own
+in counter_commands.py, the checks they share (and the day turning) in checks.py.
 """
 
 from __future__ import annotations
@@ -13,69 +15,34 @@ from .appointments import (
     check_in_rule,
     clean_name,
     code_taken,
-    ticket_refusal,
     valid_code,
+)
+from .checks import (
+    MAX_NOTE,
+    MAX_REASON,
+    clean_text,
+    current_ticket,
+    day_change,
+    format_number,
+    known_ticket,
+    my_counter,
+)
+from .counter_commands import (
+    RELEASE_CAUSES,
+    clear_help,
+    close_counter,
+    open_counter,
+    pause,
+    release_counter,
+    request_help,
+    resume,
 )
 from .errors import CommandError
 from .events import Event
 from .model import AT_COUNTER, WAITING, Counter, Outcome, SiteState, Ticket, TicketState
 from .ordering import can_serve, next_for
+from .refusals import ticket_refusal
 from .site import Site
-
-MAX_NOTE = 500
-MAX_REASON = 200
-
-
-def _clean(text: str | None, limit: int, key: str) -> str | None:
-    if text is None:
-        return None
-    text = " ".join(str(text).split())
-    if len(text) > limit:
-        raise CommandError(key, 400)
-    return text or None
-
-
-def _ticket(state: SiteState, ticket_id: str) -> Ticket:
-    t = state.tickets.get(ticket_id)
-    if t is None:
-        raise CommandError("unknown_ticket", 404)
-    return t
-
-
-def _open_counter(state: SiteState, site: Site, counter_id: str) -> Counter:
-    if site.counter(counter_id) is None:
-        raise CommandError("unknown_counter", 404)
-    c = state.counters.get(counter_id)
-    if c is None or not c.open:
-        raise CommandError("counter_not_open")
-    return c
-
-
-def _my_counter(state: SiteState, site: Site, counter_id: str, agent: str | None) -> Counter:
-    """The open counter an agent acts at: refused when another agent works there now (a counter taken over
-    between the console's look-up and this command). `agent` None: not an agent's command (tests, tools)."""
-    c = _open_counter(state, site, counter_id)
-    if agent is not None and c.agent != agent:
-        raise CommandError("counter_not_yours")
-    return c
-
-
-def _current(state: SiteState, c: Counter) -> Ticket:
-    if c.ticket is None or c.ticket not in state.tickets:
-        raise CommandError("no_current_ticket")
-    return state.tickets[c.ticket]
-
-
-def format_number(prefix: str, serial: int) -> str:
-    return f"{prefix}{serial:03d}"
-
-
-def day_change(state: SiteState, site: Site, now: float) -> list[Event]:
-    """The day_closed event due when the local day has turned since the last event, else nothing."""
-    today = site.day_of(now)
-    if state.day and today > state.day:  # ISO dates: a day only closes into a later one
-        return [Event("day_closed", now, {"day": state.day, "next_day": today})]
-    return []
 
 
 def issue_ticket(
@@ -129,73 +96,10 @@ def issue_ticket(
     return events
 
 
-def open_counter(
-    state: SiteState, site: Site, now: float, *, counter: str, agent: str, needs: list[str]
-) -> list[Event]:
-    if site.counter(counter) is None:
-        raise CommandError("unknown_counter", 404)
-    if not needs:
-        raise CommandError("choose_needs", 400)
-    for n in needs:
-        if site.need(n) is None:
-            raise CommandError("unknown_need", 400)
-    c = state.counters.get(counter)
-    if c is not None and c.open and c.agent not in (None, agent):
-        raise CommandError("counter_taken")
-    for other in state.counters.values():
-        if other.id != counter and other.open and other.agent == agent:
-            raise CommandError("agent_at_other_counter")
-    events = day_change(state, site, now)
-    events.append(
-        Event("counter_opened", now, {"counter": counter, "agent": agent, "needs": list(dict.fromkeys(needs))})
-    )
-    return events
-
-
-def close_counter(state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None) -> list[Event]:
-    c = _my_counter(state, site, counter, agent)
-    if c.ticket is not None:
-        raise CommandError("finish_current_first")
-    return [Event("counter_closed", now, {"counter": counter})]
-
-
-#: why a counter was closed without its agent pressing "close": they logged out, their account was disabled,
-#: or a colleague closed it (a console that died, an agent who left without logging out)
-RELEASE_CAUSES = frozenset({"logout", "disabled", "colleague"})
-
-
-def release_counter(
-    state: SiteState,
-    site: Site,
-    now: float,
-    *,
-    counter: str,
-    cause: str,
-    agent: str | None = None,
-    by: str | None = None,
-    reason: str | None = None,
-) -> list[Event]:
-    """Close a counter whatever it is doing. The visitor called to it or served there goes back to their
-    need's queue at their original place (`ticket_returned`): the next agent calls them first, nobody
-    waits for a desk that has closed. A colleague closing someone else's counter must give a reason.
-    `agent`: the agent the caller saw there (refused if another has taken the counter since)."""
-    if cause not in RELEASE_CAUSES:
-        raise CommandError("bad_request", 400)
-    c = _my_counter(state, site, counter, agent)
-    why = _clean(reason, MAX_REASON, "reason_too_long")
-    if cause == "colleague" and not why:
-        raise CommandError("reason_required", 400)
-    events = []
-    if c.ticket is not None and c.ticket in state.tickets and state.tickets[c.ticket].state in AT_COUNTER:
-        events.append(Event("ticket_returned", now, {"ticket": c.ticket, "counter": c.id}))
-    events.append(Event("counter_closed", now, {"counter": c.id, "cause": cause, "by": by, "reason": why}))
-    return events
-
-
 def call_next(
     state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
 ) -> list[Event]:
-    c = _my_counter(state, site, counter, agent)
+    c = my_counter(state, site, counter, agent)
     if c.paused:
         raise CommandError("counter_paused")
     if c.ticket is not None:
@@ -210,15 +114,15 @@ def call_ticket(
     state: SiteState, site: Site, now: float, *, counter: str, ticket: str, reason: str, agent: str | None = None
 ) -> list[Event]:
     """Call a specific ticket out of order; the reason is required and logged."""
-    c = _my_counter(state, site, counter, agent)
+    c = my_counter(state, site, counter, agent)
     if c.paused:
         raise CommandError("counter_paused")
     if c.ticket is not None:
         raise CommandError("finish_current_first")
-    t = _ticket(state, ticket)
+    t = known_ticket(state, ticket)
     if t.state not in WAITING:
         raise CommandError("ticket_not_waiting")
-    why = _clean(reason, MAX_REASON, "reason_too_long")
+    why = clean_text(reason, MAX_REASON, "reason_too_long")
     if not why:
         raise CommandError("reason_required", 400)
     nxt = next_for(c, state.tickets.values(), site.policy)
@@ -227,23 +131,26 @@ def call_ticket(
     return [Event("ticket_called", now, data)]
 
 
+def called_here(state: SiteState, site: Site, counter: str, agent: str | None) -> tuple[Counter, Ticket]:
+    """The agent's counter and the ticket called to it, not yet served (recall, start, no-show act on it)."""
+    c = my_counter(state, site, counter, agent)
+    t = current_ticket(state, c)
+    if t.state != TicketState.CALLED:
+        raise CommandError("ticket_not_called")
+    return c, t
+
+
 def recall(
     state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
 ) -> list[Event]:
-    c = _my_counter(state, site, counter, agent)
-    t = _current(state, c)
-    if t.state != TicketState.CALLED:
-        raise CommandError("ticket_not_called")
+    c, t = called_here(state, site, counter, agent)
     return [Event("ticket_recalled", now, {"ticket": t.id, "counter": c.id})]
 
 
 def start_service(
     state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
 ) -> list[Event]:
-    c = _my_counter(state, site, counter, agent)
-    t = _current(state, c)
-    if t.state != TicketState.CALLED:
-        raise CommandError("ticket_not_called")
+    c, t = called_here(state, site, counter, agent)
     return [Event("service_started", now, {"ticket": t.id, "counter": c.id})]
 
 
@@ -257,13 +164,13 @@ def finish(
     referral: str | None = None,
     agent: str | None = None,
 ) -> list[Event]:
-    c = _my_counter(state, site, counter, agent)
-    t = _current(state, c)
+    c = my_counter(state, site, counter, agent)
+    t = current_ticket(state, c)
     try:
         out = Outcome(outcome)
     except ValueError:
         raise CommandError("unknown_outcome", 400) from None
-    ref = _clean(referral, MAX_REASON, "reason_too_long") if out == Outcome.REFERRED else None
+    ref = clean_text(referral, MAX_REASON, "reason_too_long") if out == Outcome.REFERRED else None
     # finishing straight from "called" is allowed: the service then started at the first call (figures.py)
     return [Event("service_finished", now, {"ticket": t.id, "counter": c.id, "outcome": out.value, "referral": ref})]
 
@@ -271,15 +178,12 @@ def finish(
 def no_show(
     state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
 ) -> list[Event]:
-    c = _my_counter(state, site, counter, agent)
-    t = _current(state, c)
-    if t.state != TicketState.CALLED:
-        raise CommandError("ticket_not_called")
+    c, t = called_here(state, site, counter, agent)
     return [Event("no_show", now, {"ticket": t.id, "counter": c.id})]
 
 
 def rejoin(state: SiteState, site: Site, now: float, *, ticket: str) -> list[Event]:
-    t = _ticket(state, ticket)
+    t = known_ticket(state, ticket)
     if t.state != TicketState.NO_SHOW:
         raise CommandError("ticket_not_absent")
     assert t.no_show_at is not None
@@ -300,8 +204,8 @@ def transfer(
     note: str | None = None,
     agent: str | None = None,
 ) -> list[Event]:
-    c = _my_counter(state, site, counter, agent)
-    t = _current(state, c)
+    c = my_counter(state, site, counter, agent)
+    t = current_ticket(state, c)
     if need is None and to_counter is None and to_agent is None:
         raise CommandError("transfer_target_required", 400)
     if need is not None and site.need(need) is None:
@@ -316,7 +220,7 @@ def transfer(
         to_agent == c.agent or not any(o.open and o.agent == to_agent for o in state.counters.values())
     ):
         raise CommandError("unknown_agent", 400)
-    text = _clean(note, MAX_NOTE, "note_too_long")
+    text = clean_text(note, MAX_NOTE, "note_too_long")
     data = {"ticket": t.id, "counter": c.id, "need": need, "to_counter": to_counter, "to_agent": to_agent, "note": text}
     return [Event("ticket_transferred", now, data)]
 
@@ -325,49 +229,15 @@ def cancel(
     state: SiteState, site: Site, now: float, *, ticket: str, reason: str | None = None, agent: str | None = None
 ) -> list[Event]:
     """Cancel a waiting or absent ticket, or the visit at the agent's own counter (never a colleague's)."""
-    t = _ticket(state, ticket)
+    t = known_ticket(state, ticket)
     if t.state not in WAITING and t.state not in AT_COUNTER and t.state != TicketState.NO_SHOW:
         raise CommandError("ticket_closed")
     if t.state in AT_COUNTER:
         here = state.counters.get(t.counter or "")
         if agent is None or here is None or not here.open or here.agent != agent or here.ticket != t.id:
             raise CommandError("ticket_at_other_counter")
-    why = _clean(reason, MAX_REASON, "reason_too_long")
+    why = clean_text(reason, MAX_REASON, "reason_too_long")
     return [Event("ticket_cancelled", now, {"ticket": t.id, "reason": why})]
-
-
-def pause(
-    state: SiteState, site: Site, now: float, *, counter: str, reason: str | None = None, agent: str | None = None
-) -> list[Event]:
-    c = _my_counter(state, site, counter, agent)
-    if c.paused:
-        raise CommandError("counter_paused")
-    return [Event("counter_paused", now, {"counter": c.id, "reason": _clean(reason, MAX_REASON, "reason_too_long")})]
-
-
-def resume(
-    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
-) -> list[Event]:
-    c = _my_counter(state, site, counter, agent)
-    if not c.paused:
-        raise CommandError("counter_not_paused")
-    return [Event("counter_resumed", now, {"counter": c.id})]
-
-
-def request_help(
-    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
-) -> list[Event]:
-    c = _my_counter(state, site, counter, agent)
-    return [Event("help_requested", now, {"counter": c.id})]
-
-
-def clear_help(
-    state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
-) -> list[Event]:
-    c = _my_counter(state, site, counter, agent)
-    if not c.help:
-        raise CommandError("no_help_request")
-    return [Event("help_cleared", now, {"counter": c.id})]
 
 
 def printer_status(state: SiteState, site: Site, now: float, *, key: str, ticket: str | None = None) -> list[Event]:
@@ -464,3 +334,31 @@ def check_in(
     )
     events.append(Event("appointment_checked_in", now, {"appointment": a.id, "ticket": ticket_id, "rule": rule.value}))
     return events
+
+
+__all__ = [
+    "RELEASE_CAUSES",
+    "book_appointment",
+    "call_next",
+    "call_ticket",
+    "cancel",
+    "cancel_appointment",
+    "check_in",
+    "clear_help",
+    "close_counter",
+    "day_change",
+    "finish",
+    "format_number",
+    "issue_ticket",
+    "no_show",
+    "open_counter",
+    "pause",
+    "printer_status",
+    "rejoin",
+    "recall",
+    "release_counter",
+    "request_help",
+    "resume",
+    "start_service",
+    "transfer",
+]

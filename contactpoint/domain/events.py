@@ -1,249 +1,103 @@
-"""Events (facts appended to the log) and how each one changes the projection.
+"""Events (facts appended to the log): one declaration per type, and how each one changes the projection.
 
-`apply` is the only function that changes a SiteState; replaying the log through it rebuilds the
-projection exactly.
+Each `EventType` says a type's payload fields, which of them only agents may see, which public pages receive it
+(the agents' console receives every event), its one-line description and its handler (`handlers.py`). From the
+table come `apply`'s dispatch, the broadcast audiences (`contactpoint/broadcast.py`), the fields redacted for the
+public pages (`contactpoint/engine.py`, `AGENT_ONLY`) and the docs check (`docs/events.md`, tests/test_docs.py).
+A new event type is one declaration here, its handler, its row in docs/events.md and its test.
+
+`apply` is the only function that changes a SiteState; replaying the log through it rebuilds the projection
+exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from .appointments import Appointment, AppointmentState, CheckInRule
-from .model import AT_COUNTER, TRANSITIONS, WAITING, Call, Counter, Outcome, SiteState, Ticket, TicketState
+from . import handlers as h
+from .facts import MAX_CALLS, Changes, Event
+from .model import COUNTER_AGENT_ONLY, TICKET_AGENT_ONLY, WAITING, SiteState
 
-MAX_CALLS = 20
-
-EVENT_TYPES = (
-    "ticket_issued",
-    "ticket_called",
-    "ticket_recalled",
-    "service_started",
-    "service_finished",
-    "no_show",
-    "ticket_rejoined",
-    "ticket_transferred",
-    "ticket_returned",
-    "ticket_cancelled",
-    "counter_opened",
-    "counter_closed",
-    "counter_paused",
-    "counter_resumed",
-    "help_requested",
-    "help_cleared",
-    "printer_status",
-    "day_closed",
-    "appointment_booked",
-    "appointment_cancelled",
-    "appointment_checked_in",
-)
+Handler = Callable[[SiteState, Changes, Event], None]
+PAGES = ("display", "kiosk")  # the public pages with a Socket.IO namespace of their own
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
-    type: str
-    at: float
-    data: dict[str, Any]
-    seq: int = 0  # given by the store when appended
+class EventType:
+    name: str
+    fields: tuple[str, ...]  # its payload (`data`), as the commands write it
+    handler: Handler
+    description: str
+    agent_only: frozenset[str] = frozenset()  # fields removed before a public page sees it
+    pages: frozenset[str] = frozenset()  # public pages that receive it (of PAGES)
 
 
-@dataclass(slots=True)
-class Changes:
-    tickets: set[str] = field(default_factory=set)
-    counters: set[str] = field(default_factory=set)
-    dropped_day: str | None = None  # a closed day whose tickets left the projection
-    appointments: set[str] = field(default_factory=set)
-    site: bool = False  # the site-wide part changed: the day, the printer's status or the last calls
+def _e(name: str, fields: str, handler: Handler, description: str, agent_only: str = "", pages: str = "") -> EventType:
+    return EventType(name, tuple(fields.split()), handler, description, frozenset(agent_only.split()),
+                     frozenset(pages.split()))
 
 
-def _counter(state: SiteState, counter_id: str) -> Counter:
-    return state.counters.get(counter_id) or Counter(id=counter_id)
+EVENTS: dict[str, EventType] = {
+    e.name: e
+    for e in (
+        _e("ticket_issued", "id token day need number serial lang priority slot_at appointment_id", h.ticket_issued,
+           "a visitor takes a ticket"),
+        _e("ticket_called", "ticket counter agent out_of_order reason", h.ticket_called,
+           "an agent calls a ticket", "agent reason", "display"),
+        _e("ticket_recalled", "ticket counter", h.ticket_recalled,
+           "the agent announces the same ticket again", pages="display"),
+        _e("service_started", "ticket counter", h.service_started, "the visitor is at the counter"),
+        _e("service_finished", "ticket counter outcome referral", h.service_finished,
+           "the visit ends with an outcome", "referral"),
+        _e("no_show", "ticket counter", h.no_show, "the called visitor did not come"),
+        _e("ticket_rejoined", "ticket", h.ticket_rejoined, "an absent visitor rejoins within the grace window"),
+        _e("ticket_transferred", "ticket counter need to_counter to_agent note", h.ticket_transferred,
+           "the visit goes to another need, counter or agent, keeping its place", "to_agent note"),
+        _e("ticket_returned", "ticket counter", h.ticket_returned,
+           "its counter closed under it: the visitor waits again at their original place"),
+        _e("ticket_cancelled", "ticket reason", h.ticket_cancelled, "the visit is cancelled", "reason"),
+        _e("counter_opened", "counter agent needs", h.counter_opened,
+           "an agent opens a counter for some needs", "agent", "display kiosk"),
+        _e("counter_closed", "counter cause by reason", h.counter_closed,
+           "the counter closes", "cause by reason", "display kiosk"),
+        _e("counter_paused", "counter reason", h.counter_paused, "the agent pauses", "reason", "display"),
+        _e("counter_resumed", "counter", h.counter_resumed, "the agent resumes", pages="display"),
+        _e("help_requested", "counter", h.help_requested, "the discreet alert: this counter needs a colleague now"),
+        _e("help_cleared", "counter", h.help_cleared, "the alert is over"),
+        _e("printer_status", "key ticket", h.printer_status, "the printer's state changed", pages="kiosk"),
+        _e("day_closed", "day next_day", h.day_closed, "the site's local day turned", pages="display kiosk"),
+        _e("appointment_booked", "id code day slot_at need duration_s name source", h.appointment_booked,
+           "a manager books a slot, or an import adds one"),
+        _e("appointment_cancelled", "appointment", h.appointment_cancelled,
+           "a manager cancels a booked appointment"),
+        _e("appointment_checked_in", "appointment ticket rule", h.appointment_checked_in,
+           "the visitor checks in at the kiosk"),
+    )
+}
+EVENT_TYPES = tuple(EVENTS)
 
 
-def _set_ticket(state: SiteState, ch: Changes, t: Ticket) -> None:
-    before = state.tickets.get(t.id)
-    if before is not None and before.state != t.state and t.state not in TRANSITIONS[before.state]:
-        # the commands never ask for this: a log that does is corrupt, and is not applied half-way
-        raise ValueError(f"ticket {t.number}: {before.state.value} -> {t.state.value} is not a transition")
-    state.tickets[t.id] = t
-    ch.tickets.add(t.id)
+def received_by(page: str) -> frozenset[str]:
+    """The event types a public page receives."""
+    return frozenset(e.name for e in EVENTS.values() if page in e.pages)
 
 
-def _set_counter(state: SiteState, ch: Changes, c: Counter) -> None:
-    state.counters[c.id] = c
-    ch.counters.add(c.id)
+def agent_only_fields() -> frozenset[str]:
+    """Every field only agents may see: in an event's data, a ticket or a counter (a ticket's token is apart:
+    never broadcast at all, not even to agents)."""
+    data: frozenset[str] = frozenset().union(*(e.agent_only for e in EVENTS.values()))
+    return data | TICKET_AGENT_ONLY | COUNTER_AGENT_ONLY
 
 
-def _release_counter(state: SiteState, ch: Changes, t: Ticket) -> None:
-    if t.counter is not None:
-        c = _counter(state, t.counter)
-        if c.ticket == t.id:
-            _set_counter(state, ch, replace(c, ticket=None))
-
-
-def apply(state: SiteState, ev: Event) -> Changes:  # noqa: C901 - one branch per event type, on purpose
+def apply(state: SiteState, ev: Event) -> Changes:
     ch = Changes()
-    d = ev.data
-    at = ev.at
     if ev.seq:
         state.seq = ev.seq
-    typ = ev.type
-    if typ == "ticket_issued":
-        t = Ticket(
-            id=d["id"],
-            token=d["token"],
-            day=d["day"],
-            need=d["need"],
-            number=d["number"],
-            serial=d["serial"],
-            lang=d["lang"],
-            state=TicketState.ISSUED,
-            issued_at=at,
-            queue_at=at,
-            priority=bool(d.get("priority", False)),
-            slot_at=d.get("slot_at"),
-            appointment_id=d.get("appointment_id"),
-        )
-        key = (t.day, t.need)
-        state.numbering[key] = max(state.numbering.get(key, 0), t.serial)
-        ch.site = state.day != t.day
-        state.day = t.day
-        _set_ticket(state, ch, t)
-        return ch
-    if typ == "day_closed":
-        day = d["day"]
-        for tid in [tid for tid, t in state.tickets.items() if t.day == day]:
-            del state.tickets[tid]
-        state.counters = {cid: Counter(id=cid) for cid in state.counters}
-        ch.counters.update(state.counters)
-        state.calls.clear()
-        state.day = d.get("next_day", state.day)
-        ch.dropped_day = day
-        ch.site = True
-        # appointments of the closed day (and any older) leave memory; the store purges their names
-        for aid in [aid for aid, a in state.appointments.items() if a.day <= day]:
-            del state.appointments[aid]
-        return ch
-    if typ.startswith("appointment_"):
-        if typ == "appointment_booked":
-            a = Appointment(
-                id=d["id"],
-                code=d["code"],
-                day=d["day"],
-                slot_at=float(d["slot_at"]),
-                need=d["need"],
-                duration_s=int(d.get("duration_s") or 0),
-                name=d.get("name"),
-                source=d.get("source", "manual"),
-            )
-        elif typ == "appointment_cancelled":
-            a = replace(state.appointments[d["appointment"]], state=AppointmentState.CANCELLED)
-        elif typ == "appointment_checked_in":
-            a = replace(
-                state.appointments[d["appointment"]],
-                state=AppointmentState.CHECKED_IN,
-                ticket=d["ticket"],
-                rule=CheckInRule(d["rule"]),
-            )
-        else:
-            raise ValueError(f"unknown event type {typ!r}")
-        state.appointments[a.id] = a
-        ch.appointments.add(a.id)
-        return ch
-    if typ == "printer_status":
-        ch.site = state.printer != d["key"]
-        state.printer = d["key"]
-        return ch
-    if typ.startswith("counter_") or typ.startswith("help_"):
-        c = _counter(state, d["counter"])
-        if typ == "counter_opened":
-            c = replace(c, open=True, agent=d.get("agent"), needs=tuple(d.get("needs", ())), paused=False)
-        elif typ == "counter_closed":
-            # visits sent to this counter, or to its agent, go back to their need's queue at their original
-            # place: nobody waits for a desk that has closed
-            for t in list(state.tickets.values()):
-                if t.state in WAITING and (
-                    t.target_counter == c.id or (c.agent is not None and t.target_agent == c.agent)
-                ):
-                    _set_ticket(state, ch, replace(t, target_counter=None, target_agent=None))
-            c = Counter(id=c.id)
-        elif typ == "counter_paused":
-            c = replace(c, paused=True, pause_reason=d.get("reason"))
-        elif typ == "counter_resumed":
-            c = replace(c, paused=False, pause_reason=None)
-        elif typ == "help_requested":
-            c = replace(c, help=True)
-        elif typ == "help_cleared":
-            c = replace(c, help=False)
-        else:
-            raise ValueError(f"unknown event type {typ!r}")
-        _set_counter(state, ch, c)
-        return ch
-
-    t = state.tickets[d["ticket"]]
-    if typ == "ticket_called":
-        counter_id = d["counter"]
-        t = replace(
-            t,
-            state=TicketState.CALLED,
-            called_at=t.called_at if t.called_at is not None else at,
-            last_called_at=at,
-            calls=t.calls + 1,
-            counter=counter_id,
-            agent=d.get("agent"),
-            target_counter=None,
-            target_agent=None,
-            out_of_order=t.out_of_order or bool(d.get("out_of_order")),
-        )
-        _set_ticket(state, ch, t)
-        _set_counter(state, ch, replace(_counter(state, counter_id), ticket=t.id))
-        state.calls.append(Call(ticket=t.id, number=t.number, counter=counter_id, lang=t.lang, at=at))
-        del state.calls[:-MAX_CALLS]
-        ch.site = True
-    elif typ == "ticket_recalled":
-        t = replace(t, last_called_at=at, calls=t.calls + 1)
-        _set_ticket(state, ch, t)
-        assert t.counter is not None
-        state.calls.append(Call(ticket=t.id, number=t.number, counter=t.counter, lang=t.lang, at=at, recall=True))
-        del state.calls[:-MAX_CALLS]
-        ch.site = True
-    elif typ == "service_started":
-        _set_ticket(state, ch, replace(t, state=TicketState.SERVING, serving_at=at))
-    elif typ == "service_finished":
-        referral = d.get("referral")
-        t = replace(t, state=TicketState.DONE, finished_at=at, outcome=Outcome(d["outcome"]), referral=referral)
-        _release_counter(state, ch, t)
-        _set_ticket(state, ch, t)
-    elif typ == "no_show":
-        _release_counter(state, ch, t)
-        _set_ticket(state, ch, replace(t, state=TicketState.NO_SHOW, no_show_at=at))
-    elif typ == "ticket_rejoined":
-        _set_ticket(state, ch, replace(t, state=TicketState.ISSUED, counter=None, agent=None))
-    elif typ == "ticket_transferred":
-        _release_counter(state, ch, t)
-        t = replace(
-            t,
-            state=TicketState.TRANSFERRED,
-            need=d.get("need") or t.need,
-            target_counter=d.get("to_counter"),
-            target_agent=d.get("to_agent"),
-            note=d.get("note"),
-            counter=None,
-            agent=None,
-        )
-        _set_ticket(state, ch, t)
-    elif typ == "ticket_returned":
-        # its counter closed under it (logout, account disabled, closed by a colleague): waiting again in its
-        # need's queue at its original place (queue_at), like a transfer with no target; the note stays
-        _release_counter(state, ch, t)
-        t = replace(t, state=TicketState.TRANSFERRED, target_counter=None, target_agent=None, counter=None, agent=None)
-        _set_ticket(state, ch, t)
-    elif typ == "ticket_cancelled":
-        if t.state in AT_COUNTER:
-            _release_counter(state, ch, t)
-        _set_ticket(state, ch, replace(t, state=TicketState.CANCELLED, cancel_reason=d.get("reason")))
-    else:
-        raise ValueError(f"unknown event type {typ!r}")
+    declared = EVENTS.get(ev.type)
+    if declared is None:
+        raise ValueError(f"unknown event type {ev.type!r}")
+    declared.handler(state, ch, ev)
     return ch
 
 
@@ -254,4 +108,4 @@ def replay(events: list[Event]) -> SiteState:
     return state
 
 
-__all__ = ["Event", "Changes", "apply", "replay", "EVENT_TYPES", "WAITING"]
+__all__ = ["Event", "Changes", "EventType", "EVENTS", "apply", "replay", "EVENT_TYPES", "MAX_CALLS", "WAITING"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .appointments import Appointment
+    from .queues import DayIndex
 
 
 class TicketState(StrEnum):
@@ -97,6 +99,8 @@ class Ticket:
 
 
 TICKET_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Ticket))
+#: what of a ticket only agents may see (the public pages get it without these; the token is never broadcast)
+TICKET_AGENT_ONLY = frozenset({"agent", "referral", "target_agent", "note", "cancel_reason"})
 PUBLIC_FIELDS: tuple[str, ...] = tuple(f for f in TICKET_FIELDS if f != "token")
 
 
@@ -121,6 +125,10 @@ class Counter:
         d = dict(d)
         d["needs"] = tuple(d.get("needs") or ())
         return Counter(**d)
+
+
+#: what of a counter only agents may see: who works there, its help alert, why it is paused
+COUNTER_AGENT_ONLY = frozenset({"agent", "help", "pause_reason"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +163,18 @@ class SiteState:
     seq: int = 0
     printer: str = "printer_ok"  # last printer status key
     appointments: dict[str, Appointment] = field(default_factory=dict)  # today's and later days', by id
+    # derived from `tickets`, kept in step by `apply` (queues.py): never stored, never compared
+    index: DayIndex = field(default_factory=lambda: _day_index(()), compare=False, repr=False)
+
+    def reindex(self) -> None:
+        """Derive the index again from the tickets (after they were filled in by hand: a projection loaded)."""
+        self.index = _day_index(self.tickets.values())
 
     def waiting(self) -> list[Ticket]:
         return [t for t in self.tickets.values() if t.state in WAITING]
+
+
+def _day_index(tickets: Iterable[Ticket]) -> DayIndex:
+    from .queues import DayIndex  # queues.py builds on this module
+
+    return DayIndex(tickets)

@@ -1,6 +1,6 @@
 // The printer's notice on the kiosk's first two screens (kiosk/_paper_notice.html), kept live: a printer that
 // runs out of paper (or fails otherwise) while the screen is shown makes it appear, reworded to what is wrong,
-// and a printer that prints again makes it go. The state comes from /api/health, then printer_status events.
+// and a printer that prints again makes it go. The state comes from /kiosk/state, then printer_status events.
 "use strict";
 (function () {
   const box = document.getElementById("paper-notice");
@@ -20,5 +20,5 @@
   window.contactpointLive = window.Live("/kiosk", {
     snapshot(snap) { if (snap.printer) show(snap.printer); },
     event(ev) { if (ev.type === "printer_status") show(ev.data.key); },
-  }, "/api/health");
+  }, "/kiosk/state");
 })();

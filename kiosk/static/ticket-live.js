@@ -19,12 +19,12 @@
     section.classList.add("k-printer-down");
   }
 
-  // only the printer and the seq matter here: /api/health has both, without the whole day's snapshot
+  // only the printer and the seq matter here: the kiosk's own snapshot has both, never the day's tickets
   window.contactpointLive = window.Live("/kiosk", {
     snapshot(snap) { if (snap.printer && !FINE.includes(snap.printer)) down(snap.printer, false); },
     event(ev) {
       if (ev.type !== "printer_status" || FINE.includes(ev.data.key)) return;
       down(ev.data.key, ev.data.ticket === ticketId);
     },
-  }, "/api/health");
+  }, "/kiosk/state");
 })();
