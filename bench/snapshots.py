@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -57,19 +58,21 @@ def _fill(engine: Any, tickets: int, served: int) -> None:
 
 def _app() -> Any:
     from contactpoint import create_app
+    from contactpoint.box import box_of
     from hardware.audio import FakeAnnouncer
     from hardware.printer import FakePrinter
 
     tmp = Path(tempfile.mkdtemp(prefix="contactpoint-snap-"))
-    return create_app({"TESTING": True, "DATA_DIR": str(tmp), "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False},
-                      printer=FakePrinter(), announcer=FakeAnnouncer(tmp / "audio"))
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp), "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False},
+                     printer=FakePrinter(), announcer=FakeAnnouncer(tmp / "audio"))
+    box_of(app).start()  # its services run, as on a box: the broadcaster drains what each commit hands it
+    return app
 
 
 def _stop(app: Any) -> None:
-    cp = app.extensions["contactpoint"]
-    cp.broadcaster.stop()
-    cp.services["printer"].stop()
-    cp.services["announcements"].close()
+    from contactpoint.box import box_of
+
+    box_of(app).close()
 
 
 def ticket_path(big: Any, empty: Any, rounds: int = 6, per_round: int = 200) -> dict[str, float]:
@@ -93,8 +96,11 @@ def measure(tickets: int, served: int, runs: int) -> dict[str, Any]:
     _fill(cp.engine, tickets, served)
     client = app.test_client()
     cp.store.add_agent("bench", hash_password("bench bench bench"), "agent", 0.0)
-    client.post("/counter/login", data={"name": "bench", "password": "bench bench bench"})
-    out: dict[str, Any] = {"tickets": len(cp.engine.state.tickets)}
+    form = client.get("/counter/login").get_data(as_text=True)  # the login form's CSRF token
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None, "the login form carries no token"
+    client.post("/counter/login", data={"name": "bench", "password": "bench bench bench", "csrf_token": token[1]})
+    out: dict[str, Any] = {"tickets": len(cp.engine.tickets())}
     for page, url in URLS.items():
         times, size, status = [], 0, 0
         for _ in range(runs):

@@ -18,7 +18,7 @@ from contactpoint.bus import EventBus, Published
 from contactpoint.domain import commands
 from contactpoint.domain.events import Changes, Event, agent_only_fields
 from contactpoint.domain.figures import counters_serving, idle_counters, wait_estimate_s
-from contactpoint.domain.model import FINAL, WAITING, SiteState, Ticket
+from contactpoint.domain.model import FINAL, WAITING, Ticket
 from contactpoint.domain.refusals import unavailable_needs
 from contactpoint.domain.site import Site
 from contactpoint.engine_queries import EngineQueries

@@ -19,9 +19,9 @@ from contactpoint.domain.appointments import (
     find_by_code,
     todays_open,
 )
-from contactpoint.domain.refusals import unavailable_needs
 from contactpoint.domain.model import Call, Counter, SiteState, Ticket
 from contactpoint.domain.ordering import ordered
+from contactpoint.domain.refusals import unavailable_needs
 from contactpoint.domain.site import Site
 
 

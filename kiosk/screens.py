@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from contactpoint.domain.appointments import Appointment
 from contactpoint.domain.model import PRINTER_PRINTS
 from contactpoint.domain.refusals import after_span, next_day_opening, site_refusal
-from contactpoint.domain.refusals import after_span, next_day_opening, site_refusal
 from contactpoint.domain.site import Site
 from contactpoint.i18n import NATIVE_NAMES, RTL, date_locale, place_phrases, short_time
 from contactpoint.messages import message

@@ -43,8 +43,8 @@ for _name in ("__iter__", "values", "items", "keys"):
 
 def _no_walk(engine: Engine) -> NoWalk:
     tickets = NoWalk()
-    dict.update(tickets, engine.state.tickets)
-    engine.state.tickets = tickets
+    dict.update(tickets, engine._state.tickets)
+    engine._state.tickets = tickets
     return tickets
 
 
@@ -98,14 +98,14 @@ def test_the_ticket_path_costs_the_same_on_the_thousandth_visitor(
         t = engine.issue(need="moving", lang="fr")
         engine.ticket_view(t)
         assert engine.ticket_by_token(t.token) == t
-        assert refusals.ticket_refusal(engine.state, engine.site, engine.now(), "moving") is None
+        assert refusals.ticket_refusal(engine._state, engine.site, engine.now(), "moving") is None
         monkeypatch.undo()
         return calls[0]
 
     costs = []
     for size in (20, 400):
-        while len(engine.state.tickets) < size:
-            engine.issue(need="moving" if len(engine.state.tickets) % 3 else "documents", lang="fr")
+        while len(engine._state.tickets) < size:
+            engine.issue(need="moving" if len(engine._state.tickets) % 3 else "documents", lang="fr")
             clock.advance(0.5)
         _serve_some(engine, clock, 5)
         engine.ticket_view(engine.issue(need="moving", lang="fr"))  # the first query may sort the line once
@@ -125,7 +125,7 @@ def test_a_token_is_found_without_a_walk_and_forgotten_when_its_day_closes(tmp_p
     engine.run(c.finish, counter="1", outcome="resolved")  # a finished visit keeps its tracking page
     guard = _no_walk(engine)
     for t in tickets:
-        assert engine.ticket_by_token(t.token) == engine.state.tickets[t.id]
+        assert engine.ticket_by_token(t.token) == engine._state.tickets[t.id]
     assert engine.ticket_by_token("x" * 22) is None
     assert engine.ticket_by_token(tickets[0].token[:-1] + "!") is None
     guard.armed = False
@@ -151,7 +151,7 @@ def test_the_index_says_what_a_walk_over_the_tickets_says(tmp_path: Path, site: 
     engine.run(c.transfer, counter="2", need="moving", note="the lease")
     engine.run(c.call_next, counter="1")
     engine.run(c.no_show, counter="1")
-    st, policy = engine.state, engine.site.policy
+    st, policy = engine._state, engine.site.policy
     for index in (st.index, DayIndex(st.tickets.values())):  # kept in step, and built afresh
         tickets = list(st.tickets.values())
         for t in tickets:

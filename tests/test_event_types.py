@@ -61,7 +61,7 @@ def test_every_event_a_day_writes_carries_only_its_declared_fields(tmp_path: Pat
     engine.run(c.printer_status, key="printer_paper_out")
     engine.run(c.call_next, counter="1")
     engine.run(c.release_counter, counter="1", cause="colleague", by="bob", reason="left early")
-    waiting = next(t for t in engine.state.tickets.values() if t.state == "issued")
+    waiting = next(t for t in engine.tickets() if t.state == "issued")
     engine.run(c.cancel, ticket=waiting.id, reason="left")
     engine.run(c.book_appointment, appointment_id="a1", code="K7P3QX", slot_at=clock() + 600, need="moving")
     engine.run(c.book_appointment, appointment_id="a2", code="K7P3QY", slot_at=clock() + 900, need="moving")

@@ -34,7 +34,7 @@ def test_the_display_snapshot_stays_the_same_size_when_the_day_grows(app: Any, c
     assert [x["number"] for x in big["calls"]] == [x["number"] for x in small["calls"]]
     assert len(big["calls"]) == 4
     assert big["summary"]["needs"]["moving"]["waiting"] == small["summary"]["needs"]["moving"]["waiting"] + 200
-    now = engine.state.tickets[engine.state.counters["1"].ticket]
+    now = engine.ticket(engine.counter("1").ticket)
     assert big["calls"][-1]["need"] == now.need and big["tickets"][0]["id"] == now.id and big["counters"][0]["paused"]
     assert set(big) == {"seq", "day", "printer", "tickets", "counters", "calls", "summary", "site"}
     assert not keys_in(big) & (AGENT_ONLY | {"token"}) and "a private reason" not in json.dumps(big)
@@ -44,15 +44,15 @@ def test_the_display_and_kiosk_snapshots_never_walk_the_day(app: Any, client: An
     engine = app.extensions["contactpoint"].engine
     _busy_day(engine, clock, 30)
     guard = NoWalk()
-    dict.update(guard, engine.state.tickets)
-    engine.state.tickets = guard
+    dict.update(guard, engine._state.tickets)
+    engine._state.tickets = guard
     try:
         display = client.get("/display/state")
         kiosk = client.get("/kiosk/state")
     finally:
         guard.armed = False
     assert display.status_code == kiosk.status_code == 200
-    assert kiosk.get_json() == {"seq": engine.state.seq, "day": engine.state.day, "printer": "printer_ok",
+    assert kiosk.get_json() == {"seq": engine.seq(), "day": engine.day(), "printer": "printer_ok",
                                 "unavailable": {}}
 
 
@@ -65,7 +65,7 @@ def test_the_kiosk_snapshot_says_the_printer_and_the_needs_it_cannot_take(app: A
     engine.issue(need="moving", lang="fr")
     snap = client.get("/kiosk/state").get_json()
     assert snap["printer"] == "printer_paper_out" and snap["unavailable"] == {"moving": "capacity_reached"}
-    assert snap["seq"] == engine.state.seq
+    assert snap["seq"] == engine.seq()
     assert client.get("/kiosk/state").headers["Cache-Control"] == "no-store"
 
 

@@ -177,7 +177,7 @@ def test_the_engines_indexes_agree_with_the_projection(tmp_path: Path, site: Any
         summary = engine.summary()["needs"]
         for need in site.needs:
             assert summary[need.id]["waiting"] == sum(1 for t in tickets if t.need == need.id and t.state in WAITING)
-            assert engine.state.index.recent(need.id) == recent_service_times(tickets, need.id)
+            assert engine._state.index.recent(need.id) == recent_service_times(tickets, need.id)
 
 
 class _AnotherProcessFirst:
