@@ -19,10 +19,12 @@ from bench.stats import ms
 
 ISSUE = "/kiosk/api/tickets"
 
+CLI = "contactpoint.provisioning.cli"  # the box's command line, as `python -m`
+
 
 def demo_server(python: str, work: Path, name: str = "contactpoint") -> Server:
     data = fresh_dir(work, f"{name}-data-")
-    return Server(name, [python, "-m", "provisioning.cli", "demo", "--port", "{port}", "--data", str(data)], work)
+    return Server(name, [python, "-m", CLI, "demo", "--port", "{port}", "--data", str(data)], work)
 
 
 SAMPLE_SITE = REPO / "contactpoint" / "sample_site.toml"
@@ -43,14 +45,14 @@ def site_server(python: str, work: Path, name: str = "contactpoint", announce: b
     config.write_text(text)
     password = secrets.token_urlsafe(12)
     try:
-        out = subprocess.run([python, "-m", "provisioning.cli", "agent", "add", "demo", "--role", "manager",
+        out = subprocess.run([python, "-m", CLI, "agent", "add", "demo", "--role", "manager",
                               "--data", str(data), "--password", password], cwd=REPO, capture_output=True, text=True,
                              timeout=60, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as e:
         raise BenchError("`contactpoint agent add` did not finish") from e
     if out.returncode != 0:
         raise BenchError(f"`contactpoint agent add` failed: {(out.stderr or out.stdout)[-600:]}")
-    srv = Server(name, [python, "-m", "provisioning.cli", "serve", "--config", str(config), "--host", HOST,
+    srv = Server(name, [python, "-m", CLI, "serve", "--config", str(config), "--host", HOST,
                         "--port", "{port}", "--data", str(data)], work)
     return srv, password
 

@@ -57,10 +57,11 @@ def _fill(engine: Any, tickets: int, served: int) -> None:
 
 
 def _app() -> Any:
+    from contactpoint.hardware.audio import FakeAnnouncer
+    from contactpoint.hardware.printer import FakePrinter
+
     from contactpoint import create_app
     from contactpoint.box import box_of
-    from hardware.audio import FakeAnnouncer
-    from hardware.printer import FakePrinter
 
     tmp = Path(tempfile.mkdtemp(prefix="contactpoint-snap-"))
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp), "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False},

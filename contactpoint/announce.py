@@ -28,8 +28,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from contactpoint.domain.site import Site
-from hardware.audio import VOICES, AudioError, EspeakAnnouncer, chime_path
-from hardware.audio.announcer import resolve_voice
+from contactpoint.hardware.audio import VOICES, AudioError, EspeakAnnouncer, chime_path
+from contactpoint.hardware.audio.announcer import resolve_voice
 
 if TYPE_CHECKING:
     from contactpoint.box import Box
@@ -214,7 +214,7 @@ def render_one(
     """One announcement as a single WAV (chime + phrase in `lang`): the technician's self-test.
 
     `counter` is the label as spoken. Returns the text that was spoken."""
-    from hardware.audio import concat_wavs
+    from contactpoint.hardware.audio import concat_wavs
 
     voices = dict(getattr(announcer, "voices", VOICES))
     resolve_voice(voices, lang)  # AudioError("audio_language_unsupported") before anything else

@@ -135,7 +135,7 @@ def create_app(
     broadcaster = Broadcaster(socketio, engine.summary, window=float(app.config["BROADCAST_WINDOW"]), bus=engine.bus)
 
     if printer is None:
-        from hardware.printer import make_printer
+        from contactpoint.hardware.printer import make_printer
 
         try:
             printer = make_printer(site_config.printer)
@@ -165,7 +165,7 @@ def create_app(
 
     add_day_close_timer(cp)
     for name in DEVICES:
-        importlib.import_module(name).init_app(app, socketio)
+        importlib.import_module(f"contactpoint.{name}").init_app(app, socketio)
 
     @app.errorhandler(CommandError)
     def command_error(e: CommandError) -> Any:

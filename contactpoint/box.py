@@ -25,13 +25,13 @@ if TYPE_CHECKING:
     from contactpoint.announce import AnnouncementService
     from contactpoint.broadcast import Broadcaster
     from contactpoint.config import SiteConfig
+    from contactpoint.counter import CounterNamespace
     from contactpoint.domain.site import Site
+    from contactpoint.hardware.audio import Announcer
+    from contactpoint.hardware.printer.model import TicketPrinter
+    from contactpoint.phone import Followers
     from contactpoint.printing import PrinterService
     from contactpoint.store import EventStore
-    from counter import CounterNamespace
-    from hardware.audio import Announcer
-    from hardware.printer.model import TicketPrinter
-    from phone import Followers
 
 log = logging.getLogger(__name__)
 EXTENSION = "contactpoint"  # the key of the box in app.extensions

@@ -139,7 +139,7 @@ def _zones(r: _Reader, data: dict[str, Any], needs: list[Need], counters: list[C
 
 def _printer(r: _Reader, data: dict[str, Any]) -> dict[str, Any]:
     """The `[printer]` table (a fake printer when there is none), checked by the transport it names."""
-    from hardware.printer import make_printer, transport_names  # the one registry of transports
+    from contactpoint.hardware.printer import make_printer, transport_names  # the one registry of transports
 
     printer = r.table(data, "printer", "printer", required=False) or {"type": "fake"}
     ptype = printer.get("type", "fake")

@@ -127,7 +127,7 @@ def public_url() -> str:
 
 def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -> Any:
     """The ticket's printed strings, translated into the visitor's language."""
-    from hardware.printer import TicketContent
+    from contactpoint.hardware.printer import TicketContent
 
     cp = box_of(app)
     site = cp.site
@@ -171,7 +171,7 @@ def _isolated(value: str, rtl: bool) -> str:
 
 def slip_content(app: Flask, t: Ticket, org: Organisation) -> Any:
     """A referral slip for the visitor of ticket `t`: where to go next, in the visitor's language."""
-    from hardware.printer import SlipContent
+    from contactpoint.hardware.printer import SlipContent
 
     cp = box_of(app)
     site = cp.site
@@ -260,7 +260,7 @@ class PrinterService(Worker):
         self._status(st.key)
 
     def _print(self, job: PrintJob) -> None:
-        from hardware.printer import PrinterError
+        from contactpoint.hardware.printer import PrinterError
 
         cp = box_of(self.app)
         t = cp.engine.ticket(job.ticket_id)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from contactpoint.counter.views import release_counters_of
 from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, Namespace
 
 from contactpoint import auth
 from contactpoint.box import box_of
-from counter.views import release_counters_of
 
 CONSOLE_SWEEP_S = 30.0
 

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from contactpoint.counter.screens import (
+    CANCEL_REASONS,
+    CLOSE_REASONS,
+    ORG_KINDS,
+    OUTCOME_NAMES,
+    PAUSE_REASONS,
+    STATE_NAMES,
+)
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
@@ -17,7 +25,6 @@ from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import Outcome
 from contactpoint.messages import MESSAGES, message
-from counter.screens import CANCEL_REASONS, CLOSE_REASONS, ORG_KINDS, OUTCOME_NAMES, PAUSE_REASONS, STATE_NAMES
 
 bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates", static_folder="static")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from contactpoint.hardware.audio import chime_path
 from flask import Blueprint, Flask, abort, jsonify, render_template, request, send_file, url_for
 from flask_socketio import Namespace, SocketIO
 
@@ -19,7 +20,6 @@ from contactpoint.domain.errors import CommandError
 from contactpoint.domain.site import Site, Zone
 from contactpoint.engine import redact
 from contactpoint.guard import json_view
-from hardware.audio import chime_path
 
 bp = Blueprint("display", __name__, url_prefix="/display", template_folder="templates", static_folder="static")
 

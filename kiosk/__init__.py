@@ -9,16 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_socketio import SocketIO
-
-from contactpoint.box import box_of, current_box
-from contactpoint.i18n import RTL
-from kiosk import speech
-from kiosk.namespace import KioskNamespace
-from kiosk.views import (  # noqa: F401 - the kiosk's names, as other modules and tests know them
+from contactpoint.kiosk import speech
+from contactpoint.kiosk.namespace import KioskNamespace
+from contactpoint.kiosk.views import (  # noqa: F401 - the kiosk's names, as other modules and tests know them
     KEYPAD,
     LIMITED,
     SPEECH_CACHE,
@@ -29,6 +22,13 @@ from kiosk.views import (  # noqa: F401 - the kiosk's names, as other modules an
     issue,
     qr_svg,
 )
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_socketio import SocketIO
+
+from contactpoint.box import box_of, current_box
+from contactpoint.i18n import RTL
 
 
 def _limit_value() -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from contactpoint.kiosk import screens
+from contactpoint.kiosk.views import SPEECH_CACHE, SPEECH_CACHE_BYTES, _at_arg, _lang, _now, bp, checkin_time
 from flask import Flask, abort, jsonify, request, send_file
 
 from contactpoint.box import box_of, current_box
 from contactpoint.domain.model import PRINTER_PRINTS
 from contactpoint.messages import MESSAGES
-from kiosk import screens
-from kiosk.views import SPEECH_CACHE, SPEECH_CACHE_BYTES, _at_arg, _lang, _now, bp, checkin_time
 
 
 # -- read aloud --------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def speech(lang: str) -> Any:
     """The current screen's translated text as a WAV (espeak-ng, cached); the page falls back to the browser."""
     _lang(lang)
     text = _speech_text(lang)
-    from hardware.audio import AudioError
+    from contactpoint.hardware.audio import AudioError
 
     try:
         path = _announcer().render(text, lang)
@@ -84,7 +84,7 @@ def speech(lang: str) -> Any:
 
 
 def own_speech_cache(app: Flask) -> None:
-    from hardware.audio import EspeakAnnouncer
+    from contactpoint.hardware.audio import EspeakAnnouncer
 
     box = box_of(app)
     shared = box.announcer

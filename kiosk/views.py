@@ -14,6 +14,7 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
+from contactpoint.kiosk import screens
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
@@ -27,7 +28,6 @@ from contactpoint.guard import json_view
 from contactpoint.i18n import view_lang
 from contactpoint.messages import MESSAGES, message
 from contactpoint.printing import PrintJob, public_url
-from kiosk import screens
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates", static_folder="static")
 

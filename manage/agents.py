@@ -8,13 +8,13 @@ import math
 import secrets
 from typing import Any
 
+from contactpoint.counter.views import release_counters_of
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from contactpoint import auth
 from contactpoint.box import current_box
 from contactpoint.messages import message
-from counter.views import release_counters_of
 
 from . import bp, manager_required
 

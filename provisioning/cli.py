@@ -231,12 +231,12 @@ def announce_cmd(lang: str, ticket: str, counter: str, out: str, config: str | N
     """Render one call (chime + spoken phrase) to a WAV file with espeak-ng: the display's audio self-test."""
     import tempfile
 
+    from contactpoint.hardware.audio import AudioError, EspeakAnnouncer, wav_stats
+    from contactpoint.hardware.audio.announcer import resolve_voice
     from flask import Flask
 
     from contactpoint.announce import render_one, voices_for_site
     from contactpoint.i18n import LOCALES, babel
-    from hardware.audio import AudioError, EspeakAnnouncer, wav_stats
-    from hardware.audio.announcer import resolve_voice
 
     try:
         site = load_site(config).site
@@ -293,7 +293,7 @@ def appointments_import(file: str, config: str | None, data: str) -> None:
         sys.exit(1)
 
 
-from provisioning.printer_cli import printer  # noqa: E402 - its commands need `_app` from here
+from contactpoint.provisioning.printer_cli import printer  # noqa: E402 - its commands need `_app` from here
 
 main.add_command(printer)
 

@@ -26,7 +26,7 @@ def _closing(app: Flask) -> Iterator[Flask]:
 
 
 def _app(config: str | None, data: str, **extra: Any) -> Any:
-    from provisioning.cli import _app as app
+    from contactpoint.provisioning.cli import _app as app
 
     return app(config, data, **extra)
 
@@ -36,9 +36,10 @@ def _sample_ticket(app: Any, lang: str, letters: bool = False) -> Any:
     `letters`, under the number a line of the language's letters beyond ASCII (hardware.printer.LETTERS)."""
     import dataclasses
 
+    from contactpoint.hardware.printer import LETTERS
+
     from contactpoint.domain.model import Ticket, TicketState
     from contactpoint.printing import ticket_content
-    from hardware.printer import LETTERS
 
     cp = box_of(app)
     need = cp.site.needs[0]
@@ -70,7 +71,7 @@ def _lang(lang: str) -> str:
 
 def _qr_notice(settings: Any) -> None:
     """Tell the technician when `qr = "native"` cannot be honoured by the configured profile."""
-    from hardware.printer import effective_qr, render_options
+    from contactpoint.hardware.printer import effective_qr, render_options
 
     options = render_options(settings)
     if options.qr == "native" and effective_qr(options.profile, "native") != "native":
@@ -96,7 +97,7 @@ def printer_test(config: str | None, lang: str | None) -> None:
     """Print a test ticket on the configured printer and report its status."""
     import tempfile
 
-    from hardware.printer import PrinterError, render_options, ticket_print_mode
+    from contactpoint.hardware.printer import PrinterError, render_options, ticket_print_mode
 
     with tempfile.TemporaryDirectory() as tmp, _closing(_app(config, tmp, PRINTER_POLL_INTERVAL=0)) as app:
         cp = box_of(app)  # never started: this command talks to the printer itself
@@ -150,7 +151,7 @@ def printer_preview(
     """Render the ticket as a PNG (and the bytes the printer would get), without a printer."""
     import tempfile
 
-    from hardware.printer import FontMissingError, render_options, render_ticket_png, ticket_escpos_bytes
+    from contactpoint.hardware.printer import FontMissingError, render_options, render_ticket_png, ticket_escpos_bytes
 
     with tempfile.TemporaryDirectory() as tmp, _closing(_app(config, tmp, PRINTER_POLL_INTERVAL=0)) as app:
         cp = box_of(app)  # never started: this command talks to the printer itself

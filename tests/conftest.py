@@ -47,15 +47,16 @@ def site() -> Site:
 
 @pytest.fixture
 def printer() -> Any:
-    from hardware.printer import FakePrinter
+    from contactpoint.hardware.printer import FakePrinter
 
     return FakePrinter()
 
 
 @pytest.fixture
 def app(tmp_path: Path, clock: Clock, printer: Any) -> Iterator[Any]:
+    from contactpoint.hardware.audio import FakeAnnouncer
+
     from contactpoint import create_app
-    from hardware.audio import FakeAnnouncer
 
     # a fake announcer: tests that want espeak-ng's real audio build their own (tests/test_announce.py, display)
     announcer = FakeAnnouncer(tmp_path / "audio")

@@ -39,8 +39,9 @@ def write_site(folder: Path, **kw: Any) -> Path:
 
 
 def make_app(tmp_path: Path, clock: Any, *, config: dict[str, Any] | None = None, **site: Any) -> Any:
+    from contactpoint.hardware.printer import FakePrinter
+
     from contactpoint import create_app
-    from hardware.printer import FakePrinter
 
     cfg = {"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "test"}
     cfg["SITE_CONFIG"] = str(write_site(tmp_path / "site", **site))
@@ -73,8 +74,9 @@ def start_live(folder: Path, *, slots: list[tuple[int, str, str]] | None = None,
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
     if slots:
+        from contactpoint.hardware.printer import FakePrinter
+
         from contactpoint import create_app
-        from hardware.printer import FakePrinter
 
         app = create_app({"SITE_CONFIG": str(config), "DATA_DIR": str(data)}, printer=FakePrinter())
         now = time.time()

@@ -36,7 +36,7 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20.0) -> None:
-        args = [sys.executable, "-m", "provisioning.cli"]
+        args = [sys.executable, "-m", "contactpoint.provisioning.cli"]
         if self.config:
             args += ["serve", "--config", self.config, "--host", "127.0.0.1"]
         else:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from hardware.audio import VOICES, chime_path, wav_stats
-from provisioning.cli import main
+from contactpoint.hardware.audio import VOICES, chime_path, wav_stats
+from contactpoint.provisioning.cli import main
 
 
 @pytest.fixture(scope="module", autouse=True)

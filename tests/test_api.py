@@ -33,7 +33,7 @@ def test_kiosk_form_gives_a_ticket_page_and_a_printed_ticket(client: Any, printe
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "A001" in page and "<svg" in page
     wait_for(lambda: printer.jobs)
-    from hardware.printer import decode_escpos
+    from contactpoint.hardware.printer import decode_escpos
 
     text = decode_escpos(printer.jobs[0]).text
     assert "A001" in text and "Je déménage" in text
@@ -41,7 +41,7 @@ def test_kiosk_form_gives_a_ticket_page_and_a_printed_ticket(client: Any, printe
 
 
 def test_a_priority_ticket_says_so_on_paper(client: Any, printer: Any) -> None:
-    from hardware.printer import decode_escpos
+    from contactpoint.hardware.printer import decode_escpos
 
     r = client.post("/kiosk/api/tickets", json={"need": "moving", "lang": "fr", "priority": True})
     assert r.status_code == 201 and r.get_json()["ticket"]["priority"] is True

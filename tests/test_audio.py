@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from hardware.audio import (
+from contactpoint.hardware.audio import (
     VOICES,
     AudioError,
     EspeakAnnouncer,

@@ -222,7 +222,7 @@ def test_a_disabled_agents_socket_is_closed(app: Any, client: Any, agent: AuthAc
 
 
 def test_cli_lists_disables_and_enables_agents(tmp_path: Any) -> None:
-    from provisioning.cli import main
+    from contactpoint.provisioning.cli import main
 
     data = str(tmp_path / "box")
     runner = CliRunner()

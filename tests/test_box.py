@@ -19,9 +19,10 @@ def _ours() -> set[str]:
 
 
 def _app(tmp_path: Path, clock: Clock) -> Any:
+    from contactpoint.hardware.audio import FakeAnnouncer
+    from contactpoint.hardware.printer import FakePrinter
+
     from contactpoint import create_app
-    from hardware.audio import FakeAnnouncer
-    from hardware.printer import FakePrinter
 
     config = {"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "t"}
     return create_app(config, printer=FakePrinter(), clock=clock, announcer=FakeAnnouncer(tmp_path / "audio"))

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-
-from provisioning.cli import main
+from contactpoint.provisioning.cli import main
 
 TOMORROW = (date.today() + timedelta(days=1)).isoformat()
 CSV = f"date,time,need,code\n{TOMORROW},10:00,housing,K7P3QX\n"

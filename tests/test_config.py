@@ -76,7 +76,7 @@ def test_the_server_refuses_to_start_on_a_wrong_file(tmp_path: Path) -> None:
     bad = tmp_path / "site.toml"
     bad.write_text(SAMPLE_SITE.read_text().replace('timezone = "Europe/Brussels"', 'timezone = "Mars/Olympus"'))
     r = subprocess.run(
-        [sys.executable, "-m", "provisioning.cli", "serve", "--config", str(bad), "--data", str(tmp_path)],
+        [sys.executable, "-m", "contactpoint.provisioning.cli", "serve", "--config", str(bad), "--data", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=30,
@@ -87,8 +87,7 @@ def test_the_server_refuses_to_start_on_a_wrong_file(tmp_path: Path) -> None:
 
 def test_check_config_says_what_serve_would_refuse(tmp_path: Path) -> None:
     from click.testing import CliRunner
-
-    from provisioning.cli import main
+    from contactpoint.provisioning.cli import main
 
     path = tmp_path / "site.toml"
     path.write_text(SAMPLE_SITE.read_text().replace("[printer]\n", "[printer]\nbogus = 1\n", 1))
@@ -99,8 +98,7 @@ def test_check_config_says_what_serve_would_refuse(tmp_path: Path) -> None:
 
 def test_check_config_takes_a_print_mode_per_language_and_refuses_a_bad_one(tmp_path: Path) -> None:
     from click.testing import CliRunner
-
-    from provisioning.cli import main
+    from contactpoint.provisioning.cli import main
 
     path = tmp_path / "site.toml"
     path.write_text(SAMPLE_SITE.read_text().replace("[printer]\n", '[printer]\ntext_mode = { tr = "image" }\n', 1))

@@ -76,7 +76,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
         [
             sys.executable,
             "-m",
-            "provisioning.cli",
+            "contactpoint.provisioning.cli",
             "agent",
             "add",
             "bob",

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 def add_agent(live: Any, name: str, password: str) -> None:
     r = subprocess.run(
-        [sys.executable, "-m", "provisioning.cli", "agent", "add", name, "--data", str(live.data_dir),
+        [sys.executable, "-m", "contactpoint.provisioning.cli", "agent", "add", name, "--data", str(live.data_dir),
          "--password", password],
         cwd=ROOT, capture_output=True, text=True, timeout=30,
     )  # fmt: skip

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contactpoint.hardware.audio import VOICES, FakeAnnouncer, chime_path, wav_stats
 
 from contactpoint import create_app
 from contactpoint.announce import languages, phrase, spoken_number, voices_for_site
-from hardware.audio import VOICES, FakeAnnouncer, chime_path, wav_stats
 from tests.conftest import AuthActions, Clock
 
 ZONED_SITE = """
@@ -76,7 +76,7 @@ counters = ["up"]
 
 
 def make_app(tmp_path: Path, clock: Clock, announcer: Any, site_text: str | None = None) -> Any:
-    from hardware.printer import FakePrinter
+    from contactpoint.hardware.printer import FakePrinter
 
     config: dict[str, Any] = {"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "test"}
     if site_text is not None:

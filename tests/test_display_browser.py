@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contactpoint.hardware.audio import wav_stats
 from playwright.sync_api import expect
 
-from hardware.audio import wav_stats
 from tests.a11y_support import take_ticket
 from tests.conftest import caught_up, shot
 from tests.live_server import LiveServer

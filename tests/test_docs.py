@@ -42,7 +42,7 @@ def _commands(group: click.Group, prefix: str = "contactpoint") -> list[str]:
 
 
 def test_every_cli_command_is_documented() -> None:
-    from provisioning.cli import main
+    from contactpoint.provisioning.cli import main
 
     doc = read("docs/cli.md")
     commands = _commands(main)
@@ -76,7 +76,7 @@ def test_every_site_setting_is_documented_in_its_own_table() -> None:
 
 
 def test_every_printer_setting_is_documented() -> None:
-    from hardware.printer import registered_transports
+    from contactpoint.hardware.printer import registered_transports
 
     doc = read("docs/printers.md")
     for kind, transport in registered_transports().items():
@@ -88,7 +88,7 @@ def test_every_printer_setting_is_documented() -> None:
 def test_every_registered_transport_is_documented_with_its_own_settings() -> None:
     """docs/printers.md lists each transport as a `type`, and each of its own settings in a row of the settings
     table that names the transport (`| `timeout` | usb | …` or `| `status_query` | usb, network, serial | …`)."""
-    from hardware.printer import registered_transports
+    from contactpoint.hardware.printer import registered_transports
 
     sections = re.split(r"(?m)^## ", read("docs/printers.md"))
     table = next(s for s in sections if s.startswith("`[printer]` settings"))

@@ -24,7 +24,7 @@ def test_a_counter_opening_never_breaks_a_lookup_of_the_counters(
 ) -> None:
     """The console asks "which counter is mine?" on every request while other agents open counters: a lookup that
     iterated the engine's counters without its lock raised "dictionary changed size during iteration"."""
-    import counter
+    from contactpoint import counter
     from tests import kiosk_support
 
     real = kiosk_support.site_text

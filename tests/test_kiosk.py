@@ -165,7 +165,8 @@ def test_an_unknown_code_stays_on_the_code_screen_with_a_message(client: Any, en
 def test_read_aloud_speaks_the_screens_translated_text_only(
     app: Any, client: Any, tmp_path: Path, printer: Any
 ) -> None:
-    from hardware.audio import FakeAnnouncer
+    from contactpoint.hardware.audio import FakeAnnouncer
+
     from tests.conftest import wait_for
 
     cp = app.extensions["contactpoint"]
@@ -204,9 +205,10 @@ def test_read_aloud_speaks_the_screens_translated_text_only(
 
 def test_read_aloud_with_the_real_offline_voice(tmp_path: Path, clock: Clock) -> None:
     # espeak-ng itself (Debian's espeak-ng package, which CI installs): the shared fixture uses a fake voice
+    from contactpoint.hardware.audio import EspeakAnnouncer, wav_stats
+    from contactpoint.hardware.printer import FakePrinter
+
     from contactpoint import create_app
-    from hardware.audio import EspeakAnnouncer, wav_stats
-    from hardware.printer import FakePrinter
 
     app = create_app(
         {"TESTING": True, "DATA_DIR": str(tmp_path), "SECRET_KEY": "test"},
@@ -292,7 +294,7 @@ def test_too_early_keeps_the_check_in_time_the_box_computed(office: Any, clock: 
 
 
 def test_every_distinct_time_no_longer_renders_new_speech(app: Any, client: Any, tmp_path: Path) -> None:
-    from hardware.audio import FakeAnnouncer
+    from contactpoint.hardware.audio import FakeAnnouncer
 
     fake = FakeAnnouncer(tmp_path / "audio")
     app.extensions["contactpoint"].announcer = fake
@@ -302,8 +304,8 @@ def test_every_distinct_time_no_longer_renders_new_speech(app: Any, client: Any,
 
 
 def test_speech_is_rate_limited_per_kiosk(tmp_path: Path, clock: Clock) -> None:
-    from hardware.audio import FakeAnnouncer
-    from kiosk import SPEECH_LIMIT
+    from contactpoint.hardware.audio import FakeAnnouncer
+    from contactpoint.kiosk import SPEECH_LIMIT
 
     app = make_app(tmp_path, clock)
     try:
@@ -324,10 +326,11 @@ def test_speech_is_rate_limited_per_kiosk(tmp_path: Path, clock: Clock) -> None:
 
 
 def test_the_kiosk_speech_cache_is_its_own_and_capped_in_bytes(tmp_path: Path, clock: Clock) -> None:
+    from contactpoint.hardware.audio import EspeakAnnouncer
+    from contactpoint.hardware.printer import FakePrinter
+    from contactpoint.kiosk import SPEECH_CACHE_BYTES
+
     from contactpoint import create_app
-    from hardware.audio import EspeakAnnouncer
-    from hardware.printer import FakePrinter
-    from kiosk import SPEECH_CACHE_BYTES
 
     display = EspeakAnnouncer(tmp_path / "audio")
     app = create_app(
@@ -348,7 +351,7 @@ def test_the_kiosk_speech_cache_is_its_own_and_capped_in_bytes(tmp_path: Path, c
 def test_the_cache_is_pruned_by_bytes_least_recently_used_first(tmp_path: Path) -> None:
     import os
 
-    from hardware.audio.announcer import prune_cache
+    from contactpoint.hardware.audio.announcer import prune_cache
 
     for i in range(6):
         p = tmp_path / f"{i}.wav"
@@ -408,8 +411,9 @@ def test_kiosk_errors_are_kiosk_screens_with_a_way_back(tmp_path: Path, clock: C
 def test_read_aloud_on_the_first_screen_says_each_language_in_its_own_voice(
     app: Any, client: Any, tmp_path: Path
 ) -> None:
+    from contactpoint.hardware.audio import FakeAnnouncer
+
     from contactpoint.i18n import NATIVE_NAMES
-    from hardware.audio import FakeAnnouncer
 
     fake = FakeAnnouncer(tmp_path / "audio")
     app.extensions["contactpoint"].announcer = fake
@@ -428,7 +432,7 @@ def test_read_aloud_on_the_first_screen_says_each_language_in_its_own_voice(
 def test_english_times_are_day_first_and_24_hour_as_on_the_tickets(app: Any, site: Any) -> None:
     from datetime import datetime
 
-    from kiosk.screens import clock_text, when_text
+    from contactpoint.kiosk.screens import clock_text, when_text
 
     at = datetime(2026, 11, 26, 13, 30, tzinfo=site.tz).timestamp()
     now = datetime(2026, 11, 25, 10, 0, tzinfo=site.tz).timestamp()
@@ -442,7 +446,7 @@ def test_the_first_two_screens_say_when_the_printer_cannot_print_and_read_it_alo
 ) -> None:
     """Before the visitor chooses anything: the first screen in every language (none chosen yet), the needs
     screen and its read-aloud in theirs. Paper running low still prints: nothing is said."""
-    from hardware.audio import FakeAnnouncer
+    from contactpoint.hardware.audio import FakeAnnouncer
 
     cp = app.extensions["contactpoint"]
     fake = FakeAnnouncer(tmp_path / "audio")
@@ -479,7 +483,7 @@ def test_the_first_two_screens_say_when_the_printer_cannot_print_and_read_it_alo
 def test_the_kiosk_says_times_in_24_hours_in_every_language(app: Any, site: Any, lang: str) -> None:
     from datetime import datetime
 
-    from kiosk.screens import clock_text, when_text
+    from contactpoint.kiosk.screens import clock_text, when_text
 
     at = datetime(2026, 11, 26, 13, 30, tzinfo=site.tz).timestamp()  # afternoon: a 12-hour clock would say 1:30
     now = datetime(2026, 11, 25, 10, 0, tzinfo=site.tz).timestamp()

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contactpoint.hardware.printer.tcp_sim import VirtualNetworkPrinter
 from playwright.sync_api import expect
 
-from hardware.printer.tcp_sim import VirtualNetworkPrinter
 from tests.a11y_support import axe_violations
 from tests.conftest import caught_up, shot
 from tests.kiosk_support import LANGS

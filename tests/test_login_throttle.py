@@ -127,7 +127,7 @@ def test_an_agent_cannot_unlock(app: Any, client: Any, agent: AuthActions, clock
 def test_the_command_line_unlocks_an_account_the_running_server_holds(
     app: Any, client: Any, agent: AuthActions, clock: Any, tmp_path: Any
 ) -> None:
-    from provisioning.cli import main
+    from contactpoint.provisioning.cli import main
 
     agent.create("alice", PASSWORD)
     held(app, client, clock, "alice")

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contactpoint.hardware.printer import FakePrinter
 
 from contactpoint.config import SAMPLE_SITE
-from hardware.printer import FakePrinter
 from tests.conftest import AuthActions, wait_for
 
 

@@ -14,11 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from PIL import Image, ImageChops, features
-
-from hardware.printer import (
+from contactpoint.hardware.printer import (
     FakePrinter,
     PrinterError,
     PrinterStatus,
@@ -34,8 +30,12 @@ from hardware.printer import (
     ticket_escpos_bytes,
     ticket_mode,
 )
-from hardware.printer.decode import IncompleteCommand, UnknownCommand, iter_commands
-from hardware.printer.tcp_sim import VirtualNetworkPrinter
+from contactpoint.hardware.printer.decode import IncompleteCommand, UnknownCommand, iter_commands
+from contactpoint.hardware.printer.tcp_sim import VirtualNetworkPrinter
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageChops, features
+
 from tests.conftest import require_tool
 
 GOLDEN = Path(__file__).parent / "golden" / "printer"
@@ -317,9 +317,8 @@ def test_arabic_is_shaped_right_to_left() -> None:
     assert features.check("raqm"), "Pillow cannot load libraqm.so.0: apt install libraqm0"
     img = render_ticket_image(TICKETS["ar"], 576)
     assert img.width == 576 and img.height > 500
+    from contactpoint.hardware.printer.render import font_path
     from PIL import ImageDraw, ImageFont
-
-    from hardware.printer.render import font_path
 
     def draw(word: str, engine: ImageFont.Layout, **kw: str) -> bytes:
         canvas = Image.new("L", (300, 80), 255)

@@ -11,11 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import contactpoint.hardware.printer.transports as package
 import pytest
-
-import hardware.printer.transports as package
-from contactpoint.config import SAMPLE_SITE, ConfigError, parse_site
-from hardware.printer import (
+from contactpoint.hardware.printer import (
     FakePrinter,
     RenderOptions,
     make_printer,
@@ -24,12 +22,14 @@ from hardware.printer import (
     ticket_escpos_bytes,
     transport_names,
 )
+
+from contactpoint.config import SAMPLE_SITE, ConfigError, parse_site
 from tests.test_printer import TICKETS
 
 ECHO = '''
-from hardware.printer.fake import FakePrinter
-from hardware.printer.registry import Transport
-from hardware.printer.settings import Setting
+from contactpoint.hardware.printer.fake import FakePrinter
+from contactpoint.hardware.printer.registry import Transport
+from contactpoint.hardware.printer.settings import Setting
 
 
 class EchoPrinter(FakePrinter):

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contactpoint.hardware.printer import PrinterError, TicketContent, make_printer, ticket_escpos_bytes
 
-from hardware.printer import PrinterError, TicketContent, make_printer, ticket_escpos_bytes
 from tests.test_printer import TICKETS
 
 usb_core = pytest.importorskip("usb.core")

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contactpoint.hardware.printer import FakePrinter, decode_escpos
 
-from hardware.printer import FakePrinter, decode_escpos
 from tests.conftest import AuthActions, require_tool, wait_for
 
 
@@ -268,7 +268,11 @@ def test_cli_preview_png_qr_decodes_to_a_tracking_url(lang: str, tmp_path: Path)
     png, raw = tmp_path / f"{lang}.png", tmp_path / f"{lang}.bin"
     args = ["printer", "preview", "--lang", lang, "--out", str(png), "--escpos", str(raw)]
     done = subprocess.run(
-        [sys.executable, "-m", "provisioning.cli", *args], cwd=root, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "contactpoint.provisioning.cli", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     with Image.open(png) as img:
@@ -289,15 +293,26 @@ def test_cli_printer_test_prints_and_reports_the_real_status(mode: str, code: in
     import subprocess
     import sys
 
+    from contactpoint.hardware.printer.tcp_sim import VirtualNetworkPrinter
+
     from contactpoint.config import SAMPLE_SITE
-    from hardware.printer.tcp_sim import VirtualNetworkPrinter
 
     with VirtualNetworkPrinter(mode=mode) as sim:
         table = f'[printer]\ntype = "network"\nhost = "127.0.0.1"\nport = {sim.port}\n\n'
         site = tmp_path / "site.toml"
         site.write_text(re.sub(r"(?ms)^\[printer\]\n.*?(?=^\[)", table, Path(SAMPLE_SITE).read_text(encoding="utf-8")))
         done = subprocess.run(
-            [sys.executable, "-m", "provisioning.cli", "printer", "test", "--config", str(site), "--lang", "nl"],
+            [
+                sys.executable,
+                "-m",
+                "contactpoint.provisioning.cli",
+                "printer",
+                "test",
+                "--config",
+                str(site),
+                "--lang",
+                "nl",
+            ],
             cwd=Path(__file__).resolve().parent.parent,
             capture_output=True,
             text=True,
@@ -328,9 +343,9 @@ def test_cli_printer_test_prints_the_languages_letters(
     """`printer test --lang tr` prints Turkish's own letters under the number, as Turkish tickets print on this
     printer: a technician sees at once whether the paper shows them (text) or is sure it does (an image)."""
     from click.testing import CliRunner
+    from contactpoint.provisioning.cli import main
 
     from contactpoint.config import SAMPLE_SITE
-    from provisioning.cli import main
 
     dev = tmp_path / "lp0"
     dev.touch()
@@ -434,7 +449,7 @@ monkey.patch_all()
 import sys
 sys.path.insert(0, sys.argv[1])
 from contactpoint.concurrency import blocking
-from hardware.printer import FakePrinter, render
+from contactpoint.hardware.printer import FakePrinter, render
 from tests.test_printer import TICKETS
 
 ident = monkey.get_original("threading", "get_ident")
@@ -480,7 +495,7 @@ sys.path.insert(0, sys.argv[1])
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
 from contactpoint import create_app
 from contactpoint.printing import PrintJob
-from hardware.printer import make_printer
+from contactpoint.hardware.printer import make_printer
 from tests.conftest import Clock
 
 data = tempfile.mkdtemp()
@@ -524,8 +539,9 @@ def test_under_gevent_a_failing_file_printer_logs_one_line_per_ticket() -> None:
 
 
 def test_the_service_offloads_drawing_only_for_printers_on_the_loop(app: Any, printer: FakePrinter) -> None:
+    from contactpoint.hardware.printer import make_printer
+
     from contactpoint.concurrency import blocking
-    from hardware.printer import make_printer
 
     assert printer.offload is blocking  # FakePrinter / NetworkPrinter print on the loop
     usb = make_printer({"type": "usb", "vendor_id": 1, "product_id": 1})
@@ -560,7 +576,7 @@ def _printed_qr(app: Any, client: Any, printer: FakePrinter, base_url: str) -> t
 def test_a_kiosk_on_the_box_prints_the_lan_address(app: Any, client: Any, printer: FakePrinter, lan: Any) -> None:
     printed, page = _printed_qr(app, client, printer, "http://127.0.0.1:8080")
     assert re.fullmatch(r"http://192\.168\.1\.23:8080/t/[\w-]+", printed), printed
-    from kiosk import qr_svg
+    from contactpoint.kiosk import qr_svg
 
     assert str(qr_svg(printed)) in page  # the on-screen QR code encodes the same URL
 
@@ -606,9 +622,8 @@ def test_cli_preview_without_fonts_names_the_debian_packages(
     lang: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from click.testing import CliRunner
-
-    from hardware.printer import fonts, paper
-    from provisioning.cli import main
+    from contactpoint.hardware.printer import fonts, paper
+    from contactpoint.provisioning.cli import main
 
     monkeypatch.setattr(fonts, "FONT_DIRS", ())  # a box without fonts-dejavu-core and fonts-noto-core
     monkeypatch.delenv("CONTACTPOINT_FONT_DIR", raising=False)
@@ -625,9 +640,9 @@ def test_cli_preview_without_fonts_names_the_debian_packages(
 
 def test_cli_says_when_the_profile_cannot_print_native_qr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
+    from contactpoint.provisioning.cli import main
 
     from contactpoint.config import SAMPLE_SITE
-    from provisioning.cli import main
 
     table = '[printer]\ntype = "fake"\nprofile = "POS-5890"\npaper_width_mm = 58\nqr = "native"\n\n'
     site = tmp_path / "site.toml"
@@ -641,9 +656,8 @@ def test_cli_says_when_the_profile_cannot_print_native_qr(tmp_path: Path, monkey
 
 def _shows(line: str, part: str) -> bool:
     """Whether Pillow, drawing `line` right to left as the slip does, shows `part` drawn left to right."""
+    from contactpoint.hardware.printer.render import _font, _pick_font
     from PIL import Image, ImageChops, ImageDraw
-
-    from hardware.printer.render import _font, _pick_font
 
     path = _pick_font(line, False)
 

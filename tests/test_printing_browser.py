@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contactpoint.hardware.printer import decode_escpos
+from contactpoint.hardware.printer.tcp_sim import VirtualNetworkPrinter
 from playwright.sync_api import expect
 
 from contactpoint.config import SAMPLE_SITE
-from hardware.printer import decode_escpos
-from hardware.printer.tcp_sim import VirtualNetworkPrinter
 from tests.conftest import caught_up, shot
 from tests.live_server import LiveServer
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hardware.audio.announcer import VOICES, Announcer, AudioError, EspeakAnnouncer, FakeAnnouncer
-from hardware.audio.wavtools import WavStats, concat_wavs, wav_stats
+from contactpoint.hardware.audio.announcer import VOICES, Announcer, AudioError, EspeakAnnouncer, FakeAnnouncer
+from contactpoint.hardware.audio.wavtools import WavStats, concat_wavs, wav_stats
 
 __all__ = [
     "VOICES",

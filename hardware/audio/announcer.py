@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from hardware.audio.wavtools import sine_samples, write_pcm16
+from contactpoint.hardware.audio.wavtools import sine_samples, write_pcm16
 
 # language -> espeak-ng voice (names from `espeak-ng --voices`, espeak-ng 1.51 on Debian bookworm).
 # For Belgium, "fr-be" says "septante"/"nonante" in numbers; swap it in at configuration time if wanted.

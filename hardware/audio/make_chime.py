@@ -1,6 +1,6 @@
 """Synthesise the waiting-room "ding-dong" chime (pure stdlib, deterministic).
 
-Regenerate with:  python -m hardware.audio.make_chime [OUT.wav]
+Regenerate with:  python -m contactpoint.hardware.audio.make_chime [OUT.wav]
 (default: hardware/audio/chime.wav beside this file).
 """
 
@@ -10,7 +10,7 @@ import math
 import sys
 from pathlib import Path
 
-from hardware.audio.wavtools import write_pcm16
+from contactpoint.hardware.audio.wavtools import write_pcm16
 
 SAMPLE_RATE = 22050
 DURATION_S = 1.2

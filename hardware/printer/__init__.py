@@ -10,7 +10,7 @@ lists them. How tickets render is one :class:`RenderOptions`.
 
 from __future__ import annotations
 
-import hardware._escpos  # noqa: F401 - first, before anything imports python-escpos: see there why
+import contactpoint.hardware._escpos  # noqa: F401 - first, before anything imports python-escpos: see there why
 
 # isort: split
 from .codepages import LETTERS, TEXT_MODES, language_codepage

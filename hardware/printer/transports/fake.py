@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hardware.printer.fake import FakePrinter
-from hardware.printer.model import STATUS_KEYS
-from hardware.printer.registry import Transport
-from hardware.printer.settings import Setting
+from contactpoint.hardware.printer.fake import FakePrinter
+from contactpoint.hardware.printer.model import STATUS_KEYS
+from contactpoint.hardware.printer.registry import Transport
+from contactpoint.hardware.printer.settings import Setting
 
 TRANSPORT = Transport(
     "fake",

@@ -8,13 +8,12 @@ import sys
 import time
 from typing import Any
 
+from contactpoint.hardware.printer.driver import CHUNK, EscposDriver
+from contactpoint.hardware.printer.model import PrinterStatus
+from contactpoint.hardware.printer.registry import Transport
+from contactpoint.hardware.printer.settings import Setting
 from escpos.escpos import Escpos
 from escpos.printer import File
-
-from hardware.printer.driver import CHUNK, EscposDriver
-from hardware.printer.model import PrinterStatus
-from hardware.printer.registry import Transport
-from hardware.printer.settings import Setting
 
 
 def unpatched_select() -> Any:

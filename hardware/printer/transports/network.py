@@ -6,13 +6,12 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+from contactpoint.hardware.printer.driver import STATUS_QUERY, EscposDriver
+from contactpoint.hardware.printer.registry import Transport
+from contactpoint.hardware.printer.settings import Setting
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Network
-
-from hardware.printer.driver import STATUS_QUERY, EscposDriver
-from hardware.printer.registry import Transport
-from hardware.printer.settings import Setting
 
 
 class _Network(Network):  # type: ignore[misc]  # python-escpos is untyped

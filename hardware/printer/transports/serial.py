@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from contactpoint.hardware.printer.driver import STATUS_QUERY, EscposDriver, status_timeout
+from contactpoint.hardware.printer.model import PrinterError
+from contactpoint.hardware.printer.registry import Transport
+from contactpoint.hardware.printer.settings import Setting
 from escpos.escpos import Escpos
 from escpos.printer import Serial
-
-from hardware.printer.driver import STATUS_QUERY, EscposDriver, status_timeout
-from hardware.printer.model import PrinterError
-from hardware.printer.registry import Transport
-from hardware.printer.settings import Setting
 
 
 class _Serial(Serial):  # type: ignore[misc]

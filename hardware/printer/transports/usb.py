@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from contactpoint.hardware.printer.driver import CHUNK, STATUS_QUERY, EscposDriver, permission_denied, status_timeout
+from contactpoint.hardware.printer.model import PrinterError
+from contactpoint.hardware.printer.registry import Transport
+from contactpoint.hardware.printer.settings import Setting
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Usb
-
-from hardware.printer.driver import CHUNK, STATUS_QUERY, EscposDriver, permission_denied, status_timeout
-from hardware.printer.model import PrinterError
-from hardware.printer.registry import Transport
-from hardware.printer.settings import Setting
 
 
 class _Usb(Usb):  # type: ignore[misc]

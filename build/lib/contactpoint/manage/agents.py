@@ -1,0 +1,97 @@
+"""The manager's page of agent accounts (`/manage/agents`): create one (or a new password), disable, enable, and
+unlock an account the login throttle holds. Managers only; every form carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from typing import Any
+
+from contactpoint.counter.views import release_counters_of
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from contactpoint import auth
+from contactpoint.box import current_box
+from contactpoint.messages import message
+
+from . import bp, manager_required
+
+# passwords just created, shown once: the redirect after the POST carries a random key, the first GET pops it
+# (so a reload shows nothing and never creates a second password; the password never sits in a cookie)
+_ONE_TIME: dict[str, dict[str, str]] = {}
+
+
+def _page(status: int = 200, **extra: Any) -> Any:
+    cp = current_box()
+    now = cp.engine.clock()
+    working = {c.agent: c.id for c in cp.engine.counters() if c.open and c.agent}
+    waits: dict[str, float] = {}  # the throttle's names are case-folded: its longest wait per account
+    for held in auth.login_throttle().locked(now):
+        waits.setdefault(held.name, held.wait)
+    accounts = cp.store.agents()
+    locked = {n: math.ceil(waits[n.casefold()] / 60) for n, _role, _active in accounts if n.casefold() in waits}
+    html = render_template(
+        "manage/agents.html",
+        site=cp.site,
+        agent=auth.current_agent(),
+        csrf=auth.csrf_token(),
+        agents=accounts,
+        roles=auth.ROLES,
+        working=working,
+        locked=locked,
+        **extra,
+    )
+    return html, status, {"Cache-Control": "no-store"}
+
+
+@bp.get("/agents")
+@manager_required
+def agents() -> Any:
+    created = _ONE_TIME.pop(request.args.get("created", ""), None)
+    if created is not None and created.pop("by") != auth.current_agent():
+        created = None
+    return _page(created=created)
+
+
+@bp.post("/agents")
+@manager_required
+def agents_create() -> Any:
+    name = auth.form_name(request.form.get("name", ""))
+    role = request.form.get("role", "agent")
+    if not auth.valid_name(name):
+        return _page(400, error=message("bad_agent_name"), name=name)
+    if role not in auth.ROLES:
+        abort(400)
+    password = auth.new_password()
+    cp = current_box()
+    cp.store.add_agent(name, auth.hash_password(password), role, cp.engine.clock())
+    if len(_ONE_TIME) > 100:
+        _ONE_TIME.clear()
+    key = secrets.token_urlsafe(16)
+    _ONE_TIME[key] = {"name": name, "role": role, "password": password, "by": auth.current_agent() or ""}
+    return redirect(url_for("manage.agents", created=key), code=303)
+
+
+@bp.post("/agents/<name>/<action>")
+@manager_required
+def agents_action(name: str, action: str) -> Any:
+    if action == "unlock":
+        if current_box().store.agent(name) is None:
+            abort(404)
+        auth.unlock(name, by=auth.current_agent() or "")
+        flash(_("%(name)s can log in again at once, from every address.", name=name), "ok")
+        return redirect(url_for("manage.agents"), code=303)
+    if action not in ("disable", "enable"):
+        abort(404)
+    if action == "disable" and name == auth.current_agent():
+        return _page(400, error=message("cannot_disable_self"))
+    if not current_box().store.set_agent_active(name, action == "enable"):
+        abort(404)
+    if action == "disable":
+        release_counters_of(name, "disabled", by=auth.current_agent())  # nobody else could ever close it
+        ns = current_box().console
+        if ns is not None:
+            ns.drop_agent(name)
+    return redirect(url_for("manage.agents"), code=303)

@@ -1,0 +1,1 @@
+"""The technician's tooling: the `contactpoint` command, systemd units, Raspberry Pi bootstrap."""

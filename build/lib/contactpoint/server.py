@@ -1,0 +1,64 @@
+"""Serving the app: gevent's WSGI server (the default of `contactpoint serve|demo`) or Werkzeug's threaded one
+(`CONTACTPOINT_ASYNC=threading`), websockets through simple-websocket either way, and the day-close ticker."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from contactpoint.box import Box, Periodic, box_of
+from contactpoint.store import StoreFull
+
+log = logging.getLogger(__name__)
+TICK_S = 15.0  # how often the day-close timer looks at the date
+
+
+def add_day_close_timer(box: Box, every: float = TICK_S) -> Periodic:
+    """Close the day when the site's local date turns, even when nobody takes a ticket (a Box service)."""
+
+    def tick() -> None:
+        try:
+            box.engine.tick()
+        except StoreFull:  # logged once by the store; the day closes at the first tick with space again
+            pass
+
+    timer = Periodic("day-close timer", every, tick)
+    box.add_service(timer)
+    return timer
+
+
+def _serve_gevent(app: Flask, host: str, port: int) -> None:
+    """gevent's WSGI server on a listener with TCP_NODELAY (else a keep-alive client waits ~40 ms per request
+    for Nagle and delayed ACKs); websockets through simple-websocket, as in threading mode."""
+    import socket
+
+    from gevent import pywsgi
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.bind((host, port))
+    listener.listen(256)
+    pywsgi.WSGIServer(listener, app, log=None, error_log=None).serve_forever()
+
+
+def serve(app: Flask, host: str, port: int, **kwargs: Any) -> None:
+    """Start the box (every background service) and serve until the process ends; then close the box."""
+    cp = box_of(app)
+    cp.start()
+    try:
+        _run(app, cp, host, port, **kwargs)
+    finally:
+        cp.close()
+
+
+def _run(app: Flask, cp: Box, host: str, port: int, **kwargs: Any) -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if cp.socketio.async_mode == "gevent":
+        _serve_gevent(app, host, port)
+        return
+    cp.socketio.run(
+        app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False, **kwargs
+    )

@@ -1,0 +1,47 @@
+"""The distribution installs one package, `contactpoint`: the design card's device folders (kiosk/, display/, …)
+go under it (pyproject.toml's package-dir), never as top-level packages of generic names in a user's
+site-packages. Built for real with pip, as a user's install would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FOLDERS = ("contactpoint", "kiosk", "display", "counter", "phone", "manage", "hardware", "provisioning")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (path,) = out.glob("contactpoint-*.whl")
+    return zipfile.ZipFile(path)
+
+
+@pytest.mark.slow
+def test_the_wheel_installs_only_contactpoint(wheel: zipfile.ZipFile) -> None:
+    tops = {name.split("/")[0] for name in wheel.namelist()}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"contactpoint"}
+
+
+@pytest.mark.slow
+def test_every_package_folder_and_its_assets_are_in_the_wheel(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    for folder in FOLDERS:
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.relative_to(ROOT).as_posix()
+            installed = rel if folder == "contactpoint" else f"contactpoint/{rel}"
+            assert installed in names, f"{rel} is not packaged: add its package to pyproject.toml"
+    for asset in ("kiosk/static", "display/templates", "counter/static", "hardware/audio"):
+        assert any(n.startswith(f"contactpoint/{asset}/") and not n.endswith(".py") for n in names), asset
