@@ -26,6 +26,13 @@ AUDIENCES: dict[str, frozenset[str] | None] = {
         {
             "ticket_called",
             "ticket_recalled",
+            # a called ticket that is no longer called: its announcement is dropped before it plays
+            "service_started",
+            "service_finished",
+            "no_show",
+            "ticket_transferred",
+            "ticket_returned",
+            "ticket_cancelled",
             "counter_opened",
             "counter_closed",
             "counter_paused",

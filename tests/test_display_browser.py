@@ -598,3 +598,48 @@ def test_the_call_flash_keeps_the_number_readable_in_every_frame(browser: Any, s
             shot(page, "display-flash-mid")  # a quarter into the flash, where a fade is at its greyest
     assert min(ratios) >= 7, [round(r, 1) for r in ratios]
     page.close()
+
+
+def test_the_next_call_shows_at_once_and_an_absent_visitors_reminder_never_plays(
+    browser: Any, server: LiveServer
+) -> None:
+    """The issue's scenario: call, recall 2 s later, absent 1.5 s after that, call the next ticket."""
+    page = open_display(browser, server.url + "/display/?lang=fr")
+    take_ticket(server.url, "moving", "en")  # announced in English, then French and Dutch: about 16 s in all
+    take_ticket(server.url, "moving", "fr")
+    alice = Agent(server.url, "alice")
+    alice.cmd("open", counter="1", needs=["moving"])
+    alice.cmd("call-next")
+    expect(page.locator("#current-number")).to_have_text("A001")
+    time.sleep(2)
+    alice.cmd("recall")
+    time.sleep(1.5)
+    alice.cmd("no-show")
+    # the next call: on screen at once, whatever the speaker is saying (the old display held it ~17 s)
+    playing = [e for e in audio_log(page) if e["end"] is None]
+    alice.cmd("call-next")
+    page.wait_for_function("() => document.getElementById('display').textContent.includes('A002')", polling=50)
+    shown_at = next(c["shown"] for c in call_log(page) if c["number"] == "A002")
+    shot(page, "display-1920-next-while-announcing")
+    wait_for(
+        lambda: any(e["number"] == "A002" and e["end"] and not e["url"].endswith("chime.wav") for e in audio_log(page)),
+        40,
+        "A002 announced",
+    )
+    log = audio_log(page)
+    # before the sound playing at the click (if any) had ended, and before A002's own sound
+    for e in playing:
+        assert shown_at < next(x["end"] for x in log if x["start"] == e["start"] and x["url"] == e["url"]), (e, log)
+    assert shown_at <= min(e["start"] for e in log if e["number"] == "A002")
+    # the reminder for the visitor marked absent never plays
+    caught_up(page, server.url)
+    assert not [e for e in log if e["number"] == "A001" and e["recall"]], log
+    recall = next(c for c in call_log(page) if c["number"] == "A001" and c["recall"])
+    assert recall["start"] is None and recall["dropped"] == "not called", recall
+    # the first call's phrases stopped when its recall came: the visitor's language was said, not all three
+    first = [e for e in log if e["number"] == "A001" and not e["url"].endswith("chime.wav")]
+    assert 1 <= len(first) < 3, first
+    for a, b in zip(log, log[1:], strict=False):
+        assert b["start"] >= a["end"]  # never two sounds at once
+    expect(page.locator("#current-number")).to_have_text("A002")
+    page.close()
