@@ -174,6 +174,11 @@ def _replay(srv: Server, chromium: str, password: str, minutes: float, scale: fl
     return figures(clicks, call_log, audio_log, scale, minutes)
 
 
+def seconds(values: list[float], p: float) -> float | None:
+    v = ms(values, p)
+    return None if v is None else round(v / 1000, 2)
+
+
 def figures(clicks: list[dict[str, Any]], call_log: list[dict[str, Any]], audio_log: list[dict[str, Any]],
             scale: float, minutes: float) -> dict[str, Any]:
     screen, start, missing = [], [], 0
@@ -199,6 +204,6 @@ def figures(clicks: list[dict[str, Any]], call_log: list[dict[str, Any]], audio_
         raise BenchError(f"display replay: {missing} of {len(clicks)} calls never reached the screen")
     return {"calls": len(clicks), "minutes": minutes, "scale": scale, "per_minute": round(len(clicks) / minutes, 1),
             "screen_p50_ms": ms(screen, 50), "screen_p99_ms": ms(screen, 99), "screen_max_ms": ms(screen, 100),
-            "announce_p50_s": round(ms(start, 50) / 1000, 2), "announce_p99_s": round(ms(start, 99) / 1000, 2),
-            "announce_max_s": round(ms(start, 100) / 1000, 2), "announced": len(start), "dropped": dropped,
+            "announce_p50_s": seconds(start, 50), "announce_p99_s": seconds(start, 99),
+            "announce_max_s": seconds(start, 100), "announced": len(start), "dropped": dropped,
             "overlaps": overlaps}

@@ -37,8 +37,9 @@ def run(expr: str, **values: Any) -> Any:
 
 
 def _in_chromium(body: str) -> Any:  # pragma: no cover - only where node is missing
-    from tests.conftest import chromium_path
     from playwright.sync_api import sync_playwright
+
+    from tests.conftest import chromium_path
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path())

@@ -37,6 +37,7 @@
   let recent = [];          // the calls on screen, newest first, one per ticket
   let soundBlocked = false;
   let playingNow = null;    // the audio log entry of the file being played
+  let cutNow = () => {};    // stops that file (a phrase in another language when a backlog builds)
   let shownKey = null;      // the call in the large panel
   const played = new Set(); // calls whose announcement is over (played or dropped): never queued again
   let lastTickets = {};     // ticket id -> the ticket as the last snapshot or event showed it
@@ -117,9 +118,10 @@
   // how much is said now: by the calls waiting behind the one being announced (what the rule would drop aside)
   const pace = () => Q.level(Q.backlog(queue, lastTickets, current));
 
-  function playUrl(url, call, gen, rate) {
+  // index: which phrase of the call this is (0: the visitor's language; -1: the chime)
+  function playUrl(url, call, gen, rate, index) {
     return new Promise((resolve) => {
-      const entry = { ticket: call.ticket, number: call.number, recall: !!call.recall, url, rate, start: Date.now(), playing: null,
+      const entry = { ticket: call.ticket, number: call.number, recall: !!call.recall, url, rate, index, start: Date.now(), playing: null,
                       end: null, ok: false, why: "" };
       audioLog.push(entry);
       let done = false;
@@ -151,6 +153,7 @@
         else if (Date.now() - moved > STALL_MS) { speaker.pause(); finish(false, "stalled"); }
       }, 500);
       playingNow = entry;
+      cutNow = () => { speaker.pause(); finish(true, "cut"); };
       speaker.src = url;
       speaker.defaultPlaybackRate = rate;
       speaker.playbackRate = rate;
@@ -164,9 +167,11 @@
     });
   }
 
-  // a call joined the queue while a phrase plays: it speeds up to the pace of the new backlog (pitch kept)
+  // a call joined the queue while a phrase plays: a phrase in one of the site's other languages stops (the
+  // visitor's own was said); the visitor's language speeds up to the pace of the new backlog (pitch kept)
   function hurry() {
-    if (!playingNow || playingNow.url === CHIME_URL) return;
+    if (!playingNow || playingNow.index < 0) return;
+    if (playingNow.index >= pace().languages) { cutNow(); return; }
     const rate = pace().rate;
     if (rate > speaker.playbackRate) { speaker.playbackRate = rate; playingNow.rate = rate; }
   }
@@ -196,16 +201,17 @@
   // Resolves true when every sound meant to play played (or there was nothing to play), false if one failed.
   async function announce(call, plan, gen) {
     if (!ANNOUNCE || soundBlocked) return true;
-    const list = playlist(call);
-    let ok = plan.chime ? await playUrl(CHIME_URL, call, gen, 1) : true;
-    const urls = await list;
+    const list = call.audio || playlist(call);
+    let ok = plan.chime ? await playUrl(CHIME_URL, call, gen, 1, -1) : true;
+    let urls = await list;
+    if (urls === null && call.audio) urls = await playlist(call);  // asked early, the box did not answer then
     if (urls === null) return false;
     const spoken = urls.filter((u) => u !== CHIME_URL);
     for (let i = 0; i < spoken.length; i++) {
       if (gen !== generation) return false;
       if (soundBlocked) return true;
       if (!Q.goOn(call, i, lastTickets, queue)) break;
-      ok = (await playUrl(spoken[i], call, gen, pace().rate)) && ok;
+      ok = (await playUrl(spoken[i], call, gen, pace().rate, i)) && ok;
     }
     return ok || soundBlocked;
   }
@@ -254,7 +260,11 @@
   function arrive(call) {
     if (played.has(keyOf(call)) || queued(call)) return;
     call.live = true;
-    if (ANNOUNCE) queue = Q.enqueue(queue, call, played);
+    if (ANNOUNCE) {
+      queue = Q.enqueue(queue, call, played);
+      // its playlist is asked for at once: the box renders it meanwhile, and no phrase waits for the network
+      call.audio = playlist(call);
+    }
     show(call);
     if (!ANNOUNCE) { drop([call], "announcements off"); return; }
     hurry();
