@@ -165,3 +165,13 @@ def test_the_backlog_counts_only_calls_the_rule_would_still_announce() -> None:
     q = [call("a", 3, recall=True), call("b", 4), call("x", 5, counter="3")]
     assert run("Q.backlog(q, t, playing)", q=q, t=called("a", "b", "x"), playing=call("a", 1)) == 2
     assert run("Q.backlog(q, t, null)", q=q, t=called("b")) == 1
+
+
+def test_the_chime_only_breaks_a_silence() -> None:
+    """An announcement that follows the previous one at once, calls waiting, goes without the chime."""
+    q = [call("a", 1), call("b", 2)]
+    after_silence = run("Q.take(q, t, null, false).plan", q=q, t=called("a", "b"))
+    chained = run("Q.take(q, t, null, true).plan", q=q, t=called("a", "b"))
+    assert after_silence["chime"] is True and chained["chime"] is False
+    assert chained["languages"] == after_silence["languages"] == 1
+    assert run("Q.plan(0, false).chime") is True and run("Q.plan(0, true).chime") is False

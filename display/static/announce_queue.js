@@ -54,17 +54,24 @@
     return out;
   }
 
+  // what is said of the next announcement: its level, and the chime only to break a silence (`chained`: the
+  // previous announcement has just ended, the room is listening already)
+  function plan(behind, chained) {
+    const l = level(behind);
+    return { ...l, chime: l.chime && !chained };
+  }
+
   // the next announcement to play: drops (in order) every queued call no longer wanted, then takes the first.
   // `playing` (optional) is the call being announced now, for the superseded rule. Returns
-  // { next: item | null, dropped: [items], rest: [items still queued], plan: level(rest.length) }.
-  function take(queue, tickets, playing) {
+  // { next: item | null, dropped: [items], rest: [items still queued], plan: plan(rest.length, chained) }.
+  function take(queue, tickets, playing, chained) {
     const all = playing ? queue.concat([playing]) : queue;
     const dropped = [];
     const kept = [];
     for (const c of queue) (wanted(c, tickets, all) ? kept : dropped).push(c);
     const next = kept.length ? kept[0] : null;
     const rest = kept.slice(1);
-    return { next, dropped, rest, plan: level(rest.length) };
+    return { next, dropped, rest, plan: plan(rest.length, !!chained) };
   }
 
   // how many queued calls the rule would still announce, behind the one playing
@@ -87,5 +94,5 @@
     return index < level(backlog(queue, tickets, item)).languages;
   }
 
-  return { LEVELS, keyOf, stillCalled, superseded, wanted, enqueue, level, take, backlog, sounds, goOn };
+  return { LEVELS, keyOf, stillCalled, superseded, wanted, enqueue, level, plan, take, backlog, sounds, goOn };
 });

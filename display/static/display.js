@@ -225,9 +225,10 @@
     }
   }
 
-  async function announceNext() {
+  // chained: called as the previous announcement ends, with calls waiting (no silence for a chime to break)
+  async function announceNext(chained) {
     if (current || !online) return;   // while offline the queue waits: nobody would see the screen
-    const { next, dropped, rest, plan } = Q.take(queue, lastTickets, null);
+    const { next, dropped, rest, plan } = Q.take(queue, lastTickets, null, chained);
     drop(dropped, "not called");
     queue = rest;
     if (!next) { render(); return; }
@@ -251,7 +252,7 @@
       played.add(keyOf(next));
     }
     render();
-    announceNext();
+    announceNext(true);
   }
 
   const queued = (c) => (current && keyOf(current) === keyOf(c)) || queue.some((p) => keyOf(p) === keyOf(c));
