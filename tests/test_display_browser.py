@@ -644,7 +644,7 @@ def test_the_next_call_shows_at_once_and_an_absent_visitors_reminder_never_plays
     assert not [e for e in log if e["number"] == "A001" and e["recall"]], log
     recall = next(c for c in call_log(page) if c["number"] == "A001" and c["recall"])
     assert recall["start"] is None and recall["dropped"] == "not called", recall
-    # the first call's phrases stopped when its recall came: the visitor's language was said, not all three
+    # the first call's phrases stopped when its recall came (and its sound when its visitor was marked absent)
     first = [e for e in log if e["number"] == "A001" and not e["url"].endswith("chime.wav")]
     assert 1 <= len(first) < 3, first
     for a, b in zip(log, log[1:], strict=False):

@@ -131,6 +131,7 @@
         if (done) return;
         done = true;
         playingNow = null;
+        cutNow = () => {};
         clearTimeout(timer);
         clearInterval(watch);
         speaker.removeEventListener("ended", onEnded);
@@ -341,6 +342,8 @@
   function event(ev) {
     if (ev.counters) { noteCounters(ev.counters); if (lastSummary) summary(lastSummary); }
     (ev.tickets || []).forEach((t) => { lastTickets[t.id] = t; });  // absent, finished, moved: no longer called
+    // the call being announced is no longer called (marked absent, at the counter): its sound stops now
+    if (current && !Q.stillCalled(current, lastTickets)) cutNow();
     if (CALLS.includes(ev.type)) {
       const t = ev.tickets && ev.tickets[0];
       if (!t) return;
