@@ -20,8 +20,6 @@
   const PLAYLIST_TIMEOUT_MS = 25000;
   const zoneNeeds = JSON.parse(data.zoneNeeds || "[]");
   const zoneCounters = JSON.parse(data.zoneCounters || "[]");
-  const hours = JSON.parse(data.hours || "{}");
-  const tz = data.tz || undefined;
   const counterWord = data.counterWord;
   const speaker = $("speaker");
   speaker.preservesPitch = true;        // quicker speech under a backlog keeps its voice
@@ -389,30 +387,6 @@
     if (online) announceNext();
   }
 
-  // -- clock and today's opening hours, in the site's time zone ---------------------------------------------
-  const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-  // English day first and 24-hour, as in Brussels (en-GB), like the printed tickets (contactpoint.i18n); every
-  // language 24-hour (Arabic's own clock is 12-hour, "08:32 ص")
-  const timeLang = data.lang === "en" ? "en-GB" : data.lang;
-  function clock() {
-    const d = new Date();
-    let opts = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz };
-    let day;
-    try {
-      $("clock").textContent = d.toLocaleTimeString(timeLang, opts);
-      day = WEEKDAYS.indexOf(new Intl.DateTimeFormat("en-US", { weekday: "short", timeZone: tz }).format(d));
-    } catch (e) {  // an unknown time zone in this browser: the device's own
-      opts = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
-      $("clock").textContent = d.toLocaleTimeString(timeLang, opts);
-      day = (d.getDay() + 6) % 7;
-    }
-    let text;
-    if (data.alwaysOpen === "true") text = data.openAllDay;
-    else if (hours[String(day)] && hours[String(day)].length) text = data.openToday + " " + hours[String(day)].join(", ");
-    else text = data.closedToday;
-    $("hours").textContent = text;
-  }
-  clock(); setInterval(clock, 10000);
   // "Reconnecting…" within 4.5 s of the box vanishing: an "alive?" every 1.5 s, 3 s to answer (docs/display.md)
   window.contactpointLive = Live("/display", { snapshot, event, summary, status }, data.stateUrl,
                                  { heartbeatMs: 1500, heartbeatTimeoutMs: 3000 });
