@@ -1,81 +1,100 @@
-// The display: shows each call one at a time, in order, for at least min_call_s and until its announcement
-// has been spoken (chime, then the visitor's language, then the site's announcement languages); never two
-// at once, never stale silently: while the box is unreachable, a "reconnecting" screen hides the calls.
-// Every call is shown and announced once: a call queued when the connection drops stays queued, and after
-// the resync every call of the snapshot not yet played that is still awaited (its ticket still called at that
-// counter, or made within the last minute) joins the queue, in call order. Only a display that has just started
-// announces nothing old.
+// The display: every call is on screen the moment it arrives; its announcement (chime, then the visitor's
+// language, then the site's announcement languages) comes in turn, one at a time, by the queue rule of
+// announce_queue.js: a call whose ticket is no longer called is dropped before it plays, only the latest recall
+// of a ticket plays, and under a backlog the box says less and says it quicker. The call being announced is the
+// large one; the others are listed, newest first, the ones still to be announced marked. Never stale silently:
+// while the box is unreachable, a "reconnecting" screen hides the calls. A call queued when the connection drops
+// stays queued, and after the resync every call of the snapshot not yet played whose ticket is still called at
+// that counter joins the queue, in call order. A display that has just started announces nothing old.
 "use strict";
 (function () {
+  const Q = window.AnnounceQueue;
   const root = document.getElementById("display");
   const $ = (id) => document.getElementById(id);
   const data = root.dataset;
-  const MIN_SHOW_MS = parseInt(data.minCallMs, 10) || 6000;
+  const NEW_MS = parseInt(data.minCallMs, 10) || 6000;  // a call is marked new in the list this long
   const ANNOUNCE = data.announce === "true";
   const CHIME_URL = data.chimeUrl;
   const AUDIO_TIMEOUT_MS = 30000;       // one file never holds the queue longer than this
   const STALL_MS = 4000;                // nor a file that stopped moving (the box went away mid-file)
   const PLAYLIST_TIMEOUT_MS = 25000;
-  // a call this recent (seconds) is announced after an outage even if its visitor seems to be at the counter
-  // already (an agent who pressed "start" at once); read at each resync (the browser tests shorten it)
-  const freshS = () => { const v = parseFloat(data.freshS); return Number.isFinite(v) ? v : 60; };
   const zoneNeeds = JSON.parse(data.zoneNeeds || "[]");
   const zoneCounters = JSON.parse(data.zoneCounters || "[]");
-  const hours = JSON.parse(data.hours || "{}");
-  const tz = data.tz || undefined;
   const counterWord = data.counterWord;
   const speaker = $("speaker");
+  speaker.preservesPitch = true;        // quicker speech under a backlog keeps its voice
 
   let labels = {};          // counter id -> label
   let needNames = {};       // need id -> name in the display's language
   let needOrder = [];       // need ids in the site file's order
-  let pending = [];         // calls waiting to be shown, oldest first
-  let current = null;       // the call whose turn on screen is running
-  let showing = false;
+  let queue = [];           // calls waiting for their announcement, oldest first
+  let current = null;       // the call being announced
   let online = false;       // the state is drawn and live: only then does the queue move on
   let started = false;      // the first snapshot is drawn
   let generation = 0;       // bumped when the queue is thrown away (day closed)
-  let lastCalls = [];       // newest first
+  let recent = [];          // the calls on screen, newest first, one per ticket
   let soundBlocked = false;
-  let playingNow = false;   // an announcement's file is being played
-  const played = new Set(); // calls (ticket@counter@at) whose turn on screen is over: never shown again
-  let lastTickets = {};     // ticket id -> the ticket as the last snapshot or call showed it
+  let playingNow = null;    // the audio log entry of the file being played
+  let cutNow = () => {};    // stops that file (a phrase in another language when a backlog builds)
+  let shownKey = null;      // the call in the large panel
+  const played = new Set(); // calls whose announcement is over (played or dropped): never queued again
+  let lastTickets = {};     // ticket id -> the ticket as the last snapshot or event showed it
+  const keyOf = Q.keyOf;
 
-  const keyOf = (c) => c.ticket + "@" + c.counter + "@" + c.at;
-
-  // what happened, for people debugging a site and for the browser tests
-  const callLog = window.contactpointCallLog = [];
-  const audioLog = window.contactpointAudioLog = [];
+  // what happened, for people debugging a site and for the browser tests and the bench
+  const callLog = window.contactpointCallLog = [];    // each call: shown, announcement start, done, dropped
+  const audioLog = window.contactpointAudioLog = [];  // each sound: url, start, playing, end, why
+  const logOf = (c) => callLog.find((e) => e.key === keyOf(c));
 
   function inZone(need, counter) {
     return (!zoneNeeds.length || zoneNeeds.includes(need)) && (!zoneCounters.length || zoneCounters.includes(counter));
   }
 
-  function renderLast() {
-    const ol = $("last-calls");
-    ol.replaceChildren(...lastCalls.slice(0, 6).map((c) => {
+  // -- the screen: the call being announced (else the newest) large, the others listed -----------------------
+  function render() {
+    const big = current || recent[0] || null;
+    if (big) {
+      $("current-number").textContent = big.number;
+      $("current-counter").textContent = labels[big.counter] || big.counter;
+      $("current-call").hidden = false;
+      $("idle").hidden = true;
+      root.dataset.current = big.number + "@" + big.counter;
+      const key = keyOf(big);
+      if (key !== shownKey && big.live) {
+        const box = $("current-call");
+        box.classList.remove("flash"); void box.offsetWidth; box.classList.add("flash");
+      }
+      shownKey = key;
+    } else {
+      $("current-call").hidden = true;
+      $("idle").hidden = false;
+      delete root.dataset.current;
+      shownKey = null;
+    }
+    const now = Date.now();
+    const ahead = Q.take(queue, lastTickets, current);
+    const waiting = new Set((ahead.next ? [ahead.next] : []).concat(ahead.rest).map(keyOf));
+    const rows = recent.filter((c) => !big || c.ticket !== big.ticket).slice(0, 6);
+    $("last-calls").replaceChildren(...rows.map((c) => {
       const li = document.createElement("li");
       const n = document.createElement("span"); n.className = "num"; n.textContent = c.number;
       const k = document.createElement("span"); k.className = "ctr"; k.textContent = counterWord + " " + (labels[c.counter] || c.counter);
       li.append(n, k);
+      if (waiting.has(keyOf(c))) li.dataset.waiting = "true";   // still to be announced
+      if (c.shownAt && now - c.shownAt < NEW_MS) li.classList.add("d-new");
       return li;
     }));
   }
+  setInterval(() => { if (document.querySelector("#last-calls .d-new")) render(); }, 1000);
 
-  function setCurrent(call, flash) {
-    $("current-number").textContent = call.number;
-    $("current-counter").textContent = labels[call.counter] || call.counter;
-    const box = $("current-call");
-    box.hidden = false;
-    $("idle").hidden = true;
-    root.dataset.current = call.number + "@" + call.counter;
-    if (flash) { box.classList.remove("flash"); void box.offsetWidth; box.classList.add("flash"); }
-  }
-
-  function clearCurrent() {
-    $("current-call").hidden = true;
-    $("idle").hidden = false;
-    delete root.dataset.current;
+  // a call reaches the screen at once (the newest first, each ticket once)
+  function show(call) {
+    call.shownAt = Date.now();
+    recent = [call].concat(recent.filter((c) => c.ticket !== call.ticket)).slice(0, 10);
+    render();
+    callLog.push({ key: keyOf(call), ticket: call.ticket, number: call.number, counter: call.counter,
+                   recall: !!call.recall, missed: !!call.missed, shown: Date.now(), start: null, done: null,
+                   dropped: null });
   }
 
   // -- sound -----------------------------------------------------------------------------------------------
@@ -94,9 +113,14 @@
     speaker.play().catch((e) => { if (e && e.name === "NotAllowedError") showSoundButton(); });
   });
 
-  function playUrl(url, call, gen) {
+  // how much is said now: by the calls waiting behind the one being announced (what the rule would drop aside)
+  const pace = () => Q.level(Q.backlog(queue, lastTickets, current));
+
+  // index: which phrase of the call this is (0: the visitor's language; -1: the chime)
+  function playUrl(url, call, gen, rate, index) {
     return new Promise((resolve) => {
-      const entry = { ticket: call.ticket, number: call.number, url, start: Date.now(), end: null, ok: false, why: "" };
+      const entry = { ticket: call.ticket, number: call.number, recall: !!call.recall, url, rate, index, start: Date.now(), playing: null,
+                      end: null, ok: false, why: "" };
       audioLog.push(entry);
       let done = false;
       let timer = null;
@@ -104,27 +128,34 @@
       const finish = (ok, why) => {
         if (done) return;
         done = true;
-        playingNow = false;
+        playingNow = null;
+        cutNow = () => {};
         clearTimeout(timer);
         clearInterval(watch);
         speaker.removeEventListener("ended", onEnded);
         speaker.removeEventListener("error", onError);
+        speaker.removeEventListener("playing", onPlaying);
         entry.end = Date.now(); entry.ok = ok; entry.why = why;
         resolve(ok);
       };
       const onEnded = () => finish(true, "ended");
       const onError = () => finish(false, "error");
+      const onPlaying = () => { if (entry.playing === null) entry.playing = Date.now(); };
       if (gen !== generation) { finish(false, "cancelled"); return; }
       speaker.addEventListener("ended", onEnded);
       speaker.addEventListener("error", onError);
+      speaker.addEventListener("playing", onPlaying);
       timer = setTimeout(() => { speaker.pause(); finish(false, "timeout"); }, AUDIO_TIMEOUT_MS);
       let position = -1, moved = Date.now();
       watch = setInterval(() => {
         if (speaker.currentTime !== position) { position = speaker.currentTime; moved = Date.now(); }
         else if (Date.now() - moved > STALL_MS) { speaker.pause(); finish(false, "stalled"); }
       }, 500);
-      playingNow = true;
+      playingNow = entry;
+      cutNow = () => { speaker.pause(); finish(true, "cut"); };
       speaker.src = url;
+      speaker.defaultPlaybackRate = rate;
+      speaker.playbackRate = rate;
       const p = speaker.play();
       if (p && p.catch) {
         p.catch((e) => {
@@ -135,7 +166,16 @@
     });
   }
 
-  // the audio of the call on screen: its counter and whether it is a recall, as the box logged that call
+  // a call joined the queue while a phrase plays: a phrase in one of the site's other languages stops (the
+  // visitor's own was said); the visitor's language speeds up to the pace of the new backlog (pitch kept)
+  function hurry() {
+    if (!playingNow || playingNow.index < 0) return;
+    if (playingNow.index >= pace().languages) { cutNow(); return; }
+    const rate = pace().rate;
+    if (rate > speaker.playbackRate) { speaker.playbackRate = rate; playingNow.rate = rate; }
+  }
+
+  // the audio of the call: its counter and whether it is a recall, as the box logged that call
   // (not wherever the ticket is now: it may have been transferred or called again elsewhere since)
   async function playlist(call) {
     const url = data.announcementUrl.replace("TICKET", encodeURIComponent(call.ticket)) +
@@ -154,83 +194,91 @@
     }
   }
 
-  // the chime starts at once while the box prepares (or finds in its cache) the spoken part.
-  // Resolves true when every sound played (or there was nothing to play), false if one failed.
-  async function announce(call, gen) {
+  // one announcement, as the queue rule plans it when it starts; before each phrase the rule is asked again
+  // (the ticket may have been marked absent meanwhile; a backlog may have built: then the site's other
+  // languages are left out). The chime starts at once while the box prepares (or finds) the spoken part.
+  // Resolves true when every sound meant to play played (or there was nothing to play), false if one failed.
+  async function announce(call, plan, gen) {
     if (!ANNOUNCE || soundBlocked) return true;
-    const list = playlist(call);
-    let ok = await playUrl(CHIME_URL, call, gen);
-    const urls = await list;
+    const list = call.audio || playlist(call);
+    let ok = plan.chime ? await playUrl(CHIME_URL, call, gen, 1, -1) : true;
+    let urls = await list;
+    if (urls === null && call.audio) urls = await playlist(call);  // asked early, the box did not answer then
     if (urls === null) return false;
-    for (const url of urls) {
-      if (url === CHIME_URL) continue;
+    const spoken = urls.filter((u) => u !== CHIME_URL);
+    for (let i = 0; i < spoken.length; i++) {
       if (gen !== generation) return false;
       if (soundBlocked) return true;
-      ok = (await playUrl(url, call, gen)) && ok;
+      if (!Q.goOn(call, i, lastTickets, queue)) break;
+      ok = (await playUrl(spoken[i], call, gen, pace().rate, i)) && ok;
     }
     return ok || soundBlocked;
   }
 
-  // -- the queue of calls ----------------------------------------------------------------------------------
-  async function showNext() {
-    if (showing || !online || !pending.length) return;   // while offline the queue waits: nobody would see it
-    showing = true;
+  // -- the queue of announcements ------------------------------------------------------------------------
+  function drop(calls, why) {
+    for (const c of calls) {
+      played.add(keyOf(c));
+      const e = logOf(c);
+      if (e && e.done === null) { e.done = Date.now(); e.dropped = why; }
+    }
+  }
+
+  // chained: called as the previous announcement ends, with calls waiting (no silence for a chime to break)
+  async function announceNext(chained) {
+    if (current || !online) return;   // while offline the queue waits: nobody would see the screen
+    const { next, dropped, rest, plan } = Q.take(queue, lastTickets, null, chained);
+    drop(dropped, "not called");
+    queue = rest;
+    if (!next) { render(); return; }
     const gen = generation;
-    const call = pending.shift();
-    current = call;
-    call.interrupted = false;
-    setCurrent(call, true);
-    lastCalls = [call].concat(lastCalls.filter((c) => c.ticket !== call.ticket)).slice(0, 10);
-    renderLast();
-    const entry = { ticket: call.ticket, number: call.number, counter: call.counter, recall: call.recall, shown: Date.now(), done: null };
-    callLog.push(entry);
-    document.dispatchEvent(new CustomEvent("contactpoint:call", { detail: call }));
-    const minTime = new Promise((resolve) => setTimeout(resolve, MIN_SHOW_MS));
-    const [, heard] = await Promise.all([minTime, announce(call, gen).catch(() => false)]);
-    entry.done = Date.now();
+    current = next;
+    next.interrupted = false;
+    render();
+    const entry = logOf(next);
+    if (entry) { entry.start = Date.now(); entry.plan = { chime: plan.chime, languages: plan.languages, rate: plan.rate }; }
+    const heard = await announce(next, plan, gen).catch(() => false);
+    if (entry) entry.done = Date.now();
     if (gen !== generation) return;   // the queue was reset meanwhile (day closed)
     current = null;
-    showing = false;
-    if (call.interrupted && !heard && !call.again && (!online || stillCalled(call))) {
+    if (next.interrupted && !heard && !next.again && (!online || Q.stillCalled(next, lastTickets))) {
       // the box went away during its turn and its sound did not all play: once more, first, if its visitor is
       // still called there (checked now if the display is back, else by the resync)
-      call.again = true;
-      pending.unshift(call);
+      next.again = true;
+      queue.unshift(next);
+      if (entry) entry.done = null;
     } else {
-      played.add(keyOf(call));
+      played.add(keyOf(next));
     }
-    showNext();
+    render();
+    announceNext(true);
   }
 
-  function stillCalled(c) {
-    const t = lastTickets[c.ticket];
-    return !!t && t.state === "called" && t.counter === c.counter;
-  }
+  const queued = (c) => (current && keyOf(current) === keyOf(c)) || queue.some((p) => keyOf(p) === keyOf(c));
 
-  function queued(c) {
-    return (current && keyOf(current) === keyOf(c)) || pending.some((p) => keyOf(p) === keyOf(c));
-  }
-
-  // add a call to the queue once; a call of a ticket already waiting to be shown at that counter (a recall
-  // of it, say) is the same announcement: it counts as played
-  function enqueue(call) {
-    const key = keyOf(call);
-    if (played.has(key) || queued(call)) return;
-    if (pending.some((c) => c.ticket === call.ticket && c.counter === call.counter)) { played.add(key); return; }
-    pending.push(call);
-    pending.sort((a, b) => a.at - b.at);
-    showNext();
+  // a new call: on screen now, its announcement queued (once)
+  function arrive(call) {
+    if (played.has(keyOf(call)) || queued(call)) return;
+    call.live = true;
+    if (ANNOUNCE) {
+      queue = Q.enqueue(queue, call, played);
+      // its playlist is asked for at once: the box renders it meanwhile, and no phrase waits for the network
+      call.audio = playlist(call);
+    }
+    show(call);
+    if (!ANNOUNCE) { drop([call], "announcements off"); return; }
+    hurry();
+    announceNext();
   }
 
   function resetQueue() {
     generation += 1;
-    pending = [];
+    drop(queue, "day closed");
+    queue = [];
     current = null;
-    showing = false;
     played.clear();
     speaker.pause();
   }
-
   // -- live state ------------------------------------------------------------------------------------------
   // the needs each open counter serves: a zone given by counters shows the waits of the needs they serve now
   let counterNeeds = {};
@@ -243,6 +291,7 @@
     if (zoneCounters.length) return zoneCounters.some((c) => (counterNeeds[c] || []).includes(id));
     return true;
   }
+
 
   function snapshot(snap) {
     counterNeeds = {};
@@ -261,52 +310,50 @@
       started = true;
       calls.forEach((c) => played.add(keyOf(c)));
     } else {
-      // back after an outage (a Wi-Fi blip, the box restarting): every call not played yet is announced if the
-      // visitor is still awaited at that counter, or if it is recent; the others only join the last calls
-      const now = snap.summary && snap.summary.at;
-      const fresh = freshS();
-      const awaited = (c) => stillCalled(c) || (now != null && now - c.at <= fresh);
-      // a call already shown once (its sound cut by the outage) comes again only if its visitor is still called
-      pending = pending.filter((c) => {
-        if (c.again ? stillCalled(c) : awaited(c)) return true;
-        played.add(keyOf(c));
-        return false;
-      });
+      // back after an outage (a Wi-Fi blip, the box restarting): every call not played yet is announced if its
+      // ticket is still called at that counter (the queue rule drops the others); they are all shown
       for (const c of calls) {
         if (played.has(keyOf(c)) || queued(c)) continue;
-        if (awaited(c)) enqueue({ ...c, missed: true }); else played.add(keyOf(c));
+        if (Q.stillCalled(c, lastTickets)) arrive({ ...c, missed: true }); else played.add(keyOf(c));
       }
+      const { dropped, next, rest } = Q.take(queue, lastTickets, current);
+      drop(dropped, "not called");
+      queue = next ? [next].concat(rest) : [];
     }
-    // the last calls: what the snapshot says was called, newest first, without what is still to be shown
+    // the screen: what the snapshot says was called, newest first, each ticket once, with the calls of this
+    // page's queue and the one being announced
     const seen = new Set();
-    const last = [];
-    if (current) { seen.add(current.ticket); last.push(current); }
-    for (const c of calls.slice().reverse()) {
-      if (seen.has(c.ticket) || pending.some((p) => p.ticket === c.ticket)) continue;
+    const list = [];
+    const mine = new Map(recent.map((c) => [keyOf(c), c]));
+    for (const c of (current ? [current] : []).concat(queue.slice().reverse(), calls.slice().reverse())) {
+      if (seen.has(c.ticket)) continue;
       seen.add(c.ticket);
-      last.push(c);
+      list.push(mine.get(keyOf(c)) || c);
     }
-    lastCalls = last.slice(0, 10);
-    if (!showing) {
-      if (lastCalls.length) setCurrent(lastCalls[0], false); else clearCurrent();
-    }
-    renderLast();
+    list.sort((a, b) => b.at - a.at);
+    recent = list.slice(0, 10);
+    render();
     root.dataset.seq = snap.seq;
   }
 
+  const CALLS = ["ticket_called", "ticket_recalled"];
   function event(ev) {
     if (ev.counters) { noteCounters(ev.counters); if (lastSummary) summary(lastSummary); }
-    if (ev.type === "ticket_called" || ev.type === "ticket_recalled") {
+    (ev.tickets || []).forEach((t) => { lastTickets[t.id] = t; });  // absent, finished, moved: no longer called
+    // the call being announced is no longer called (marked absent, at the counter): its sound stops now
+    if (current && !Q.stillCalled(current, lastTickets)) cutNow();
+    if (CALLS.includes(ev.type)) {
       const t = ev.tickets && ev.tickets[0];
       if (!t) return;
       const counter = ev.data.counter || t.counter;
-      lastTickets[t.id] = t;
       if (!inZone(t.need, counter)) return;
-      enqueue({ ticket: t.id, number: t.number, counter, lang: t.lang, need: t.need,
-                at: ev.at, recall: ev.type === "ticket_recalled" });
+      arrive({ ticket: t.id, number: t.number, counter, lang: t.lang, need: t.need,
+               at: ev.at, recall: ev.type === "ticket_recalled" });
     } else if (ev.type === "day_closed") {
       resetQueue();
-      lastCalls = []; renderLast(); clearCurrent();
+      recent = []; render();
+    } else if (ev.tickets && ev.tickets.length) {
+      render();  // a call of the list may no longer be awaited: its mark goes
     }
   }
 
@@ -337,33 +384,9 @@
     if (!online && current) current.interrupted = true;
     // the queue is kept while offline (its calls were made): the resync adds what was missed and drops what
     // is no longer awaited, then the queue moves on
-    if (online) showNext();
+    if (online) announceNext();
   }
 
-  // -- clock and today's opening hours, in the site's time zone ---------------------------------------------
-  const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-  // English day first and 24-hour, as in Brussels (en-GB), like the printed tickets (contactpoint.i18n); every
-  // language 24-hour (Arabic's own clock is 12-hour, "08:32 ص")
-  const timeLang = data.lang === "en" ? "en-GB" : data.lang;
-  function clock() {
-    const d = new Date();
-    let opts = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz };
-    let day;
-    try {
-      $("clock").textContent = d.toLocaleTimeString(timeLang, opts);
-      day = WEEKDAYS.indexOf(new Intl.DateTimeFormat("en-US", { weekday: "short", timeZone: tz }).format(d));
-    } catch (e) {  // an unknown time zone in this browser: the device's own
-      opts = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
-      $("clock").textContent = d.toLocaleTimeString(timeLang, opts);
-      day = (d.getDay() + 6) % 7;
-    }
-    let text;
-    if (data.alwaysOpen === "true") text = data.openAllDay;
-    else if (hours[String(day)] && hours[String(day)].length) text = data.openToday + " " + hours[String(day)].join(", ");
-    else text = data.closedToday;
-    $("hours").textContent = text;
-  }
-  clock(); setInterval(clock, 10000);
   // "Reconnecting…" within 4.5 s of the box vanishing: an "alive?" every 1.5 s, 3 s to answer (docs/display.md)
   window.contactpointLive = Live("/display", { snapshot, event, summary, status }, data.stateUrl,
                                  { heartbeatMs: 1500, heartbeatTimeoutMs: 3000 });

@@ -1,1 +1,0 @@
-"""The technician's tooling: the `contactpoint` command, systemd units, Raspberry Pi bootstrap."""
