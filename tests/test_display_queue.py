@@ -21,23 +21,15 @@ _PAGE: list[Any] = []  # the one Chromium page of this module (the `_chromium` f
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _chromium() -> Iterator[None]:
-    """The module runs where the display runs: in Debian's Chromium, on a blank page that loads it as shipped."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.conftest import chromium_path
-
-    path = chromium_path()
-    if path is None:
-        pytest.fail("the queue rule's tests need Debian's 'chromium' package")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path)
-        page = browser.new_page()
-        page.add_script_tag(content=MODULE.read_text())
-        _PAGE.append(page)
-        yield
-        _PAGE.clear()
-        browser.close()
+def _chromium(browser: Any) -> Iterator[None]:
+    """The module runs where the display runs: in Debian's Chromium (the session's), on a blank page that loads it
+    as shipped."""
+    page = browser.new_page()
+    page.add_script_tag(content=MODULE.read_text())
+    _PAGE.append(page)
+    yield
+    _PAGE.clear()
+    page.close()
 
 
 def run(expr: str, **values: Any) -> Any:
