@@ -19,10 +19,10 @@ import re
 import shutil
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from bench.ours import login
 from bench.proc import HOST, REPO, BenchError, Server, fresh_dir
 from bench.stats import ms
 
@@ -75,18 +75,7 @@ def site_text() -> str:
 class Agent:
     def __init__(self, port: int, name: str, password: str) -> None:
         self.c = http.client.HTTPConnection(HOST, port, timeout=10)
-        body = urllib.parse.urlencode({"name": name, "password": password})
-        self.c.request("POST", "/counter/login", body=body,
-                       headers={"Content-Type": "application/x-www-form-urlencoded"})
-        r = self.c.getresponse()
-        r.read()
-        self.cookie = (r.getheader("Set-Cookie") or "").split(";")[0]
-        self.c.request("GET", "/counter/", headers={"Cookie": self.cookie})
-        r = self.c.getresponse()
-        m = re.search(r'<meta name="csrf-token" content="([^"]+)"', r.read().decode())
-        if r.status != 200 or not m:
-            raise BenchError(f"agent {name}: login failed ({r.status})")
-        self.csrf = m.group(1)
+        self.cookie, self.csrf = login(port, password, name)  # the login form's token first (login CSRF)
 
     def cmd(self, command: str, **body: Any) -> tuple[int, dict[str, Any]]:
         self.c.request("POST", f"/counter/api/{command}", body=json.dumps(body),

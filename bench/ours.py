@@ -69,8 +69,8 @@ def agent_password(srv: Server, timeout: float = 10.0) -> str:
     raise BenchError("the demo did not print its agent login line")
 
 
-def login(port: int, password: str) -> tuple[str, str]:
-    """Log the demo agent in: (Cookie header, CSRF token)."""
+def login(port: int, password: str, name: str = "demo") -> tuple[str, str]:
+    """Log an agent in (the demo's by default) as a browser does: (Cookie header, CSRF token)."""
     c = http.client.HTTPConnection(HOST, port, timeout=10)
     c.request("GET", "/counter/login")  # the form's token, tied to this pre-login session (login CSRF)
     r = c.getresponse()
@@ -79,7 +79,7 @@ def login(port: int, password: str) -> tuple[str, str]:
     m = re.search(r'name="csrf_token" value="([^"]+)"', form)
     if not m or not pre:
         raise BenchError(f"login form without a CSRF token ({r.status})")
-    body = urllib.parse.urlencode({"name": "demo", "password": password, "csrf_token": m.group(1)})
+    body = urllib.parse.urlencode({"name": name, "password": password, "csrf_token": m.group(1)})
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": pre}
     c.request("POST", "/counter/login", body=body, headers=headers)
     r = c.getresponse()
