@@ -101,7 +101,7 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(client: Any, agent: Au
     assert client.get("/counter/api/state").status_code == 401
 
 
-def test_console_commands_need_the_csrf_header(client: Any, agent: AuthActions) -> None:
+def test_counter_commands_need_the_csrf_header(client: Any, agent: AuthActions) -> None:
     agent.login()
     r = client.post("/counter/api/open", json={"counter": "1", "needs": ["moving"]}, headers={"X-CSRF-Token": "x"})
     assert r.status_code == 403 and r.get_json()["error"] == "forbidden"

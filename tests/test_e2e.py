@@ -20,7 +20,7 @@ def login(page: Any, live: Any) -> None:
     page.fill("#name", "demo")
     page.fill("#password", live.password)
     page.click("button[type=submit]")
-    expect(page.locator("#console")).to_have_attribute("data-state", "online")
+    expect(page.locator("#counter-page")).to_have_attribute("data-state", "online")
 
 
 def take_ticket_over_http(live: Any, need: str) -> str:

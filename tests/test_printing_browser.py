@@ -54,7 +54,7 @@ def login(page: Any, url: str, name: str, password: str) -> None:
         page.fill("#name", name)
         page.fill("#password", password)
         page.click("button[type=submit]")
-    expect(page.locator("#console")).to_have_attribute("data-state", "online")
+    expect(page.locator("#counter-page")).to_have_attribute("data-state", "online")
 
 
 @pytest.fixture

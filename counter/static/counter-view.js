@@ -5,10 +5,10 @@
 // order the server computes (GET /counter/api/state → "order").
 "use strict";
 (function () {
-  const cfg = JSON.parse(document.getElementById("console-config").textContent);
-  const T = JSON.parse(document.getElementById("console-texts").textContent);
+  const cfg = JSON.parse(document.getElementById("counter-config").textContent);
+  const T = JSON.parse(document.getElementById("counter-texts").textContent);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const root = document.getElementById("console");
+  const root = document.getElementById("counter-page");
   const $ = (id) => document.getElementById(id);
   const fill = (text, vars) => text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   const needById = {}; cfg.needs.forEach((n) => { needById[n.id] = n; });

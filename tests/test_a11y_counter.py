@@ -32,7 +32,7 @@ def log_in(page: Any, server: Any, lang: str, name: str = "demo", password: str 
     page.fill("#name", name)
     page.fill("#password", password or server.password)
     page.click("button[type=submit]")
-    expect(page.locator("#console")).to_have_attribute("data-state", "online")
+    expect(page.locator("#counter-page")).to_have_attribute("data-state", "online")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -43,7 +43,7 @@ def test_every_counter_page_passes_axe(browser: Any, server: Any, lang: str) -> 
     problems: dict[str, list[str]] = {}
     log_in(page, server, lang)
     page.goto(server.url + f"/counter/?lang={lang}")
-    expect(page.locator("#console")).to_have_attribute("data-state", "online")
+    expect(page.locator("#counter-page")).to_have_attribute("data-state", "online")
     in_language(page, lang)
     expect(page.locator("#open-panel")).to_be_visible()
     problems["open-counter"] = axe_violations(page)

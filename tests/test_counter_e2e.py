@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 def idle(page: Any) -> None:
     """A shortcut pressed while the previous command is still on its way is ignored, as a second click would be."""
-    expect(page.locator("#console")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#counter-page")).to_have_attribute("aria-busy", "false")
 BOB_PASSWORD = "bob's long password"
 
 
@@ -55,7 +55,7 @@ def login(page: Any, live: Any, name: str, password: str) -> None:
     page.fill("#name", name)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    expect(page.locator("#console")).to_have_attribute("data-state", "online")
+    expect(page.locator("#counter-page")).to_have_attribute("data-state", "online")
 
 
 def open_counter(page: Any, counter: str, needs: list[str] | None = None) -> None:
@@ -276,17 +276,17 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     # the box goes away: the console says so and disables every action; back: resync
     live.stop()
     expect(a.locator("#offline")).to_be_visible(timeout=10_000)
-    expect(a.locator("#console")).to_have_attribute("data-state", "offline")
+    expect(a.locator("#counter-page")).to_have_attribute("data-state", "offline")
     for sel in ("#btn-call-next", "#btn-recall", "#btn-finish-resolved", "#btn-help", "#btn-transfer"):
         expect(a.locator(sel)).to_be_disabled()
     shot(a, "console-offline")
     live.start()
     # bob's session survives the restart and resyncs by itself
-    expect(b.locator("#console")).to_have_attribute("data-state", "online", timeout=15_000)
+    expect(b.locator("#counter-page")).to_have_attribute("data-state", "online", timeout=15_000)
     # the demo agent's password is new at every start ("for this run only"): its console goes to the login page
     expect(a).to_have_url(re.compile(r"/counter/login"), timeout=15_000)
     login(a, live, "demo", live.password)
-    expect(a.locator("#console")).to_have_attribute("data-state", "online", timeout=15_000)
+    expect(a.locator("#counter-page")).to_have_attribute("data-state", "online", timeout=15_000)
     expect(a.locator("#offline")).to_be_hidden()
     expect(a.locator("#current-number")).to_have_text("A007")  # resynced: still at the counter
     expect(a.locator("#btn-finish-resolved")).to_be_enabled()

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import shot
 from tests.live_server import ROOT
-from tests.test_console_e2e import BOB_PASSWORD, idle, log, login, open_counter, take
+from tests.test_counter_e2e import BOB_PASSWORD, idle, log, login, open_counter, take
 
 pytestmark = pytest.mark.browser
 
@@ -108,16 +108,16 @@ def test_a_command_the_box_never_answers_gives_up_and_says_so_in_the_agents_lang
     a.fill("#name", "demo")
     a.fill("#password", live.password)
     a.click("button[type=submit]")
-    expect(a.locator("#console")).to_have_attribute("data-state", "online")
+    expect(a.locator("#counter-page")).to_have_attribute("data-state", "online")
     open_counter(a, "1", ["moving"])
     held: list[Any] = []
     a.route("**/counter/api/call-next", lambda route: held.append(route))  # the box vanishes mid-command
     a.click("#btn-call-next")
-    expect(a.locator("#console")).to_have_attribute("aria-busy", "true")
+    expect(a.locator("#counter-page")).to_have_attribute("aria-busy", "true")
     expect(a.locator("#error")).to_have_text(
         "Le boîtier n'a pas répondu à temps. Vérifiez votre guichet avant de réessayer.", timeout=15_000
     )
-    expect(a.locator("#console")).to_have_attribute("aria-busy", "false")
+    expect(a.locator("#counter-page")).to_have_attribute("aria-busy", "false")
     expect(a.locator("#btn-call-next")).to_be_enabled()  # usable again: the socket is still live
     shot(a, "console-command-timeout-fr")
     assert len(held) == 1
@@ -137,7 +137,7 @@ def test_logging_out_closes_the_counter_and_the_sessions_other_tabs(browser: Any
     expect(a.locator("#current-number")).to_have_text("A001")
     other = ctx.new_page()  # a second tab of the same session
     other.goto(live.url + "/counter/?lang=en")
-    expect(other.locator("#console")).to_have_attribute("data-state", "online")
+    expect(other.locator("#counter-page")).to_have_attribute("data-state", "online")
     a.click("text=Log out")
     expect(a).to_have_url(re.compile(r"/counter/login"))
     expect(other).to_have_url(re.compile(r"/counter/login"), timeout=10_000)  # its socket was closed at once

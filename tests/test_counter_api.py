@@ -15,9 +15,9 @@ from tests.conftest import AuthActions, post_login
 PASSWORD = "correct horse battery"
 
 
-def console_config(client: Any) -> dict[str, Any]:
+def counter_config(client: Any) -> dict[str, Any]:
     page = client.get("/counter/").get_data(as_text=True)
-    m = re.search(r'<script id="console-config" type="application/json">(.*?)</script>', page, re.S)
+    m = re.search(r'<script id="counter-config" type="application/json">(.*?)</script>', page, re.S)
     assert m
     return json.loads(m.group(1))
 
@@ -36,7 +36,7 @@ def test_the_console_config_carries_organisations_policy_and_translated_names(
     app: Any, client: Any, agent: AuthActions
 ) -> None:
     agent.login()
-    cfg = console_config(client)
+    cfg = counter_config(client)
     site = app.extensions["contactpoint"].site
     assert [o["id"] for o in cfg["organisations"]] == [o.id for o in site.organisations]
     assert all(o["kind_name"] and o["name"] for o in cfg["organisations"])

@@ -215,7 +215,7 @@ def test_an_account_disabled_from_the_command_line_loses_its_counter_at_the_next
     cp.engine.issue(need="moving", lang="fr")
     bob.cmd("open", counter="2", needs=["moving"])
     bob.cmd("call-next")
-    ns = app.extensions["contactpoint"].console
+    ns = app.extensions["contactpoint"].counters_ns
     ns.sweep(app)
     assert counter_of(app, "2").open  # an active account's counter is left alone
     cp.store.set_agent_active("bob", False)  # what `contactpoint agent disable bob` does
@@ -352,7 +352,7 @@ def test_a_session_ends_10_hours_after_login_even_while_the_agent_works(app: Any
 def test_the_sweep_closes_a_console_socket_whose_session_ended(app: Any, clock: Any) -> None:
     app.config["AGENT_IDLE_TIMEOUT"] = 3600
     sio = app.extensions["contactpoint"].socketio
-    ns = app.extensions["contactpoint"].console
+    ns = app.extensions["contactpoint"].counters_ns
     bob = logged_in(app, "bob")
     carl = logged_in(app, "carl")
     bob_socket = sio.test_client(app, namespace="/counter", flask_test_client=bob.client)
@@ -373,7 +373,7 @@ def test_the_sweep_closes_a_console_socket_whose_session_ended(app: Any, clock: 
 
 def test_the_sweep_closes_sockets_10_hours_after_login(app: Any, clock: Any) -> None:
     sio = app.extensions["contactpoint"].socketio
-    ns = app.extensions["contactpoint"].console
+    ns = app.extensions["contactpoint"].counters_ns
     bob = logged_in(app, "bob")
     sock = sio.test_client(app, namespace="/counter", flask_test_client=bob.client)
     for _ in range(9):
