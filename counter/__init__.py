@@ -1,7 +1,7 @@
-"""The counter console: agents log in, open a counter, call, serve, transfer and close visits.
+"""The counter page: agents log in, open a counter, call, serve, transfer and close visits.
 
 The manager's page of agent accounts is `/manage/agents` (manage/agents.py). Every action is a POST to
-`/counter/api/<command>` with the session's CSRF token; the console keeps in sync over the `/counter` namespace.
+`/counter/api/<command>` with the session's CSRF token; the counter page keeps in sync over the `/counter` namespace.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The counter console's Socket.IO namespace: agents' sockets only, closed when their session ends."""
+"""The counter page's Socket.IO namespace: agents' sockets only, closed when their session ends."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The counter console's pages: agents log in, open a counter, call, serve, transfer and close visits.
+"""The counter's pages: agents log in, open a counter, call, serve, transfer and close visits.
 
-Every action is a POST to `/counter/api/<command>` with the session's CSRF token; the console keeps in sync over
+Every action is a POST to `/counter/api/<command>` with the session's CSRF token; the counter page keeps in sync over
 the `/counter` namespace (counter/namespace.py). The manager's agent accounts are in manage/agents.py.
 """
 
@@ -140,7 +140,7 @@ def state() -> Any:
 
     cp = current_box()
     snap = full_state()
-    # the calling order, as the core computes it (the console's own sort is checked against it)
+    # the calling order, as the core computes it (the counter page's own sort is checked against it)
     snap["order"] = list(cp.engine.calling_order())
     # the names today's appointments keep (only needs with appointment_name): the agent greets the visitor
     snap["names"] = cp.engine.appointment_names(snap["day"])
@@ -200,7 +200,7 @@ def api(command: str) -> Any:
         if not reason or not reason.strip():
             raise CommandError("reason_required", 400)
         return _done(run(commands.cancel, ticket=_str(body, "ticket", True), reason=reason, agent=agent))
-    if command == "close-other":  # a colleague's counter (their console died, they left): reason required, logged
+    if command == "close-other":  # a colleague's counter (their counter page died, they left): reason required, logged
         return _done(
             run(
                 commands.release_counter,

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.a11y]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: Any) -> Iterator[Any]:
-    yield from demo_server(tmp_path_factory, "a11y-console")
+    yield from demo_server(tmp_path_factory, "a11y-counter")
 
 
 def in_language(page: Any, lang: str) -> None:
@@ -50,16 +50,16 @@ def test_every_counter_page_passes_axe(browser: Any, server: Any, lang: str) -> 
     page.click("#open-btn")
     expect(page.locator("#work-panel")).to_be_visible()
     expect(page.locator("#queue-list button.c-ticket").first).to_be_visible()
-    problems["console-waiting"] = axe_violations(page)
+    problems["counter-waiting"] = axe_violations(page)
     page.locator("#queue-list button.c-ticket").first.click()
     expect(page.locator("#dlg-ticket")).to_be_visible()
     problems["ticket-dialog"] = axe_violations(page)
     page.keyboard.press("Escape")
     page.click("#btn-call-next")
     expect(page.locator("#current-number")).not_to_have_text("—")
-    problems["console-calling"] = axe_violations(page)
+    problems["counter-calling"] = axe_violations(page)
     if lang in ("fr", "ar"):
-        shot(page, f"a11y-console-{lang}")
+        shot(page, f"a11y-counter-{lang}")
     page.click("#btn-start")
     expect(page.locator("#btn-start")).to_be_disabled()
     page.click("#btn-finish-resolved")  # leave the counter free for the next language's run

@@ -1,4 +1,4 @@
-"""The console's HTTP API beyond the happy path: reasons, referrals, transfers, the calling order, and racing
+"""The counter page's HTTP API beyond the happy path: reasons, referrals, transfers, the calling order, and racing
 call-next commands from several logged-in agents over HTTP (Flask's test client in many threads)."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def events_of_type(app: Any, typ: str) -> list[Any]:
     return [e for e in app.extensions["contactpoint"].store.events() if e.type == typ]
 
 
-def test_the_console_config_carries_organisations_policy_and_translated_names(
+def test_the_counter_config_carries_organisations_policy_and_translated_names(
     app: Any, client: Any, agent: AuthActions
 ) -> None:
     agent.login()

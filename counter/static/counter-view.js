@@ -1,7 +1,7 @@
 // The counter page, 1/3 (then counter-dialogs.js, counter.js): its state and how it is drawn; actions as POSTs
 // to /counter/api/<cmd>. While disconnected or out of sync every action is disabled: the page never lies about state.
 // The queue is listed in the core's calling order: sortKey() below is contactpoint/domain/ordering.py's
-// sort_key, fed with the policy numbers of the site (console config); the browser test checks it against the
+// sort_key, fed with the policy numbers of the site (counter config); the browser test checks it against the
 // order the server computes (GET /counter/api/state → "order").
 "use strict";
 (function () {
@@ -213,7 +213,7 @@
       li.append(text);
       if (s.help) li.className = "c-help";
       if (!s.open) li.classList.add("c-closed");
-      if (s.open && s.agent !== cfg.agent) {  // a colleague's counter left open (their console died, they left)
+      if (s.open && s.agent !== cfg.agent) {  // a colleague's counter left open (their counter page died, they left)
         const b = document.createElement("button");
         b.type = "button"; b.className = "secondary small c-act c-close-other";
         b.dataset.closeCounter = c.id;
@@ -239,7 +239,7 @@
   let leaving = false;
   const toLogin = () => { if (!leaving) { leaving = true; location.href = cfg.urls.login; } };
 
-  // a command the box has not answered in this time is given up: the console is usable again and says so
+  // a command the box has not answered in this time is given up: the counter page is usable again and says so
   // (the box may still have done it: the live state shows what it did)
   const COMMAND_TIMEOUT_MS = 8000;
   async function request(url, body) {
@@ -264,7 +264,7 @@
     }
   }
 
-  // a console command; errors go to `errorEl` (a dialog's) or the page's banner. Returns true on success.
+  // a counter command; errors go to `errorEl` (a dialog's) or the page's banner. Returns true on success.
   async function post(cmd, body, errorEl) {
     if (S.busy) return false;
     const from = document.activeElement;
