@@ -27,7 +27,7 @@ from contactpoint.store import EventStore, StoreFull
 log = logging.getLogger(__name__)
 
 # the device pages, each a folder with its views, its Socket.IO namespace and `init_app(app, socketio)`:
-# the kiosk, the waiting-room display, the agents' counter console, the visitor's phone, the manager's pages
+# the kiosk, the waiting-room display, the agents' counter page, the visitor's phone, the manager's pages
 DEVICES = ("kiosk", "display", "counter", "phone", "manage")
 
 HTTP_KEYS = {

@@ -7,7 +7,7 @@ Sessions are signed cookies (Flask). A session ends:
 - at the next request once the account is disabled (or deleted), its role changed or its password reset: every
   request reads the account again, so a manager's "disable" or a new password takes effect at once;
 - at logout.
-A console's live socket is checked against the same rules by a sweep (`session_ended`, counter/).
+A counter page's live socket is checked against the same rules by a sweep (`session_ended`, counter/).
 
 Failed logins slow down the (account, address) pair that made them, with a delay that doubles, and a looser
 ceiling per address against password spraying (`contactpoint/throttle.py`); a manager can unlock an account.
@@ -108,7 +108,7 @@ def log_in(name: str, role: str) -> None:
 def log_out() -> None:
     key = session.get("csrf")
     if key and session.get("agent"):
-        _activity()[str(key)] = None  # its live sockets are closed by the console's sweep (or at once by logout)
+        _activity()[str(key)] = None  # its live sockets are closed by the counter page's sweep (or at once by logout)
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -126,7 +126,7 @@ def _lifetime() -> float:
 def _activity() -> dict[str, float | None]:
     """Per session (its CSRF token, a secret only it holds): the last request it made, None once logged out.
 
-    A console's live socket makes no request, so the sweep that ends sockets of ended sessions reads here when
+    A counter page's live socket makes no request, so the sweep that ends sockets of ended sessions reads here when
     the session last spoke over HTTP (an action, a resync). In memory: a restart forgets, and sockets then
     reconnect through `current_agent()` anyway."""
     ext = current_app.extensions
@@ -258,7 +258,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
 
 
 def login_throttle() -> LoginThrottle:
-    """The box's one throttle of failed logins, shared by every login page (console, manager's pages)."""
+    """The box's one throttle of failed logins, shared by every login page (counter page, manager's pages)."""
     ext = current_app.extensions
     if "login_throttle" not in ext:
         cfg = current_app.config
@@ -274,7 +274,7 @@ def login_throttle() -> LoginThrottle:
 
 
 def throttled_login_page(template: str, wait: float, **context: Any) -> tuple[str, int, dict[str, str]]:
-    """The login page again, saying how many minutes to wait: a 429 with Retry-After (console and manager alike)."""
+    """The login page again, saying how many minutes to wait: a 429 with Retry-After (counter and manager alike)."""
     from flask import render_template
 
     from contactpoint.messages import message

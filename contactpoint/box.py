@@ -118,7 +118,7 @@ class Box:
     kiosk_announcer: Announcer | None = None  # the kiosk's voices, with their own cache (kiosk/)
     limiter: Limiter | None = None  # the kiosk's rate limits (kiosk/)
     phones: Followers | None = None  # the tickets phones follow (phone/)
-    console: CounterNamespace | None = None  # the agents' sockets (counter/)
+    counters_ns: CounterNamespace | None = None  # the agents' sockets, the /counter namespace (counter/)
     services: list[Service] = field(default_factory=list)
     started: bool = False
 

@@ -203,7 +203,7 @@ class Engine(EngineQueries):
 
     def snapshot(self) -> dict[str, Any]:
         """The state a page starts from, with the seq it is current to: every live ticket of the day (the agents'
-        console; tools). The pages that need less take a bounded one: `display_snapshot`, `kiosk_snapshot`."""
+        counter page; tools). The pages that need less take a bounded one: `display_snapshot`, `kiosk_snapshot`."""
         with self._lock:
             st = self._state
             live = [t for t in st.tickets.values() if t.state not in FINAL]  # only references, under the lock

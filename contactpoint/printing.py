@@ -2,11 +2,11 @@
 
 The visitor's number is committed and shown first; printing happens in a worker so a jammed, stalled or
 unplugged printer never delays or loses a ticket. Every printer problem becomes a `printer_status` event
-with a message key, which consoles and the kiosk show in their own language.
+with a message key, which counter pages and the kiosk show in their own language.
 
 One worker thread owns the printer: it prints the jobs (tickets, reprints, referral slips) in order and,
 between jobs, asks the printer for its real-time status every `poll_interval` seconds, so paper running out
-or a cover left open reaches the consoles before the next visitor takes a ticket. Only changes are logged
+or a cover left open reaches the counter pages before the next visitor takes a ticket. Only changes are logged
 (the `printer_status` command drops a repeat of the current key). When the printer comes back, nothing that
 failed is reprinted by itself: the visitor was shown the number on screen, and an agent can reprint.
 

@@ -1,26 +1,26 @@
-"""The counter console: agents log in, open a counter, call, serve, transfer and close visits.
+"""The counter page: agents log in, open a counter, call, serve, transfer and close visits.
 
 The manager's page of agent accounts is `/manage/agents` (manage/agents.py). Every action is a POST to
-`/counter/api/<command>` with the session's CSRF token; the console keeps in sync over the `/counter` namespace.
+`/counter/api/<command>` with the session's CSRF token; the counter page keeps in sync over the `/counter` namespace.
 """
 
 from __future__ import annotations
 
-from contactpoint.counter.namespace import CONSOLE_SWEEP_S, CounterNamespace
+from contactpoint.counter.namespace import COUNTER_SWEEP_S, CounterNamespace
 from contactpoint.counter.views import bp, my_counter, release_counters_of
 from flask import Flask
 from flask_socketio import SocketIO
 
 from contactpoint.box import Periodic, box_of
 
-__all__ = ["CONSOLE_SWEEP_S", "CounterNamespace", "bp", "init_app", "my_counter", "release_counters_of"]
+__all__ = ["COUNTER_SWEEP_S", "CounterNamespace", "bp", "init_app", "my_counter", "release_counters_of"]
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(bp)
     ns = CounterNamespace("/counter")
-    box_of(app).console = ns
+    box_of(app).counters_ns = ns
     socketio.on_namespace(ns)
 
-    every = float(app.config.get("CONSOLE_SWEEP_S", CONSOLE_SWEEP_S))
-    box_of(app).add_service(Periodic("console sweep", every, lambda: ns.sweep(app) and None))
+    every = float(app.config.get("COUNTER_SWEEP_S", COUNTER_SWEEP_S))
+    box_of(app).add_service(Periodic("counter sweep", every, lambda: ns.sweep(app) and None))

@@ -1,4 +1,4 @@
-"""The counter console's Socket.IO namespace: agents' sockets only, closed when their session ends."""
+"""The counter page's Socket.IO namespace: agents' sockets only, closed when their session ends."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from flask_socketio import ConnectionRefusedError, Namespace
 from contactpoint import auth
 from contactpoint.box import box_of
 
-CONSOLE_SWEEP_S = 30.0
+COUNTER_SWEEP_S = 30.0
 
 
 class CounterNamespace(Namespace):
     """Agents only. A socket whose session ends is closed: at once when its account is disabled from the
-    manager's page or the session logs out, else at the next sweep (every `CONSOLE_SWEEP_S` seconds: 10 h after
+    manager's page or the session logs out, else at the next sweep (every `COUNTER_SWEEP_S` seconds: 10 h after
     login, idle too long, password changed, account disabled from the command line)."""
 
     def __init__(self, namespace: str) -> None:

@@ -1,4 +1,4 @@
-"""What the console says: the names of states, outcomes, reasons and kinds of organisation, in the agent's
+"""What the counter page says: the names of states, outcomes, reasons and kinds of organisation, in the agent's
 language (never a raw key on screen)."""
 
 from __future__ import annotations

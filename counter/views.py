@@ -1,6 +1,6 @@
-"""The counter console's pages: agents log in, open a counter, call, serve, transfer and close visits.
+"""The counter's pages: agents log in, open a counter, call, serve, transfer and close visits.
 
-Every action is a POST to `/counter/api/<command>` with the session's CSRF token; the console keeps in sync over
+Every action is a POST to `/counter/api/<command>` with the session's CSRF token; the counter page keeps in sync over
 the `/counter` namespace (counter/namespace.py). The manager's agent accounts are in manage/agents.py.
 """
 
@@ -36,7 +36,7 @@ def my_counter() -> str | None:
 @bp.get("/login")
 def login_form() -> Any:
     if auth.current_agent() is not None:
-        return redirect(url_for("counter.console"))
+        return redirect(url_for("counter.page"))
     return render_template("counter/login.html", site=current_box().site, error=None)
 
 
@@ -53,7 +53,7 @@ def login() -> Any:
         page = render_template("counter/login.html", site=current_box().site, error=message("login_failed"), name=name)
         return page, 401
     auth.log_in(name, role)
-    return redirect(url_for("counter.console"), code=303)
+    return redirect(url_for("counter.page"), code=303)
 
 
 def release_counters_of(name: str, cause: str, by: str | None = None) -> None:
@@ -76,14 +76,14 @@ def logout() -> Any:
     if name:
         release_counters_of(name, "logout", by=name)  # logging out is leaving the counter
         key = auth.session_info()
-        ns = current_box().console
+        ns = current_box().counters_ns
         if ns is not None and key is not None:
             ns.drop_session(key.key)  # the session's other tabs stop receiving at once
     auth.log_out()
     return redirect(url_for("counter.login_form"), code=303)
 
 
-def console_config() -> dict[str, Any]:
+def counter_config() -> dict[str, Any]:
     site = current_box().site
     lang = str(get_locale() or site.default_language)
     p = site.policy
@@ -116,11 +116,11 @@ def console_config() -> dict[str, Any]:
 
 
 @bp.get("/")
-def console() -> Any:
+def page() -> Any:
     if auth.current_agent() is None:
         return redirect(url_for("counter.login_form"))
     return render_template(
-        "counter/console.html",
+        "counter/counter.html",
         site=current_box().site,
         agent=auth.current_agent(),
         role=auth.current_role(),
@@ -129,7 +129,7 @@ def console() -> Any:
         pause_reasons=[str(r) for r in PAUSE_REASONS],
         cancel_reasons=[str(r) for r in CANCEL_REASONS],
         close_reasons=[str(r) for r in CLOSE_REASONS],
-        config=console_config(),
+        config=counter_config(),
     )
 
 
@@ -140,7 +140,7 @@ def state() -> Any:
 
     cp = current_box()
     snap = full_state()
-    # the calling order, as the core computes it (the console's own sort is checked against it)
+    # the calling order, as the core computes it (the counter page's own sort is checked against it)
     snap["order"] = list(cp.engine.calling_order())
     # the names today's appointments keep (only needs with appointment_name): the agent greets the visitor
     snap["names"] = cp.engine.appointment_names(snap["day"])
@@ -200,7 +200,7 @@ def api(command: str) -> Any:
         if not reason or not reason.strip():
             raise CommandError("reason_required", 400)
         return _done(run(commands.cancel, ticket=_str(body, "ticket", True), reason=reason, agent=agent))
-    if command == "close-other":  # a colleague's counter (their console died, they left): reason required, logged
+    if command == "close-other":  # a colleague's counter (their counter page died, they left): reason required, logged
         return _done(
             run(
                 commands.release_counter,

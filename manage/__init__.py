@@ -72,7 +72,7 @@ def login() -> Any:
         refused = login_form_refused("manage/login.html", site=current_box().site, name=name)
         if refused is not None:
             return refused
-        role, wait = attempt_login(name, request.form.get("password", ""))  # the console's rules and throttle
+        role, wait = attempt_login(name, request.form.get("password", ""))  # the counter page's rules and throttle
         if wait > 0:
             return throttled_login_page("manage/login.html", wait, site=current_box().site, name=name)
         if role == "manager":

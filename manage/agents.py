@@ -91,7 +91,7 @@ def agents_action(name: str, action: str) -> Any:
         abort(404)
     if action == "disable":
         release_counters_of(name, "disabled", by=auth.current_agent())  # nobody else could ever close it
-        ns = current_box().console
+        ns = current_box().counters_ns
         if ns is not None:
             ns.drop_agent(name)
     return redirect(url_for("manage.agents"), code=303)

@@ -96,7 +96,7 @@ def demo(host: str, port: int, data: str) -> None:
     app = _app(None, data, DEMO=True)
     cp = box_of(app)
     # one login for each role a counter sees, each with a new password every start: an agent works at a
-    # counter; the manager does too, and also creates accounts (the console's "Agents" page) and appointments
+    # counter; the manager does too, and also creates accounts (the counter page's "Agents" page) and appointments
     logins = [("agent", "agent", secrets.token_urlsafe(9)), ("manager", "demo", secrets.token_urlsafe(9))]
     for role, name, password in logins:
         cp.store.add_agent(name, hash_password(password), role, time.time())

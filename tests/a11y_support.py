@@ -1,4 +1,4 @@
-"""axe-core helpers for the console and phone pages: moderate violations count too (the kiosk's run counts
+"""axe-core helpers for the counter page and phone pages: moderate violations count too (the kiosk's run counts
 serious and critical only, `tests.kiosk_support.axe_problems`)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.kiosk_support import AXE_TAGS, load_axe
 
-#: what must be zero on the console and phone pages: everything but "minor"
+#: what must be zero on the counter page and phone pages: everything but "minor"
 IMPACTS = ("moderate", "serious", "critical")
 
 

@@ -87,7 +87,7 @@ def test_counter_requires_login_and_csrf(client: Any, agent: AuthActions) -> Non
     assert client.get("/api/state").get_json()["seq"] == 0
 
 
-def test_a_whole_visit_through_the_console(client: Any, agent: AuthActions, clock: Any, app: Any) -> None:
+def test_a_whole_visit_through_the_counter_page(client: Any, agent: AuthActions, clock: Any, app: Any) -> None:
     agent.login()
     assert agent.cmd("open", counter="1", needs=["moving", "housing"]).status_code == 200
     client.post("/kiosk/api/tickets", json={"need": "housing", "lang": "nl"})
@@ -122,8 +122,8 @@ def test_broadcasts_reach_display_and_counter_with_seq_and_the_help_alert_only_a
     assert display.is_connected("/display")
     assert not anonymous.is_connected("/counter")
     agent.login()
-    console = sio.test_client(app, namespace="/counter", flask_test_client=client)
-    assert console.is_connected("/counter")
+    counter_client = sio.test_client(app, namespace="/counter", flask_test_client=client)
+    assert counter_client.is_connected("/counter")
     agent.cmd("open", counter="2", needs=["money"])
     client.post("/kiosk/api/tickets", json={"need": "money", "lang": "fr"})
     agent.cmd("call-next")
@@ -138,7 +138,7 @@ def test_broadcasts_reach_display_and_counter_with_seq_and_the_help_alert_only_a
     )
     wait_for(
         lambda: (
-            (seen.extend(console.get_received("/counter")) or True)
+            (seen.extend(counter_client.get_received("/counter")) or True)
             and any(e["type"] == "help_requested" for e in events_of(seen))
         )
     )

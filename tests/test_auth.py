@@ -101,7 +101,7 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(client: Any, agent: Au
     assert client.get("/counter/api/state").status_code == 401
 
 
-def test_console_commands_need_the_csrf_header(client: Any, agent: AuthActions) -> None:
+def test_counter_commands_need_the_csrf_header(client: Any, agent: AuthActions) -> None:
     agent.login()
     r = client.post("/counter/api/open", json={"counter": "1", "needs": ["moving"]}, headers={"X-CSRF-Token": "x"})
     assert r.status_code == 403 and r.get_json()["error"] == "forbidden"
@@ -129,7 +129,7 @@ def test_one_agents_failed_logins_never_hold_a_colleague_behind_the_same_address
     assert post_login(client, "/counter/login", {"name": "alice", "password": PASSWORD}).status_code == 303
 
 
-def test_the_managers_login_page_shares_the_consoles_throttle(app: Any, client: Any, agent: AuthActions) -> None:
+def test_the_managers_login_page_shares_the_counter_pages_throttle(app: Any, client: Any, agent: AuthActions) -> None:
     agent.create("maria", PASSWORD, role="manager")
     for _ in range(5):  # guesses at the manager's page
         assert post_login(client, "/manage/login", {"name": "maria", "password": "guess"}).status_code == 401

@@ -11,7 +11,7 @@ from contactpoint.bus import Published
 from contactpoint.domain import commands as c
 from tests.conftest import Clock
 
-BACKGROUND = {"broadcaster", "printer", "day-close timer", "console sweep"}
+BACKGROUND = {"broadcaster", "printer", "day-close timer", "counter sweep"}
 
 
 def _ours() -> set[str]:

@@ -121,7 +121,7 @@ def _server(tmp_path: Path, text: str) -> Iterator[LiveServer]:
 
 
 class Agent:
-    """An agent's console spoken over HTTP (cookies + CSRF), independent of the console's UI."""
+    """An agent's counter page spoken over HTTP (cookies + CSRF), independent of the counter page's UI."""
 
     def __init__(self, base: str, name: str) -> None:
         self.base = base

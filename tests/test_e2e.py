@@ -1,4 +1,4 @@
-"""The spine end to end in Debian's Chromium: kiosk → console → display, through a server restart."""
+"""The spine end to end in Debian's Chromium: kiosk → counter page → display, through a server restart."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def login(page: Any, live: Any) -> None:
     page.fill("#name", "demo")
     page.fill("#password", live.password)
     page.click("button[type=submit]")
-    expect(page.locator("#console")).to_have_attribute("data-state", "online")
+    expect(page.locator("#counter-page")).to_have_attribute("data-state", "online")
 
 
 def take_ticket_over_http(live: Any, need: str) -> str:
@@ -33,7 +33,7 @@ def take_ticket_over_http(live: Any, need: str) -> str:
         return str(json.load(r)["number"])
 
 
-def test_kiosk_console_display_and_recovery_after_a_restart(browser: Any, live: Any) -> None:
+def test_kiosk_counter_display_and_recovery_after_a_restart(browser: Any, live: Any) -> None:
     with urllib.request.urlopen(live.url + "/api/health", timeout=5) as r:
         assert json.load(r)["server"] == "gevent"  # what `contactpoint demo` runs (docs/performance.md)
     display = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -49,26 +49,26 @@ def test_kiosk_console_display_and_recovery_after_a_restart(browser: Any, live: 
     expect(kiosk.locator("#ticket-number")).to_have_text("A001")
     shot(kiosk, "kiosk-ticket-fr")
 
-    console = browser.new_page(viewport={"width": 1280, "height": 800})
-    login(console, live)
-    console.click("#open-btn")
-    expect(console.locator("#work-panel")).to_be_visible()
-    expect(console.locator("#btn-call-next")).to_be_enabled()
-    console.click("#btn-call-next")
-    expect(console.locator("#current-number")).to_have_text("A001")
+    counter_page = browser.new_page(viewport={"width": 1280, "height": 800})
+    login(counter_page, live)
+    counter_page.click("#open-btn")
+    expect(counter_page.locator("#work-panel")).to_be_visible()
+    expect(counter_page.locator("#btn-call-next")).to_be_enabled()
+    counter_page.click("#btn-call-next")
+    expect(counter_page.locator("#current-number")).to_have_text("A001")
 
     expect(display.locator("#current-number")).to_have_text("A001")
     expect(display.locator("#current-counter")).to_have_text("1")
     shot(display, "display-call")
-    shot(console, "console-serving")
-    console.click("#btn-finish-resolved")
-    expect(console.locator("#current-number")).to_have_text("—")
+    shot(counter_page, "counter-serving")
+    counter_page.click("#btn-finish-resolved")
+    expect(counter_page.locator("#current-number")).to_have_text("—")
 
     # the box restarts: the display says it is reconnecting, then recovers by itself
     live.stop()
     expect(display.locator("#offline")).to_be_visible(timeout=10_000)
-    expect(console.locator("#offline")).to_be_visible(timeout=10_000)
-    expect(console.locator("#btn-call-next")).to_be_disabled()
+    expect(counter_page.locator("#offline")).to_be_visible(timeout=10_000)
+    expect(counter_page.locator("#btn-call-next")).to_be_disabled()
     shot(display, "display-reconnecting")
     live.start()
     expect(display.locator("#display")).to_have_attribute("data-state", "online", timeout=15_000)
@@ -77,16 +77,16 @@ def test_kiosk_console_display_and_recovery_after_a_restart(browser: Any, live: 
 
     number = take_ticket_over_http(live, "moving")
     assert number == "A002"  # numbering resumed after the restart
-    # the demo's login is for one run only: the console goes to the login page by itself, not "offline" forever
-    expect(console).to_have_url(re.compile(r"/counter/login"), timeout=15_000)
-    login(console, live)  # the new run's password
-    expect(console.locator("#current-number")).to_have_text("—")
-    expect(console.locator("#btn-call-next")).to_be_enabled()
-    console.keyboard.press("n")  # the documented shortcut
+    # the demo's login is for one run only: the counter page goes to the login page by itself, not "offline" forever
+    expect(counter_page).to_have_url(re.compile(r"/counter/login"), timeout=15_000)
+    login(counter_page, live)  # the new run's password
+    expect(counter_page.locator("#current-number")).to_have_text("—")
+    expect(counter_page.locator("#btn-call-next")).to_be_enabled()
+    counter_page.keyboard.press("n")  # the documented shortcut
     # the display may still be announcing A001 (chime, then French, then Dutch: ~10 s) when a fast restart is
     # over: A002 waits for its turn, never overlapping; 30 s bounds any one announcement
     expect(display.locator("#current-number")).to_have_text("A002", timeout=30_000)
-    expect(console.locator("#current-number")).to_have_text("A002")
+    expect(counter_page.locator("#current-number")).to_have_text("A002")
     display.close()
     kiosk.close()
-    console.close()
+    counter_page.close()

@@ -11,7 +11,7 @@ from contactpoint.domain import commands as c
 from tests.conftest import Clock
 from tests.kiosk_support import close_app, make_app
 
-MANY = 400  # counters, each opened for the first time while the console's lookups run
+MANY = 400  # counters, each opened for the first time while the counter page's lookups run
 
 
 def _many_counters(text: str) -> str:
@@ -22,7 +22,7 @@ def _many_counters(text: str) -> str:
 def test_a_counter_opening_never_breaks_a_lookup_of_the_counters(
     tmp_path: Path, clock: Clock, monkeypatch: Any
 ) -> None:
-    """The console asks "which counter is mine?" on every request while other agents open counters: a lookup that
+    """The counter page asks "which counter is mine?" on every request while other agents open counters: a lookup that
     iterated the engine's counters without its lock raised "dictionary changed size during iteration"."""
     from contactpoint import counter
     from tests import kiosk_support

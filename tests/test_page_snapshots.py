@@ -7,7 +7,7 @@ from typing import Any
 
 from contactpoint.domain import commands as c
 from contactpoint.engine import AGENT_ONLY
-from tests.test_console_commands import keys_in
+from tests.test_counter_commands import keys_in
 from tests.test_day_index import NoWalk
 
 

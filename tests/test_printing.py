@@ -119,7 +119,7 @@ def test_a_driver_bug_in_status_is_an_error_not_a_dead_worker(polled: tuple[Any,
     assert app.extensions["contactpoint"].printing.thread.is_alive()
 
 
-def test_the_status_reaches_the_kiosk_and_the_consoles(polled: tuple[Any, FakePrinter]) -> None:
+def test_the_status_reaches_the_kiosk_and_the_counter_pages(polled: tuple[Any, FakePrinter]) -> None:
     app, printer = polled
     sio = app.extensions["contactpoint"].socketio
     kiosk = sio.test_client(app, namespace="/kiosk")

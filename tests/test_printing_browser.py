@@ -2,7 +2,7 @@
 
 A real server (`contactpoint serve`) drives a virtual network printer (hardware/printer/tcp_sim.py) that prints,
 reports paper out, refuses connections or stalls. The kiosk must show the number and a printer alert in the
-visitor's language, and a logged-in console must show the printer alert.
+visitor's language, and a logged-in counter page must show the printer alert.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def login(page: Any, url: str, name: str, password: str) -> None:
         page.fill("#name", name)
         page.fill("#password", password)
         page.click("button[type=submit]")
-    expect(page.locator("#console")).to_have_attribute("data-state", "online")
+    expect(page.locator("#counter-page")).to_have_attribute("data-state", "online")
 
 
 @pytest.fixture
@@ -83,8 +83,8 @@ def take_ticket_at_the_kiosk(browser: Any, url: str) -> Any:
 @pytest.mark.parametrize("served", ["ok"], indirect=True)
 def test_a_working_network_printer_prints_the_number(browser: Any, served: Any) -> None:
     server, sim = served
-    console = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB")
-    login(console, server.url, "ines", PASSWORD)
+    counter_page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    login(counter_page, server.url, "ines", PASSWORD)
     kiosk = take_ticket_at_the_kiosk(browser, server.url)
 
     def printed() -> bool:
@@ -96,7 +96,7 @@ def test_a_working_network_printer_prints_the_number(browser: Any, served: Any) 
     assert printed(), decode_escpos(sim.received).text
     decoded = decode_escpos(sim.received)
     assert "Je déménage" in decoded.text and decoded.cut
-    for page in (kiosk, console):  # everything the box logged has reached both pages, and no alert among it
+    for page in (kiosk, counter_page):  # everything the box logged has reached both pages, and no alert among it
         caught_up(page, server.url)
         expect(page.locator("#printer-alert")).to_be_hidden()
 
@@ -112,10 +112,10 @@ FAILURES = {
 def test_a_failing_printer_never_leaves_a_visitor_without_a_number(browser: Any, served: Any) -> None:
     server, sim = served
     mode = sim.mode
-    console = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB")
-    login(console, server.url, "ines", PASSWORD)
-    console.click("#open-btn")
-    expect(console.locator("#work-panel")).to_be_visible()
+    counter_page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    login(counter_page, server.url, "ines", PASSWORD)
+    counter_page.click("#open-btn")
+    expect(counter_page.locator("#work-panel")).to_be_visible()
 
     kiosk = take_ticket_at_the_kiosk(browser, server.url)
     alert = kiosk.locator("#printer-alert")
@@ -128,23 +128,23 @@ def test_a_failing_printer_never_leaves_a_visitor_without_a_number(browser: Any,
     assert kiosk.locator("#ticket-number").bounding_box()["height"] > 150  # grown: the number is the ticket now
     shot(kiosk, f"kiosk-printer-{mode}")
 
-    expect(console.locator("#printer-alert")).to_be_visible(timeout=10000)
-    expect(console.locator("#printer-alert")).to_have_text(FAILURES[mode])
-    shot(console, f"console-printer-{mode}")
+    expect(counter_page.locator("#printer-alert")).to_be_visible(timeout=10000)
+    expect(counter_page.locator("#printer-alert")).to_have_text(FAILURES[mode])
+    shot(counter_page, f"counter-printer-{mode}")
 
     # the event names the ticket that did not print
     with urllib.request.urlopen(server.url + "/api/state", timeout=5) as r:
         assert json.load(r)["printer"] == ("printer_paper_out" if mode == "paper_out" else "printer_offline")
     assert "A001" not in decode_escpos(sim.received).text if sim.received else True
 
-    if mode == "paper_out":  # paper back in: the poll clears the console's alert, and nothing reprints by itself
+    if mode == "paper_out":  # paper back in: the poll clears the counter page's alert, and nothing reprints by itself
         sim.mode = "ok"
-        expect(console.locator("#printer-alert")).to_be_hidden(timeout=15000)
+        expect(counter_page.locator("#printer-alert")).to_be_hidden(timeout=15000)
         assert "A001" not in decode_escpos(sim.received).text
         # an agent reprints it
-        csrf = console.locator('meta[name="csrf-token"]').get_attribute("content")
-        tid = console.evaluate("fetch('/api/state').then(r => r.json()).then(s => s.tickets[0].id)")
-        status = console.evaluate(
+        csrf = counter_page.locator('meta[name="csrf-token"]').get_attribute("content")
+        tid = counter_page.evaluate("fetch('/api/state').then(r => r.json()).then(s => s.tickets[0].id)")
+        status = counter_page.evaluate(
             """([csrf, tid]) => fetch('/api/print/reprint', {method: 'POST', credentials: 'same-origin',
                  headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
                  body: JSON.stringify({ticket: tid})}).then(r => r.status)""",
@@ -175,11 +175,11 @@ def test_the_phone_follows_its_ticket_through_a_restart(browser: Any, live: Any)
     expect(phone.locator("html")).to_have_attribute("lang", "nl")
     shot(phone, "phone-waiting")
 
-    console = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB")
-    login(console, live.url, "demo", live.password)
-    console.click("#open-btn")
-    expect(console.locator("#btn-call-next")).to_be_enabled()
-    console.click("#btn-call-next")
+    counter_page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    login(counter_page, live.url, "demo", live.password)
+    counter_page.click("#open-btn")
+    expect(counter_page.locator("#btn-call-next")).to_be_enabled()
+    counter_page.click("#btn-call-next")
     expect(phone.locator("#phone")).to_have_attribute("data-state", "called")
     expect(phone.locator("#status")).to_contain_text("1")
     expect(phone.locator("#position")).to_be_hidden()
@@ -189,9 +189,9 @@ def test_the_phone_follows_its_ticket_through_a_restart(browser: Any, live: Any)
     expect(phone.locator("#offline")).to_be_hidden(timeout=15000)
     expect(phone.locator("#phone")).to_have_attribute("data-conn", "online")
     expect(phone.locator("#phone")).to_have_attribute("data-state", "called")
-    login(console, live.url, "demo", live.password)
-    expect(console.locator("#btn-start")).to_be_enabled()
-    console.locator("button[data-outcome]").first.click()
+    login(counter_page, live.url, "demo", live.password)
+    expect(counter_page.locator("#btn-start")).to_be_enabled()
+    counter_page.locator("button[data-outcome]").first.click()
     expect(phone.locator("#phone")).to_have_attribute("data-state", "done")
     shot(phone, "phone-done")
 

@@ -42,7 +42,7 @@ def open_counter_at(state: SiteState, site: Site, counter_id: str) -> Counter:
 
 def my_counter(state: SiteState, site: Site, counter_id: str, agent: str | None) -> Counter:
     """The open counter an agent acts at: refused when another agent works there now (a counter taken over
-    between the console's look-up and this command). `agent` None: not an agent's command (tests, tools)."""
+    between the counter page's look-up and this command). `agent` None: not an agent's command (tests, tools)."""
     c = open_counter_at(state, site, counter_id)
     if agent is not None and c.agent != agent:
         raise CommandError("counter_not_yours")

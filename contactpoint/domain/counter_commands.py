@@ -44,7 +44,7 @@ def close_counter(state: SiteState, site: Site, now: float, *, counter: str, age
 
 
 #: why a counter was closed without its agent pressing "close": they logged out, their account was disabled,
-#: or a colleague closed it (a console that died, an agent who left without logging out)
+#: or a colleague closed it (a counter page that died, an agent who left without logging out)
 RELEASE_CAUSES = frozenset({"logout", "disabled", "colleague"})
 
 

@@ -1,7 +1,7 @@
 """Events (facts appended to the log): one declaration per type, and how each one changes the projection.
 
 Each `EventType` says a type's payload fields, which of them only agents may see, which public pages receive it
-(the agents' console receives every event), its one-line description and its handler (`handlers.py`). From the
+(the agents' counter page receives every event), its one-line description and its handler (`handlers.py`). From the
 table come `apply`'s dispatch, the broadcast audiences (`contactpoint/broadcast.py`), the fields redacted for the
 public pages (`contactpoint/engine.py`, `AGENT_ONLY`) and the docs check (`docs/events.md`, tests/test_docs.py).
 A new event type is one declaration here, its handler, its row in docs/events.md and its test.

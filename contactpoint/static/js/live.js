@@ -1,7 +1,7 @@
 // Live state for every device page: a snapshot from /api/state, then seq-numbered batches over Socket.IO.
 // A page that connects, reconnects or sees a gap in seqs takes a fresh snapshot: it never shows stale state
 // silently. handlers: snapshot(snap), event(ev), summary(s), status(s), and refused() when the box no longer
-// accepts the page's session (an agent's console then goes to the login page). status is "syncing" from the
+// accepts the page's session (an agent's counter page then goes to the login page). status is "syncing" from the
 // moment the socket connects until the snapshot and the events that came meanwhile are drawn, then "online";
 // "offline" when the socket is down. A page is never "online" while it still shows what it had before.
 // options: {heartbeatMs, heartbeatTimeoutMs} for a page that must notice a vanished box within seconds.

@@ -1,7 +1,7 @@
 """Who may do what at which counter, and what a counter leaves behind when it closes without its agent.
 
-The pure commands (no Flask), then the console's HTTP API (Flask's test client): closing on logout, on a
-disabled account (manager page and command line), a colleague closing a dead console's counter; cancel and
+The pure commands (no Flask), then the counter page's HTTP API (Flask's test client): closing on logout, on a
+disabled account (manager page and command line), a colleague closing a dead counter page's counter; cancel and
 transfer limits; a paused counter; the counter's agent checked inside the engine; the help alert and the pause
 reason kept from the public pages; the session limits, also for the live socket.
 """
@@ -84,7 +84,7 @@ def test_visits_transferred_to_a_released_counter_go_back_to_their_queue(w: Worl
 
 
 def test_an_agent_acts_only_at_their_own_counter(w: World) -> None:
-    """The console finds the agent's counter before the command runs: the command checks it again, under the
+    """The counter page finds the agent's counter before the command runs: the command checks it again, under the
     engine's lock, so a counter taken over in between is never acted on by the previous agent."""
     w.open("1", "alice", ("moving",))
     w.issue("moving")
@@ -215,7 +215,7 @@ def test_an_account_disabled_from_the_command_line_loses_its_counter_at_the_next
     cp.engine.issue(need="moving", lang="fr")
     bob.cmd("open", counter="2", needs=["moving"])
     bob.cmd("call-next")
-    ns = app.extensions["contactpoint"].console
+    ns = app.extensions["contactpoint"].counters_ns
     ns.sweep(app)
     assert counter_of(app, "2").open  # an active account's counter is left alone
     cp.store.set_agent_active("bob", False)  # what `contactpoint agent disable bob` does
@@ -224,7 +224,7 @@ def test_an_account_disabled_from_the_command_line_loses_its_counter_at_the_next
     assert types(app)[-2:] == ["ticket_returned", "counter_closed"]
 
 
-def test_a_colleague_closes_a_dead_consoles_counter_from_the_console(app: Any) -> None:
+def test_a_colleague_closes_a_dead_pages_counter_from_their_own_page(app: Any) -> None:
     engine = app.extensions["contactpoint"].engine
     bob = logged_in(app, "bob")
     carl = logged_in(app, "carl")
@@ -242,7 +242,7 @@ def test_a_colleague_closes_a_dead_consoles_counter_from_the_console(app: Any) -
     reason = "Their console does not answer"
     assert closed.data == {"counter": "2", "cause": "colleague", "by": "carl", "reason": reason}
     assert engine.ticket(t.id).state == TicketState.TRANSFERRED
-    # bob's console, back, is refused: his counter is closed
+    # bob's counter page, back, is refused: his counter is closed
     assert bob.cmd("finish", outcome="resolved").get_json()["error"] == "counter_not_open"
 
 
@@ -300,7 +300,7 @@ def test_public_state_and_the_displays_socket_never_carry_help_or_pause_reason(a
     display = sio.test_client(app, namespace="/display")
     kiosk = sio.test_client(app, namespace="/kiosk")
     bob = logged_in(app, "bob")
-    console = sio.test_client(app, namespace="/counter", flask_test_client=bob.client)
+    counter_client = sio.test_client(app, namespace="/counter", flask_test_client=bob.client)
     app.extensions["contactpoint"].engine.issue(need="moving", lang="fr")
     bob.cmd("open", counter="2", needs=["moving"])
     bob.cmd("help")
@@ -314,7 +314,7 @@ def test_public_state_and_the_displays_socket_never_carry_help_or_pause_reason(a
         got[ns].extend(m["args"][0] for m in tc.get_received(ns) if m["name"] == "events")
         return got[ns]
 
-    for ns, tc in (("/display", display), ("/kiosk", kiosk), ("/counter", console)):
+    for ns, tc in (("/display", display), ("/kiosk", kiosk), ("/counter", counter_client)):
         wait_for(lambda ns=ns, tc=tc: any(b["to"] == seq for b in batches(ns, tc)))
     # the agents see it all
     agent_side = json.dumps(got["/counter"])
@@ -349,16 +349,16 @@ def test_a_session_ends_10_hours_after_login_even_while_the_agent_works(app: Any
     assert bob.cmd("call-next").status_code == 401
 
 
-def test_the_sweep_closes_a_console_socket_whose_session_ended(app: Any, clock: Any) -> None:
+def test_the_sweep_closes_a_counter_socket_whose_session_ended(app: Any, clock: Any) -> None:
     app.config["AGENT_IDLE_TIMEOUT"] = 3600
     sio = app.extensions["contactpoint"].socketio
-    ns = app.extensions["contactpoint"].console
+    ns = app.extensions["contactpoint"].counters_ns
     bob = logged_in(app, "bob")
     carl = logged_in(app, "carl")
     bob_socket = sio.test_client(app, namespace="/counter", flask_test_client=bob.client)
     carl_socket = sio.test_client(app, namespace="/counter", flask_test_client=carl.client)
     assert bob_socket.is_connected("/counter") and carl_socket.is_connected("/counter")
-    for _ in range(3):  # carl works (his console's requests count); bob's console only listens
+    for _ in range(3):  # carl works (his counter page's requests count); bob's counter page only listens
         clock.advance(1500)
         assert carl.client.get("/counter/api/state").status_code == 200
         ns.sweep(app)
@@ -373,7 +373,7 @@ def test_the_sweep_closes_a_console_socket_whose_session_ended(app: Any, clock: 
 
 def test_the_sweep_closes_sockets_10_hours_after_login(app: Any, clock: Any) -> None:
     sio = app.extensions["contactpoint"].socketio
-    ns = app.extensions["contactpoint"].console
+    ns = app.extensions["contactpoint"].counters_ns
     bob = logged_in(app, "bob")
     sock = sio.test_client(app, namespace="/counter", flask_test_client=bob.client)
     for _ in range(9):

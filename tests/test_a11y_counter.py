@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.a11y]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: Any) -> Iterator[Any]:
-    yield from demo_server(tmp_path_factory, "a11y-console")
+    yield from demo_server(tmp_path_factory, "a11y-counter")
 
 
 def in_language(page: Any, lang: str) -> None:
@@ -32,7 +32,7 @@ def log_in(page: Any, server: Any, lang: str, name: str = "demo", password: str 
     page.fill("#name", name)
     page.fill("#password", password or server.password)
     page.click("button[type=submit]")
-    expect(page.locator("#console")).to_have_attribute("data-state", "online")
+    expect(page.locator("#counter-page")).to_have_attribute("data-state", "online")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -43,23 +43,23 @@ def test_every_counter_page_passes_axe(browser: Any, server: Any, lang: str) -> 
     problems: dict[str, list[str]] = {}
     log_in(page, server, lang)
     page.goto(server.url + f"/counter/?lang={lang}")
-    expect(page.locator("#console")).to_have_attribute("data-state", "online")
+    expect(page.locator("#counter-page")).to_have_attribute("data-state", "online")
     in_language(page, lang)
     expect(page.locator("#open-panel")).to_be_visible()
     problems["open-counter"] = axe_violations(page)
     page.click("#open-btn")
     expect(page.locator("#work-panel")).to_be_visible()
     expect(page.locator("#queue-list button.c-ticket").first).to_be_visible()
-    problems["console-waiting"] = axe_violations(page)
+    problems["counter-waiting"] = axe_violations(page)
     page.locator("#queue-list button.c-ticket").first.click()
     expect(page.locator("#dlg-ticket")).to_be_visible()
     problems["ticket-dialog"] = axe_violations(page)
     page.keyboard.press("Escape")
     page.click("#btn-call-next")
     expect(page.locator("#current-number")).not_to_have_text("—")
-    problems["console-calling"] = axe_violations(page)
+    problems["counter-calling"] = axe_violations(page)
     if lang in ("fr", "ar"):
-        shot(page, f"a11y-console-{lang}")
+        shot(page, f"a11y-counter-{lang}")
     page.click("#btn-start")
     expect(page.locator("#btn-start")).to_be_disabled()
     page.click("#btn-finish-resolved")  # leave the counter free for the next language's run

@@ -1,8 +1,8 @@
-"""The agent's whole workflow in Debian's Chromium: two consoles (two agents) and a waiting-room display.
+"""The agent's whole workflow in Debian's Chromium: two counter pages (two agents) and a waiting-room display.
 
 call next, recall, out of order with a reason, transfer with a note the other agent sees, no-show and rejoin,
 each outcome (referred with its organisation and the slip), pause and resume, cancel, the help alert reaching
-the other console and never the display, the manager page, and a server outage: actions disabled, then resync.
+the other counter page and never the display, the manager page, and a server outage: actions disabled, then resync.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 def idle(page: Any) -> None:
     """A shortcut pressed while the previous command is still on its way is ignored, as a second click would be."""
-    expect(page.locator("#console")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#counter-page")).to_have_attribute("aria-busy", "false")
 BOB_PASSWORD = "bob's long password"
 
 
@@ -55,7 +55,7 @@ def login(page: Any, live: Any, name: str, password: str) -> None:
     page.fill("#name", name)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    expect(page.locator("#console")).to_have_attribute("data-state", "online")
+    expect(page.locator("#counter-page")).to_have_attribute("data-state", "online")
 
 
 def open_counter(page: Any, counter: str, needs: list[str] | None = None) -> None:
@@ -71,7 +71,7 @@ def queue_numbers(page: Any) -> list[str]:
     return [x.strip() for x in page.locator("#queue-list button.c-ticket strong").all_inner_texts()]
 
 
-def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, live: Any) -> None:
+def test_two_counter_pages_and_a_display_through_the_whole_workflow(browser: Any, live: Any) -> None:
     r = subprocess.run(
         [
             sys.executable,
@@ -117,7 +117,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     assert queue_numbers(a) == mine
     expect(a.locator("#needs-table tr[data-need=moving] td").nth(1)).to_have_text("9")
     expect(a.locator('#counters-list li[data-counter="2"]')).to_contain_text("bob")
-    shot(a, "console-idle")
+    shot(a, "counter-idle")
 
     # call next, recall
     a.click("#btn-call-next")
@@ -131,7 +131,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     assert calls[-1]["recall"] is True and calls[-1]["number"] == "A001"
     a.click("#btn-start")
     expect(a.locator("#current-info")).to_contain_text("being served")
-    shot(a, "console-serving")
+    shot(a, "counter-serving")
     idle(a)
     a.keyboard.press("1")  # resolved at first line
     expect(a.locator("#current-number")).to_have_text("—")
@@ -149,12 +149,12 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     dlg = a.locator("#dlg-referred")
     expect(dlg).to_be_visible()
     dlg.locator('input[value="housing-info"]').check()
-    shot(a, "console-referred")
+    shot(a, "counter-referred")
     a.click("#btn-referred-go")
     expect(dlg.locator("#referred-done")).to_contain_text("A005")
     expect(a.locator("#btn-print-slip")).to_be_visible()
     a.click("#btn-print-slip")
-    # the slip endpoint belongs to the printing service: success or its own error, never a blocked console
+    # the slip endpoint belongs to the printing service: success or its own error, never a blocked counter page
     expect(dlg.locator("#slip-result:not(:empty), .c-dialog-error:not([hidden])")).to_have_count(1)
     idle(a)
     a.keyboard.press("Escape")
@@ -187,7 +187,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     expect(a.locator("#transfer-agent")).to_be_visible()
     a.select_option("#transfer-agent", "bob")
     a.fill("#transfer-note", "Wants to register a lease; documents checked.")
-    shot(a, "console-transfer-dialog")
+    shot(a, "counter-transfer-dialog")
     a.click("#btn-transfer-go")
     expect(tdlg).to_be_hidden()
     expect(a.locator("#current-number")).to_have_text("—")
@@ -196,7 +196,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     expect(b.locator("#current-number")).to_have_text("A009")  # placed before C001: it kept its place
     expect(b.locator("#current-note")).to_be_visible()
     expect(b.locator("#current-note")).to_contain_text("Wants to register a lease; documents checked.")
-    shot(b, "console-transferred-note")
+    shot(b, "counter-transferred-note")
     idle(b)
     b.keyboard.press("1")
     expect(b.locator("#current-number")).to_have_text("—")
@@ -230,7 +230,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     expect(a.locator("#queue-list button.c-ticket", has_text="A008")).to_have_count(0)
     assert log(live, "ticket_cancelled")[-1]["reason"] == "Left before being called"
 
-    # pause with a reason: call-next disabled, the other console sees it; resume
+    # pause with a reason: call-next disabled, the other counter page sees it; resume
     idle(a)
     a.keyboard.press("p")
     pdlg = a.locator("#dlg-pause")
@@ -245,7 +245,7 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     expect(a.locator("#paused-banner")).to_be_hidden()
     expect(a.locator("#btn-call-next")).to_be_enabled()
 
-    # the discreet help alert: on bob's console, calm; never on the waiting-room display
+    # the discreet help alert: on bob's counter page, calm; never on the waiting-room display
     a.click("#btn-call-next")
     expect(a.locator("#current-number")).to_have_text("A007")
     idle(a)
@@ -254,8 +254,8 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     expect(b.locator("#help-alert")).to_be_visible()
     expect(b.locator("#help-alert")).to_contain_text("1 (demo) asks for a colleague now.")
     expect(b.locator('#counters-list li[data-counter="1"]')).to_have_class("c-help")
-    shot(b, "console-help-alert-other")
-    shot(a, "console-help-requested")
+    shot(b, "counter-help-alert-other")
+    shot(a, "counter-help-requested")
     caught_up(display, live.url)  # the help alert is in the log: the display has had every event up to it
     seen = json.dumps(display.evaluate("window.seenByDisplay"))
     assert "help_requested" not in seen and "demo" not in seen
@@ -268,29 +268,29 @@ def test_two_consoles_and_a_display_through_the_whole_workflow(browser: Any, liv
     # tablet portrait
     b.set_viewport_size({"width": 800, "height": 1280})
     expect(b.locator("#btn-call-next")).to_be_visible()
-    shot(b, "console-tablet-portrait")
+    shot(b, "counter-tablet-portrait")
     for el in b.locator("button:visible").all():
         box = el.bounding_box()
         assert box is None or box["height"] >= 44, (el.inner_text(), box)
 
-    # the box goes away: the console says so and disables every action; back: resync
+    # the box goes away: the counter page says so and disables every action; back: resync
     live.stop()
     expect(a.locator("#offline")).to_be_visible(timeout=10_000)
-    expect(a.locator("#console")).to_have_attribute("data-state", "offline")
+    expect(a.locator("#counter-page")).to_have_attribute("data-state", "offline")
     for sel in ("#btn-call-next", "#btn-recall", "#btn-finish-resolved", "#btn-help", "#btn-transfer"):
         expect(a.locator(sel)).to_be_disabled()
-    shot(a, "console-offline")
+    shot(a, "counter-offline")
     live.start()
     # bob's session survives the restart and resyncs by itself
-    expect(b.locator("#console")).to_have_attribute("data-state", "online", timeout=15_000)
-    # the demo agent's password is new at every start ("for this run only"): its console goes to the login page
+    expect(b.locator("#counter-page")).to_have_attribute("data-state", "online", timeout=15_000)
+    # the demo agent's password is new at every start ("for this run only"): its counter page goes to the login page
     expect(a).to_have_url(re.compile(r"/counter/login"), timeout=15_000)
     login(a, live, "demo", live.password)
-    expect(a.locator("#console")).to_have_attribute("data-state", "online", timeout=15_000)
+    expect(a.locator("#counter-page")).to_have_attribute("data-state", "online", timeout=15_000)
     expect(a.locator("#offline")).to_be_hidden()
     expect(a.locator("#current-number")).to_have_text("A007")  # resynced: still at the counter
     expect(a.locator("#btn-finish-resolved")).to_be_enabled()
-    take(live, "moving")  # a ticket issued after the outage reaches the console
+    take(live, "moving")  # a ticket issued after the outage reaches the counter page
     expect(a.locator("#queue-list button.c-ticket", has_text="A010")).to_be_visible()
     a.click("#btn-finish-resolved")
     expect(a.locator("#current-number")).to_have_text("—")
@@ -305,7 +305,7 @@ def test_the_manager_page_creates_an_account_that_logs_in_and_is_disabled(browse
     m.fill("#new-name", "carla")
     m.click("#create-btn")
     password = m.locator("#new-password").inner_text()
-    shot(m, "console-agents-page")
+    shot(m, "counter-agents-page")
     c = browser.new_page(viewport={"width": 1024, "height": 600})
     login(c, live, "carla", password)
     open_counter(c, "3", ["money"])
@@ -313,7 +313,7 @@ def test_the_manager_page_creates_an_account_that_logs_in_and_is_disabled(browse
     expect(m.locator("#new-password")).to_have_count(0)
     m.locator('tr[data-agent="carla"] button').click()
     expect(m.locator('tr[data-agent="carla"]')).to_contain_text("disabled")
-    # carla's socket is closed at once and her console goes to the login page by itself; her counter is closed
+    # carla's socket is closed at once and her counter page goes to the login page by itself; her counter is closed
     expect(c).to_have_url(re.compile(r"/counter/login"), timeout=10_000)
     expect(c.locator("#password")).to_be_visible()
     expect(m.locator('tr[data-agent="carla"] td').nth(3)).to_have_text("—")

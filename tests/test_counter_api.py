@@ -1,4 +1,4 @@
-"""The console's HTTP API beyond the happy path: reasons, referrals, transfers, the calling order, and racing
+"""The counter page's HTTP API beyond the happy path: reasons, referrals, transfers, the calling order, and racing
 call-next commands from several logged-in agents over HTTP (Flask's test client in many threads)."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from tests.conftest import AuthActions, post_login
 PASSWORD = "correct horse battery"
 
 
-def console_config(client: Any) -> dict[str, Any]:
+def counter_config(client: Any) -> dict[str, Any]:
     page = client.get("/counter/").get_data(as_text=True)
-    m = re.search(r'<script id="console-config" type="application/json">(.*?)</script>', page, re.S)
+    m = re.search(r'<script id="counter-config" type="application/json">(.*?)</script>', page, re.S)
     assert m
     return json.loads(m.group(1))
 
@@ -32,11 +32,11 @@ def events_of_type(app: Any, typ: str) -> list[Any]:
     return [e for e in app.extensions["contactpoint"].store.events() if e.type == typ]
 
 
-def test_the_console_config_carries_organisations_policy_and_translated_names(
+def test_the_counter_config_carries_organisations_policy_and_translated_names(
     app: Any, client: Any, agent: AuthActions
 ) -> None:
     agent.login()
-    cfg = console_config(client)
+    cfg = counter_config(client)
     site = app.extensions["contactpoint"].site
     assert [o["id"] for o in cfg["organisations"]] == [o.id for o in site.organisations]
     assert all(o["kind_name"] and o["name"] for o in cfg["organisations"])

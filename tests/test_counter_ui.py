@@ -1,4 +1,4 @@
-"""The console's guards in Debian's Chromium: closing a colleague's counter, the transfer dialog's closed
+"""The counter page's guards in Debian's Chromium: closing a colleague's counter, the transfer dialog's closed
 counters, a paused counter's out-of-order call, a command the box never answers, and logging out."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import shot
 from tests.live_server import ROOT
-from tests.test_console_e2e import BOB_PASSWORD, idle, log, login, open_counter, take
+from tests.test_counter_e2e import BOB_PASSWORD, idle, log, login, open_counter, take
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_closing_a_colleagues_counter_and_the_transfer_dialog(browser: Any, live
     expect(a.locator('#transfer-counter option[value="3"]')).to_be_disabled()
     expect(a.locator('#transfer-counter option[value="2"]')).to_be_enabled()
     expect(a.locator("#transfer-counter")).to_have_value("2")
-    shot(a, "console-transfer-closed-counter")
+    shot(a, "counter-transfer-closed-counter")
     a.keyboard.press("Escape")
 
     # bob's tablet "dies" with A001 at his counter: demo closes counter 2 from the counters list
@@ -62,7 +62,7 @@ def test_closing_a_colleagues_counter_and_the_transfer_dialog(browser: Any, live
     expect(dlg).to_be_visible()
     expect(dlg.locator("#close-other-what")).to_contain_text("2 (bob)")
     expect(dlg.locator("#close-other-visitor")).to_contain_text("A001")
-    shot(a, "console-close-other-dialog")
+    shot(a, "counter-close-other-dialog")
     dlg.locator('input[name="preset"][value=""]').check()
     a.click("#btn-close-other-go")
     expect(dlg.locator(".c-dialog-error")).to_be_visible()  # "Other" with no words: a reason is required
@@ -75,7 +75,7 @@ def test_closing_a_colleagues_counter_and_the_transfer_dialog(browser: Any, live
                                                "reason": "tablet broken"}  # fmt: skip
     # A001 waits again, first in the queue (its original place)
     expect(a.locator("#queue-list button.c-ticket").first).to_contain_text("A001")
-    shot(a, "console-after-close-other")
+    shot(a, "counter-after-close-other")
     a.close()
 
 
@@ -108,18 +108,18 @@ def test_a_command_the_box_never_answers_gives_up_and_says_so_in_the_agents_lang
     a.fill("#name", "demo")
     a.fill("#password", live.password)
     a.click("button[type=submit]")
-    expect(a.locator("#console")).to_have_attribute("data-state", "online")
+    expect(a.locator("#counter-page")).to_have_attribute("data-state", "online")
     open_counter(a, "1", ["moving"])
     held: list[Any] = []
     a.route("**/counter/api/call-next", lambda route: held.append(route))  # the box vanishes mid-command
     a.click("#btn-call-next")
-    expect(a.locator("#console")).to_have_attribute("aria-busy", "true")
+    expect(a.locator("#counter-page")).to_have_attribute("aria-busy", "true")
     expect(a.locator("#error")).to_have_text(
         "Le boîtier n'a pas répondu à temps. Vérifiez votre guichet avant de réessayer.", timeout=15_000
     )
-    expect(a.locator("#console")).to_have_attribute("aria-busy", "false")
+    expect(a.locator("#counter-page")).to_have_attribute("aria-busy", "false")
     expect(a.locator("#btn-call-next")).to_be_enabled()  # usable again: the socket is still live
-    shot(a, "console-command-timeout-fr")
+    shot(a, "counter-command-timeout-fr")
     assert len(held) == 1
     a.unroute("**/counter/api/call-next")  # the box is back
     a.click("#btn-call-next")
@@ -137,7 +137,7 @@ def test_logging_out_closes_the_counter_and_the_sessions_other_tabs(browser: Any
     expect(a.locator("#current-number")).to_have_text("A001")
     other = ctx.new_page()  # a second tab of the same session
     other.goto(live.url + "/counter/?lang=en")
-    expect(other.locator("#console")).to_have_attribute("data-state", "online")
+    expect(other.locator("#counter-page")).to_have_attribute("data-state", "online")
     a.click("text=Log out")
     expect(a).to_have_url(re.compile(r"/counter/login"))
     expect(other).to_have_url(re.compile(r"/counter/login"), timeout=10_000)  # its socket was closed at once
@@ -177,7 +177,7 @@ def test_the_agent_sees_the_name_an_appointment_keeps(browser: Any, live: Any) -
     expect(agent.locator("#current-name")).to_be_hidden()
     agent.click("#btn-call-next")
     expect(agent.locator("#current-name-text")).to_have_text("Maria <b>Lopes</b>")  # shown as text, never as HTML
-    shot(agent, "console-appointment-name")
+    shot(agent, "counter-appointment-name")
     agent.reload()  # from the snapshot too, not only from the live booking event
     expect(agent.locator("#current-name-text")).to_have_text("Maria <b>Lopes</b>")
     for page in (manager, kiosk, agent):
