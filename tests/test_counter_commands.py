@@ -224,13 +224,19 @@ def test_an_account_disabled_from_the_command_line_loses_its_counter_at_the_next
     assert types(app)[-2:] == ["ticket_returned", "counter_closed"]
 
 
-def test_a_colleague_closes_a_dead_pages_counter_from_their_own_page(app: Any) -> None:
+def bob_calls_at_2_beside_carl(app: Any) -> tuple[Any, Any, Any, Any]:
+    """bob opens counter 2 and calls the one ticket; carl is logged in beside him: (engine, bob, carl, ticket)."""
     engine = app.extensions["contactpoint"].engine
     bob = logged_in(app, "bob")
     carl = logged_in(app, "carl")
     t = engine.issue(need="moving", lang="fr")
     bob.cmd("open", counter="2", needs=["moving"])
-    bob.cmd("call-next")  # then bob's tablet dies
+    bob.cmd("call-next")
+    return engine, bob, carl, t
+
+
+def test_a_colleague_closes_a_dead_pages_counter_from_their_own_page(app: Any) -> None:
+    engine, bob, carl, t = bob_calls_at_2_beside_carl(app)  # then bob's tablet dies
     r = carl.cmd("close-other", counter="2", agent="bob")
     assert r.status_code == 400 and r.get_json()["error"] == "reason_required"
     r = carl.cmd("close-other", counter="2", agent="dave", reason="left")
@@ -247,12 +253,7 @@ def test_a_colleague_closes_a_dead_pages_counter_from_their_own_page(app: Any) -
 
 
 def test_an_agent_cannot_cancel_a_colleagues_visitor(app: Any) -> None:
-    engine = app.extensions["contactpoint"].engine
-    bob = logged_in(app, "bob")
-    carl = logged_in(app, "carl")
-    t = engine.issue(need="moving", lang="fr")
-    bob.cmd("open", counter="2", needs=["moving"])
-    bob.cmd("call-next")
+    engine, bob, carl, t = bob_calls_at_2_beside_carl(app)
     bob.cmd("start")
     r = carl.cmd("cancel", ticket=t.id, reason="Duplicate ticket")
     assert r.status_code == 409 and r.get_json()["error"] == "ticket_at_other_counter"
