@@ -21,7 +21,7 @@ from contactpoint.domain.figures import counters_serving, idle_counters, wait_es
 from contactpoint.domain.model import FINAL, WAITING, Ticket
 from contactpoint.domain.refusals import unavailable_needs
 from contactpoint.domain.site import Site
-from contactpoint.engine_queries import EngineQueries
+from contactpoint.engine_queries import EngineQueries, Place
 from contactpoint.store import EventStore
 
 Clock = Callable[[], float]
@@ -154,7 +154,7 @@ class Engine(EngineQueries):
             return t
         return None
 
-    def ticket_view(self, t: Ticket) -> dict[str, Any]:
+    def ticket_view(self, t: Ticket) -> Place:
         """What a visitor is told about their ticket: its place and an honest estimate (None = no estimate)."""
         with self._lock:
             index = self._state.index
@@ -169,7 +169,7 @@ class Engine(EngineQueries):
                     self.site.policy.default_service_s,
                     idle_counters(counters, t.need),
                 )
-        return {"ticket": t.public(), "ahead": ahead, "estimate_s": estimate}
+        return Place(t, ahead, estimate)
 
     def summary(self) -> dict[str, Any]:
         """Per need: how many wait, the longest wait so far, and the estimate for a newcomer (one pass)."""

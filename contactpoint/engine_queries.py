@@ -26,12 +26,26 @@ from contactpoint.domain.site import Site
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """What a visitor is told about their ticket: how many are called before them and an honest estimate of the
+    wait in seconds (None: no estimate; see figures.wait_estimate_s)."""
+
+    ticket: Ticket
+    ahead: int
+    estimate_s: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON the kiosk's API answers with (the ticket as its public dict)."""
+        return {"ticket": self.ticket.public(), "ahead": self.ahead, "estimate_s": self.estimate_s}
+
+
+@dataclass(frozen=True, slots=True)
 class Followed:
     """A ticket as its phone follows it: the ticket, its place and estimate, and the seq they are current to."""
 
     seq: int
     ticket: Ticket
-    view: dict[str, Any]
+    view: Place
 
 
 class EngineQueries:
@@ -41,7 +55,7 @@ class EngineQueries:
     _state: SiteState
     _lock: threading.RLock
 
-    def ticket_view(self, t: Ticket) -> dict[str, Any]:  # pragma: no cover - Engine defines it
+    def ticket_view(self, t: Ticket) -> Place:  # pragma: no cover - Engine defines it
         raise NotImplementedError
 
     # -- the day -------------------------------------------------------------------------------------------

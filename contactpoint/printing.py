@@ -36,6 +36,7 @@ from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import FINAL, PRINTER_PRINTS, Ticket
 from contactpoint.domain.site import Organisation, Site
+from contactpoint.engine_queries import Place
 from contactpoint.i18n import RTL, place_phrases, short_datetime
 
 log = logging.getLogger(__name__)
@@ -125,15 +126,14 @@ def public_url() -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def ticket_content(app: Flask, t: Ticket, view: dict[str, Any], base_url: str) -> Any:
+def ticket_content(app: Flask, t: Ticket, view: Place, base_url: str) -> Any:
     """The ticket's printed strings, translated into the visitor's language."""
     from contactpoint.hardware.printer import TicketContent
 
     cp = box_of(app)
     site = cp.site
     need = site.need(t.need)
-    ahead = int(view["ahead"])
-    est = view["estimate_s"]
+    ahead, est = view.ahead, view.estimate_s
     with app.app_context(), force_locale(t.lang):
         position, estimate = place_phrases(ahead, est)
         return TicketContent(

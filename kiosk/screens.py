@@ -18,6 +18,7 @@ from contactpoint.domain.appointments import Appointment
 from contactpoint.domain.model import PRINTER_PRINTS
 from contactpoint.domain.refusals import after_span, next_day_opening, site_refusal
 from contactpoint.domain.site import Site
+from contactpoint.engine_queries import Place
 from contactpoint.i18n import NATIVE_NAMES, RTL, date_locale, place_phrases, short_time
 from contactpoint.messages import message
 
@@ -141,16 +142,16 @@ def needs_screen(site: Site, lang: str, printer: str = "printer_ok") -> Screen:
     return Screen("needs", _("What brings you here?"), [_("Touch what brings you here."), *lines])
 
 
-def ticket_screen(site: Site, view: dict[str, Any], need_name: str, lang: str, *, printer_down: bool = False) -> Screen:
-    t = view["ticket"]
-    position, estimate = place_phrases(view["ahead"], view["estimate_s"])
-    lines = [need_name, _("Your number"), " ".join(t["number"]), position, estimate]
-    late = t.get("appointment_id") and t.get("slot_at") is None
+def ticket_screen(site: Site, view: Place, need_name: str, lang: str, *, printer_down: bool = False) -> Screen:
+    t = view.ticket
+    position, estimate = place_phrases(view.ahead, view.estimate_s)
+    lines = [need_name, _("Your number"), " ".join(t.number), position, estimate]
+    late = t.appointment_id and t.slot_at is None
     if late:
         lines.append(_("You arrived after your appointment time: you have an ordinary ticket."))
-    elif t.get("slot_at") is not None:
-        lines.append(_("Your appointment at %(time)s is checked in.", time=clock_text(site, t["slot_at"], lang)))
-    if t.get("priority"):
+    elif t.slot_at is not None:
+        lines.append(_("Your appointment at %(time)s is checked in.", time=clock_text(site, t.slot_at, lang)))
+    if t.priority:
         lines.append(_("Priority ticket"))
     if printer_down:  # the screen says the same (kiosk/_printer_alert.html): there is no paper ticket to keep
         lines.append(printer_down_text())

@@ -320,7 +320,7 @@ def api_issue() -> Any:
         g.lang = lang
     t = issue(need, lang, priority)
     view = current_box().engine.ticket_view(t)
-    return jsonify(view | {"token": t.token, "number": t.number}), 201
+    return jsonify(view.to_dict() | {"token": t.token, "number": t.number}), 201
 
 
 @bp.errorhandler(429)

@@ -54,8 +54,7 @@ def phone_view(app: Flask, ticket_id: str) -> dict[str, Any] | None:
     need = site.need(t.need)
     counter = site.counter(t.counter) if t.counter else None
     counter_label = counter.label if counter else (t.counter or "")
-    ahead = int(view["ahead"])
-    est = view["estimate_s"]
+    ahead, est = view.ahead, view.estimate_s
     waiting = t.state in WAITING
     with app.app_context(), force_locale(t.lang):
         if t.state == TicketState.CALLED:

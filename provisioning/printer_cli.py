@@ -14,6 +14,7 @@ import click
 from flask import Flask
 
 from contactpoint.box import box_of
+from contactpoint.engine_queries import Place
 
 
 @contextmanager
@@ -57,7 +58,7 @@ def _sample_ticket(app: Any, lang: str, letters: bool = False) -> Any:
         queue_at=now,
     )
     base = app.config.get("PUBLIC_URL") or "http://contactpoint.local:8080/"
-    content = ticket_content(app, t, {"ahead": 3, "estimate_s": 12 * 60}, base)
+    content = ticket_content(app, t, Place(t, 3, 12 * 60.0), base)  # a sample place: 3 ahead, about 12 min
     return dataclasses.replace(content, letters_line=LETTERS.get(lang, "")) if letters else content
 
 

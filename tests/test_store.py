@@ -173,7 +173,7 @@ def test_the_engines_indexes_agree_with_the_projection(tmp_path: Path, site: Any
         tickets = list(engine.tickets())
         for t in tickets:
             if t.state in WAITING:
-                assert engine.ticket_view(t)["ahead"] == position(t, tickets, site.policy)
+                assert engine.ticket_view(t).ahead == position(t, tickets, site.policy)
         summary = engine.summary()["needs"]
         for need in site.needs:
             assert summary[need.id]["waiting"] == sum(1 for t in tickets if t.need == need.id and t.state in WAITING)
