@@ -16,6 +16,7 @@ from typing import Any
 
 from contactpoint.bus import EventBus, Published
 from contactpoint.domain import commands
+from contactpoint.domain.errors import CommandError
 from contactpoint.domain.events import Changes, Event, agent_only_fields
 from contactpoint.domain.figures import counters_serving, idle_counters, wait_estimate_s
 from contactpoint.domain.model import FINAL, WAITING, Ticket
@@ -122,6 +123,16 @@ class Engine(EngineQueries):
         if ch.counters:
             payload["counters"] = [self._state.counters[c].to_dict() for c in sorted(ch.counters)]
         return Published(ev.seq, ev.type, payload)
+
+    def release_counters_of(self, name: str, cause: str, by: str | None = None) -> None:
+        """Close the counter an agent works at, if any (logout, account disabled): a visitor at it goes back to
+        their need's queue at their place. The counter page and the manager's agents page both call it."""
+        for c in self.counters():
+            if c.open and c.agent == name:
+                try:  # the command checks again, under the lock, that it is still this agent's counter
+                    self.run(commands.release_counter, counter=c.id, cause=cause, agent=name, by=by)
+                except CommandError:
+                    pass  # closed or taken over meanwhile: nothing left to close
 
     def issue(self, *, need: str, lang: str, priority: bool = False, check_open: bool = True) -> Ticket:
         ticket_id = secrets.token_hex(8)

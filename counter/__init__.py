@@ -7,13 +7,13 @@ The manager's page of agent accounts is `/manage/agents` (manage/agents.py). Eve
 from __future__ import annotations
 
 from contactpoint.counter.namespace import COUNTER_SWEEP_S, CounterNamespace
-from contactpoint.counter.views import bp, my_counter, release_counters_of
+from contactpoint.counter.views import bp, my_counter
 from flask import Flask
 from flask_socketio import SocketIO
 
 from contactpoint.box import Periodic, box_of
 
-__all__ = ["COUNTER_SWEEP_S", "CounterNamespace", "bp", "init_app", "my_counter", "release_counters_of"]
+__all__ = ["COUNTER_SWEEP_S", "CounterNamespace", "bp", "init_app", "my_counter"]
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from contactpoint.counter.views import release_counters_of
 from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, Namespace
 
@@ -56,5 +55,5 @@ class CounterNamespace(Namespace):
                 if c.open and c.agent:
                     row = cp.store.agent(c.agent)
                     if row is None or not row[2]:
-                        release_counters_of(c.agent, "disabled")
+                        cp.engine.release_counters_of(c.agent, "disabled")
         return ended

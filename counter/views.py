@@ -56,25 +56,13 @@ def login() -> Any:
     return redirect(url_for("counter.page"), code=303)
 
 
-def release_counters_of(name: str, cause: str, by: str | None = None) -> None:
-    """Close the counter an agent works at, if any (logout, account disabled): a visitor at it goes back to
-    their need's queue at their place."""
-    cp = current_box()
-    for c in cp.engine.counters():
-        if c.open and c.agent == name:
-            try:  # the command checks again, under the engine's lock, that it is still this agent's counter
-                cp.engine.run(commands.release_counter, counter=c.id, cause=cause, agent=name, by=by)
-            except CommandError:
-                pass  # closed or taken over meanwhile: nothing left to close
-
-
 @bp.post("/logout")
 def logout() -> Any:
     name = auth.current_agent()
     if name and not auth.check_csrf():
         abort(403)
     if name:
-        release_counters_of(name, "logout", by=name)  # logging out is leaving the counter
+        current_box().engine.release_counters_of(name, "logout", by=name)  # logging out is leaving the counter
         key = auth.session_info()
         ns = current_box().counters_ns
         if ns is not None and key is not None:

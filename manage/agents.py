@@ -8,7 +8,6 @@ import math
 import secrets
 from typing import Any
 
-from contactpoint.counter.views import release_counters_of
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -90,7 +89,8 @@ def agents_action(name: str, action: str) -> Any:
     if not current_box().store.set_agent_active(name, action == "enable"):
         abort(404)
     if action == "disable":
-        release_counters_of(name, "disabled", by=auth.current_agent())  # nobody else could ever close it
+        # nobody else could ever close it
+        current_box().engine.release_counters_of(name, "disabled", by=auth.current_agent())
         ns = current_box().counters_ns
         if ns is not None:
             ns.drop_agent(name)

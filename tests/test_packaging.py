@@ -52,3 +52,13 @@ def test_every_package_folder_and_its_assets_are_in_the_wheel(wheel: zipfile.Zip
             assert installed in names, f"{rel} is not packaged: add its package to pyproject.toml"
     for asset in ("kiosk/static", "display/templates", "counter/static", "hardware/audio"):
         assert any(n.startswith(f"contactpoint/{asset}/") and not n.endswith(".py") for n in names), asset
+
+
+def test_device_folders_import_the_core_never_each_other() -> None:
+    devices = ("kiosk", "display", "counter", "phone", "manage")
+    for device in devices:
+        for path in (ROOT / device).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for other in devices:
+                if other != device:
+                    assert f"contactpoint.{other}" not in text, f"{path.relative_to(ROOT)} imports {other}"
