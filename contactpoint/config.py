@@ -64,7 +64,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     ),
     "kiosk": ("idle_reset_seconds", "ticket_screen_seconds", "rate_limit"),
     "display": ("min_call_seconds", "speech_rate", "announce"),
-    "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes", "capacity", "appointment_name"),
+    "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes", "capacity", "appointment_name",
+              "max_wait_minutes", "max_service_minutes"),
     "counters": ("id", "label"),
     "organisations": ("id", "kind", "name", "address", "phone", "website", "hours", "description"),
     "zones": ("id", "name", "needs", "counters"),
@@ -194,6 +195,12 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         capacity = n.get("capacity")
         if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1):
             raise r.fail(f"{key}.capacity", f"must be a whole number of tickets a day, at least 1, got {capacity!r}")
+        standards = {}
+        for std in ("max_wait_minutes", "max_service_minutes"):
+            v = n.get(std)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 480):
+                raise r.fail(f"{key}.{std}", f"must be a whole number of minutes from 1 to 480, got {v!r}")
+            standards[std] = v
         pictogram = r.str_(n, f"{key}.pictogram", "pictogram", "question")
         if not ID_RE.match(pictogram) or not (PICTOGRAMS / f"{pictogram}.svg").is_file():
             shipped = sorted(f.stem for f in PICTOGRAMS.glob("*.svg"))
@@ -207,6 +214,8 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
                 service_level_minutes=int(level),
                 capacity=capacity,
                 appointment_name=_bool(r, n, f"{key}.appointment_name", "appointment_name", False),
+                max_wait_minutes=standards["max_wait_minutes"],
+                max_service_minutes=standards["max_service_minutes"],
             )
         )
 

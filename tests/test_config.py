@@ -45,6 +45,8 @@ def broken(change: Any) -> dict[str, Any]:
         (lambda d: d["site"].update(colour="blue"), "site.colour", "unknown key"),
         (lambda d: d["printer"].update(type="laser"), "printer.type", "must be one of"),
         (lambda d: d.pop("needs"), "needs", "at least one"),
+        (lambda d: d["needs"][1].update(max_wait_minutes=0), "needs[1].max_wait_minutes", "whole number of minutes"),
+        (lambda d: d["needs"][1].update(max_service_minutes="20"), "needs[1].max_service_minutes", "from 1 to 480"),
     ],
 )
 def test_a_wrong_file_names_the_key_and_the_problem(change: Any, key: str, words: str) -> None:
@@ -58,6 +60,8 @@ def test_the_sample_site_loads() -> None:
     cfg = load_site()
     assert cfg.site.id == "demo-saint-gilles"
     assert [n.prefix for n in cfg.site.needs] == ["A", "B", "C", "D", "E", "F"]
+    assert (cfg.site.needs[0].max_wait_minutes, cfg.site.needs[0].max_service_minutes) == (30, 20)
+    assert cfg.site.needs[1].max_wait_minutes is None
 
 
 def test_unreadable_or_invalid_files(tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ class Need:
     service_level_minutes: int = 15
     capacity: int | None = None  # the most tickets a day for this need; None: no limit
     appointment_name: bool = False  # its appointments need the visitor's name (else a name is never kept)
+    max_wait_minutes: int | None = None  # the site's standard: a visitor waiting longer raises a manager's alert
+    max_service_minutes: int | None = None  # the same for a visit at the counter
 
     def name(self, lang: str, fallback: str = "en") -> str:
         return self.names.get(lang) or self.names.get(fallback) or next(iter(self.names.values()), self.id)
