@@ -634,3 +634,13 @@ def test_native_qr_falls_back_to_an_image_on_a_profile_without_it(tmp_path: Path
     render_ticket_png(TICKETS["fr"], out, paper_width_mm=58, profile="POS-5890", qr="native")
     assert _zbar(out) == [URL]
     assert decode_escpos(ticket_escpos_bytes(TICKETS["fr"], profile="TM-T20II", qr="native")).qr_payloads == [URL]
+
+
+def test_the_fake_printer_keeps_only_its_last_jobs() -> None:
+    """A demo box runs for days on the fake printer: what it keeps stays bounded whatever the day's size."""
+    printer = FakePrinter()
+    for lang in ("ar", "fr") * 12:
+        printer.print_ticket(TICKETS[lang])
+    assert printer.printed == 24 and len(printer.jobs) == printer.keep == 16
+    assert printer.output == b"".join(printer.jobs)
+    assert "A042" in decode_escpos(printer.jobs[-1]).text  # the newest job is the last one printed
