@@ -18,12 +18,15 @@ class ButtonSettings:
     device: str = "buttons"  # the device id of its taps (the rate rule counts per device)
 
 
+DEFAULT = ButtonSettings()
+
+
 def parse_buttons(raw: dict[str, Any]) -> ButtonSettings:
     """The table as read from TOML; ValueError("buttons.<key>: problem") for a wrong one."""
     for k in raw:
         if k not in KEYS:
             raise ValueError(f"buttons.{k}: unknown key (allowed: {', '.join(KEYS)})")
-    pins = raw.get("pins", list(ButtonSettings.pins))
+    pins = raw.get("pins", list(DEFAULT.pins))
     if (
         not isinstance(pins, list)
         or len(pins) != 4
@@ -36,10 +39,10 @@ def parse_buttons(raw: dict[str, Any]) -> ButtonSettings:
     led = raw.get("led")
     if led is not None and (isinstance(led, bool) or not isinstance(led, int) or led not in GPIO_PINS or led in pins):
         raise ValueError(f"buttons.led: must be a GPIO pin (BCM 2-27) that no button uses, got {led!r}")
-    bounce = raw.get("bounce_ms", ButtonSettings.bounce_ms)
+    bounce = raw.get("bounce_ms", DEFAULT.bounce_ms)
     if isinstance(bounce, bool) or not isinstance(bounce, int) or not 1 <= bounce <= 1000:
         raise ValueError(f"buttons.bounce_ms: must be a whole number of milliseconds from 1 to 1000, got {bounce!r}")
-    device = raw.get("device", ButtonSettings.device)
+    device = raw.get("device", DEFAULT.device)
     from contactpoint.domain.feedback import DEVICE_RE
 
     if not isinstance(device, str) or not DEVICE_RE.fullmatch(device):
