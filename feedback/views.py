@@ -99,7 +99,7 @@ def speech(lang: str) -> Any:
     from flask import send_file
 
     _lang(lang)
-    text_id = request.args.get("text_id", "question")
+    text_id = request.args.get("text_id", "")
     if text_id not in ("question", "thanks"):
         abort(404)
     text = satisfaction.spoken(thanks=text_id == "thanks")

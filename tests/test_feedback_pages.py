@@ -210,3 +210,22 @@ def test_without_gpiozero_the_panel_says_it_is_not_installed(monkeypatch: pytest
     panel.start()
     assert panel.status.startswith("unavailable: gpiozero is not installed")
     panel.stop()
+
+
+def test_read_aloud_says_the_question_and_its_four_answers_in_the_visitors_language(app: Any, client: Any) -> None:
+    box = app.extensions["contactpoint"]
+    voice = box.kiosk_announcer or box.announcer
+    r = client.get("/feedback/pl/speech?text_id=question")
+    assert (r.status_code, r.mimetype) == (200, "audio/wav")
+    r.close()
+    r = client.get("/feedback/pl/speech?text_id=thanks")
+    r.close()
+    assert voice.rendered[-2:] == [
+        ("Jak oceniasz dzisiejszą wizytę? Bardzo niezadowolony. Niezadowolony. Zadowolony. Bardzo zadowolony.", "pl"),
+        ("Dziękujemy za odpowiedź!", "pl"),
+    ]
+    assert client.get("/feedback/pl/speech?text_id=other").status_code == 404
+    assert client.get("/feedback/pl/speech").status_code == 404
+    voice.unavailable = True  # no espeak-ng: the page speaks with the browser's voice
+    r = client.get("/feedback/pl/speech?text_id=thanks")
+    assert r.status_code == 503 and r.get_json()["text"] == "Dziękujemy za odpowiedź!"
