@@ -229,3 +229,8 @@ def test_read_aloud_says_the_question_and_its_four_answers_in_the_visitors_langu
     voice.unavailable = True  # no espeak-ng: the page speaks with the browser's voice
     r = client.get("/feedback/pl/speech?text_id=thanks")
     assert r.status_code == 503 and r.get_json()["text"] == "Dziękujemy za odpowiedź!"
+
+
+def test_the_device_index_links_the_exit_tablet(client: Any) -> None:
+    page = client.get("/?lang=nl").get_data(as_text=True)
+    assert 'href="/feedback/"' in page and "Tablet bij de uitgang: hoe was uw bezoek?" in page
