@@ -234,3 +234,54 @@ def test_read_aloud_says_the_question_and_its_four_answers_in_the_visitors_langu
 def test_the_device_index_links_the_exit_tablet(client: Any) -> None:
     page = client.get("/?lang=nl").get_data(as_text=True)
     assert 'href="/feedback/"' in page and "Tablet bij de uitgang: hoe was uw bezoek?" in page
+
+
+GEVENT_PRESS = r"""
+from gevent import monkey
+monkey.patch_all()
+import sys, gevent
+from gpiozero.pins.mock import MockFactory
+from contactpoint import create_app
+
+factory = MockFactory()
+app = create_app({"DATA_DIR": sys.argv[1], "SECRET_KEY": "t", "SITE_CONFIG": sys.argv[2], "ASYNC_MODE": "gevent",
+                  "BUTTONS_PIN_FACTORY": factory})
+box = app.extensions["contactpoint"].start()
+start_os_thread = monkey.get_original("_thread", "start_new_thread")  # as gpiozero's pin callbacks are on a Pi
+os_thread = monkey.get_original("_thread", "get_ident")
+main, ran_on = os_thread(), []
+give = box.engine.give_feedback
+
+def recorded(**kw):
+    ran_on.append(os_thread())
+    return give(**kw)
+
+box.engine.give_feedback = recorded
+
+(panel,) = [s for s in box.services if type(s).__name__ == "ButtonPanel"]
+
+def press():  # what gpiozero does on a Pi: the button's when_pressed, called on its own thread
+    panel.buttons[2].when_pressed()
+
+start_os_thread(press, ())
+for _ in range(500):  # the server's loop runs on while the press is handed over
+    if any(e.type == "feedback_given" for e in box.store.events()):
+        break
+    gevent.sleep(0.01)
+print([e.data["score"] for e in box.store.events() if e.type == "feedback_given"], box.socketio.async_mode,
+      ran_on == [main])
+box.close()
+"""
+
+
+def test_under_gevent_a_press_on_gpiozeros_own_thread_is_written_on_the_servers_loop(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    site = tmp_path / "site.toml"
+    site.write_text(SITE.read_text() + "\n[buttons]\npins = [5, 6, 13, 19]\n")
+    (tmp_path / "data").mkdir()
+    done = subprocess.run([sys.executable, "-c", GEVENT_PRESS, str(tmp_path / "data"), str(site)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[3] gevent True", done.stdout + done.stderr[-2000:]
