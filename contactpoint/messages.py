@@ -96,7 +96,6 @@ MESSAGES.update(
         "unknown_channel": _l("This way of answering does not exist."),
         "visit_not_finished": _l("You can answer once your visit is finished."),
         "feedback_already_given": _l("You have already answered for this visit. Thank you!"),
-        "feedback_unavailable": _l("Your answer could not be saved. Please try again."),
     }
 )
 

@@ -23,7 +23,6 @@ from contactpoint.domain.feedback import DEVICE_RE
 bp = Blueprint("feedback", __name__, url_prefix="/feedback", template_folder="templates", static_folder="static")
 TAP_LIMIT = "120 per minute"  # per address: far above any door's traffic; the rate rule does the real work
 SPEECH_LIMIT = "60 per minute"
-SPEECH_CACHE = "feedback-speech"  # not used as a name elsewhere: the kiosk's voices and cache are reused
 RETURN_S = 4  # the thank-you screen returns to the question by itself after this long
 
 
@@ -105,7 +104,7 @@ def speech(lang: str) -> Any:
     text = satisfaction.spoken(thanks=text_id == "thanks")
     box = current_box()
     try:
-        path = (box.kiosk_announcer or box.announcer).render(text, lang)
+        path = (box.kiosk_announcer or box.announcer).render(text, lang)  # the kiosk's voices and capped cache
     except AudioError:
         return jsonify(error="speech_unavailable", text=text), 503
     return send_file(path, mimetype="audio/wav", max_age=3600)
