@@ -52,4 +52,6 @@ def health() -> Any:
         storage="full" if full else "ok",
         # every response carries the strict Content-Security-Policy (contactpoint/app.py security_headers)
         csp=current_app.extensions.get("csp") is not None,
+        # the parts that say their own state (feedback/: "buttons": "ok" | "none" | "unavailable: why")
+        **{name: state() for name, state in current_app.extensions.get("health", {}).items()},
     )

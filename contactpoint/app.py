@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # the device pages, each a folder with its views, its Socket.IO namespace and `init_app(app, socketio)`:
 # the kiosk, the waiting-room display, the agents' counter page, the visitor's phone, the manager's pages
 DEVICES = ("kiosk", "display", "counter", "phone", "manage")
+DEVICES += ("feedback",)  # the exit tablet and the satisfaction buttons (after the kiosk: its rate limiter)
 
 HTTP_KEYS = {
     400: "bad_request",

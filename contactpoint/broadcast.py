@@ -19,11 +19,14 @@ from flask_socketio import SocketIO
 
 from contactpoint.box import Worker
 from contactpoint.bus import EventBus, Published
-from contactpoint.domain.events import PAGES, received_by
+from contactpoint.domain.events import PAGES, received_by, received_by_agents
 from contactpoint.engine import redact
 
 # namespace -> event types it receives (None: all), from each event type's declaration (domain/events.py)
 AUDIENCES: dict[str, frozenset[str] | None] = {"/counter": None} | {f"/{page}": received_by(page) for page in PAGES}
+# the agents' page (None above) receives its events unredacted, but only the types declared for agents: a visitor's
+# rating (`feedback_given`) never reaches it, only its seq (the range stays contiguous)
+AGENT_TYPES = received_by_agents()
 
 
 class Broadcaster(Worker):
@@ -121,7 +124,7 @@ class Broadcaster(Worker):
         summary = self._summary_due()
         for ns, types in AUDIENCES.items():
             if types is None:
-                events = [p.payload for p in batch]
+                events = [p.payload for p in batch if p.type in AGENT_TYPES]
             else:
                 events = [redact(p.payload) for p in batch if p.type in types]
             self.socketio.emit(

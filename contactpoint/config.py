@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from contactpoint.config_feedback import FEEDBACK_KEYS, parse_buttons, parse_feedback
 from contactpoint.config_reader import (
     ID_RE,
     ConfigError,
@@ -31,6 +32,8 @@ from contactpoint.domain.site import (
     Site,
     Zone,
 )
+from contactpoint.hardware.buttons.settings import KEYS as BUTTON_KEYS
+from contactpoint.hardware.buttons.settings import ButtonSettings
 
 SAMPLE_SITE = Path(__file__).with_name("sample_site.toml")
 # the pictograms a need may name: the SVG files the kiosk ships (kiosk/static/pictograms/NAME.svg)
@@ -71,12 +74,17 @@ KEYS: dict[str, tuple[str, ...]] = {
     "zones": ("id", "name", "needs", "counters"),
 }
 
+KEYS[""] = (*KEYS[""], "feedback", "buttons")  # the satisfaction taps (contactpoint/config_feedback.py)
+KEYS["feedback"] = FEEDBACK_KEYS
+KEYS["buttons"] = BUTTON_KEYS
+
 
 @dataclass(frozen=True)
 class SiteConfig:
     site: Site
     printer: dict[str, Any]
     path: str
+    buttons: ButtonSettings | None = None  # the [buttons] table: none, no push-buttons
 
 
 def _unknown_keys(r: _Reader, data: dict[str, Any]) -> None:
@@ -281,8 +289,9 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         zones=zones,
         kiosk=kiosk,
         display=display,
+        feedback=parse_feedback(r, data),
     )
-    return SiteConfig(site=site, printer=dict(printer), path=path)
+    return SiteConfig(site=site, printer=dict(printer), path=path, buttons=parse_buttons(r, data))
 
 
 def load_site(path: str | Path | None = None) -> SiteConfig:

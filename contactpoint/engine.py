@@ -18,6 +18,7 @@ from contactpoint.bus import EventBus, Published
 from contactpoint.domain import commands
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.events import Changes, Event, agent_only_fields
+from contactpoint.domain.feedback import TapGate, give_feedback
 from contactpoint.domain.figures import counters_serving, idle_counters, wait_estimate_s
 from contactpoint.domain.model import FINAL, WAITING, Ticket
 from contactpoint.domain.refusals import unavailable_needs
@@ -69,6 +70,7 @@ class Engine(EngineQueries):
         self._lock = store.write_lock
         self.bus = EventBus()  # the committed events go out here (contactpoint/bus.py)
         self._behind: tuple[float, float] | None = None  # (log's last time, monotonic then) while the clock lags
+        self.taps = TapGate()  # one tap per device per window (domain/feedback.py)
         self._load()
 
     def _load(self) -> None:
@@ -146,6 +148,24 @@ class Engine(EngineQueries):
             check_open=check_open,
         )
         return self._state.tickets[ticket_id]
+
+    def give_feedback(
+        self, *, score: object, channel: object, device: str | None = None, ticket: str | None = None
+    ) -> Event | None:
+        """A satisfaction tap: the `feedback_given` event written, or None when the rate rule dropped it (another
+        tap of the same device within `[feedback] tap_window_seconds`: it was counted already). Bad input raises
+        CommandError before the rule looks at it; a phone's answer (one per visit) is never rate limited."""
+        with self._lock:
+            now = self.now()
+            gated = channel != "phone" and device is not None
+            if gated and not self.taps.admits(str(device), now, self.site.feedback):
+                give_feedback(self._state, self.site, now, score=score, channel=channel, device=device)  # checked
+                self.taps.note(str(device), now, counted=False)
+                return None
+            events = self.run(give_feedback, score=score, channel=channel, device=device, ticket=ticket)
+            if gated:
+                self.taps.note(str(device), now, counted=True)
+            return events[-1]
 
     def tick(self) -> None:
         """Close the day when the local date has turned (called periodically by the server)."""

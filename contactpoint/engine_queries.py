@@ -19,6 +19,7 @@ from contactpoint.domain.appointments import (
     find_by_code,
     todays_open,
 )
+from contactpoint.domain.feedback import NegativeAlert, negative_run
 from contactpoint.domain.model import Call, Counter, SiteState, Ticket
 from contactpoint.domain.ordering import ordered
 from contactpoint.domain.refusals import unavailable_needs
@@ -176,3 +177,16 @@ class EngineQueries:
         """The names the day's appointments keep (only needs with appointment_name), by appointment id."""
         with self._lock:
             return {a.id: a.name for a in self._state.appointments.values() if a.name and a.day == day}
+
+    # -- satisfaction taps (domain/feedback.py) ------------------------------------------------------------
+    def answered(self, ticket_id: str) -> bool:
+        """Whether this ticket's visitor answered the question already (a phone answers once)."""
+        with self._lock:
+            return ticket_id in self._state.answered
+
+    def negative_alert(self, now: float) -> NegativeAlert | None:
+        """The negative run of the site's taps (`[feedback] negative_run`): since when, how many of how many;
+        None when there is none now. The manager's live page shows it."""
+        with self._lock:
+            taps = list(self._state.taps)
+        return negative_run(taps, self.site.feedback.negative_run, now)

@@ -89,6 +89,16 @@ MESSAGES = {
     "audio_language_unsupported": _l("Announcements are not available in this language."),
 }
 
+# visitors: satisfaction taps (docs/feedback.md)
+MESSAGES.update(
+    {
+        "invalid_score": _l("Choose one of the four faces."),
+        "unknown_channel": _l("This way of answering does not exist."),
+        "visit_not_finished": _l("You can answer once your visit is finished."),
+        "feedback_already_given": _l("You have already answered for this visit. Thank you!"),
+    }
+)
+
 
 def message(key: str) -> str:
     text = MESSAGES.get(key)

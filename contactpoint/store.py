@@ -7,22 +7,23 @@ connections. Migrations are small numbered functions, each in its own transactio
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from contactpoint import store_feedback
 from contactpoint.concurrency import blocking
 from contactpoint.domain.appointments import Appointment
 from contactpoint.domain.events import Changes, Event, apply
 from contactpoint.domain.model import Counter, SiteState, Ticket
+from contactpoint.lockfile import StoreBusy  # noqa: F401 - StoreBusy: as callers know it
+from contactpoint.lockfile import hold as _hold
 
 log = logging.getLogger(__name__)
 
@@ -144,30 +145,6 @@ def _dumps(d: dict[str, Any]) -> str:
     return json.dumps(d, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
-class StoreBusy(RuntimeError):
-    """Another process already writes this database's event log."""
-
-
-def _hold(lock_path: str) -> IO[str]:
-    """An exclusive advisory lock on `lock_path` for as long as the file stays open (released by the kernel when
-    the process dies, even by SIGKILL or a power cut), holding the owner's pid for the message."""
-    f = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open: the lock lives as long as the store
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.seek(0)
-        owner = f.read().strip() or "?"
-        f.close()
-        raise StoreBusy(
-            f"another contactpoint process (pid {owner}) is serving {lock_path.removesuffix('.lock')}: a second one"
-            " would write the same event log behind its back; stop it first"
-        ) from None
-    f.truncate(0)
-    f.write(f"{os.getpid()}\n")
-    f.flush()
-    return f
-
-
 class EventStore:
     """The site's log and projection. `exclusive=True` (what the server opens) also takes the database's lock
     file, so that no second server or event-writing command can use it meanwhile; tools that only read, or only
@@ -263,6 +240,8 @@ class EventStore:
                 " ON CONFLICT (day, need) DO UPDATE SET last=max(last, excluded.last)",
                 (ev.data["day"], ev.data["need"], ev.data["serial"]),
             )
+        if ch.feedback:  # a tap, or the day closed: the satisfaction memory (contactpoint/store_feedback.py)
+            store_feedback.write(db, state)
         if ch.site:  # the day, the printer or the calls changed: not rewritten for every ticket
             db.execute(
                 "INSERT INTO state (key, value) VALUES ('site', ?)"
@@ -300,6 +279,7 @@ class EventStore:
             state.day = site["day"]
             state.printer = site["printer"]
             state.calls = [Call(**c) for c in site["calls"]]
+        store_feedback.load(self.db, state)
         state.seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
         for (data,) in self.db.execute("SELECT data FROM tickets WHERE day = ?", (state.day,)):
             t = Ticket.from_dict(json.loads(data))

@@ -25,6 +25,7 @@ from contactpoint.bus import Published
 from contactpoint.domain.model import WAITING, Ticket, TicketState
 from contactpoint.guard import json_view
 from contactpoint.i18n import place_phrases
+from contactpoint.satisfaction import FACES, QUESTION, THANKS
 
 bp = Blueprint(
     "phone", __name__, url_prefix="/t", template_folder="templates", static_folder="static", static_url_path="/static"
@@ -84,7 +85,16 @@ def phone_view(app: Flask, ticket_id: str) -> dict[str, Any] | None:
         "ahead": ahead if waiting else None,
         "estimate_s": est if waiting else None,
         "labels": {"status": status, "position": position, "estimate": estimate},
+        # the satisfaction question, asked once the visit ended, until it is answered (phone/feedback.py)
+        "question": t.state == TicketState.DONE and not cp.engine.answered(t.id),
+        "answered": cp.engine.answered(t.id),
     }
+
+
+def question_context(token: str, error: str | None = None) -> dict[str, Any]:
+    """What the ticket page needs to ask the satisfaction question (the form works without JavaScript)."""
+    return {"faces": FACES, "question": QUESTION, "thanks": THANKS, "feedback_error": error,
+            "feedback_action": f"{bp.url_prefix}/{token}/feedback"}
 
 
 def _gone() -> Any:
@@ -110,7 +120,9 @@ def ticket(token: str) -> Any:
             "phone/ticket.html",
             site=cp.site,
             view=view,
-            config={"token": token, "stateUrl": request.path + "/state", "namespace": NAMESPACE},
+            config={"token": token, "stateUrl": request.path + "/state", "namespace": NAMESPACE,
+                    "feedbackUrl": request.path + "/api/feedback"},
+            **question_context(token),
         )
     )
     resp.headers["Cache-Control"] = "no-store"
@@ -192,6 +204,8 @@ def make_hook(app: Flask, socketio: SocketIO, followers: Followers) -> Any:
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
+    from contactpoint.phone import feedback  # noqa: F401 - the question's routes, on this blueprint
+
     app.register_blueprint(bp)
     followers = Followers()
     box_of(app).phones = followers

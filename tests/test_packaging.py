@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDERS = ("contactpoint", "kiosk", "display", "counter", "phone", "manage", "hardware", "provisioning")
+FOLDERS = ("contactpoint", "kiosk", "display", "counter", "phone", "manage", "hardware", "provisioning", "feedback")
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +50,12 @@ def test_every_package_folder_and_its_assets_are_in_the_wheel(wheel: zipfile.Zip
             rel = init.relative_to(ROOT).as_posix()
             installed = rel if folder == "contactpoint" else f"contactpoint/{rel}"
             assert installed in names, f"{rel} is not packaged: add its package to pyproject.toml"
-    for asset in ("kiosk/static", "display/templates", "counter/static", "hardware/audio"):
+    for asset in ("kiosk/static", "display/templates", "counter/static", "hardware/audio", "feedback/static"):
         assert any(n.startswith(f"contactpoint/{asset}/") and not n.endswith(".py") for n in names), asset
 
 
 def test_device_folders_import_the_core_never_each_other() -> None:
-    devices = ("kiosk", "display", "counter", "phone", "manage")
+    devices = ("kiosk", "display", "counter", "phone", "manage", "feedback")
     for device in devices:
         for path in (ROOT / device).rglob("*.py"):
             text = path.read_text(encoding="utf-8")

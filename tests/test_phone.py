@@ -37,7 +37,9 @@ def test_state_is_the_public_view_only(app: Any, client: Any, agent: AuthActions
     view = r.get_json()
     assert view["number"] == "A002" and view["state"] == "issued" and view["ahead"] == 1
     assert view["labels"]["position"] == "1 person before you"
-    assert set(view) == {"seq", "number", "need", "lang", "state", "counter", "calls", "ahead", "estimate_s", "labels"}
+    assert set(view) == {"seq", "number", "need", "lang", "state", "counter", "calls", "ahead", "estimate_s", "labels",
+                         "question", "answered"}
+    assert (view["question"], view["answered"]) == (False, False)  # asked once the visit ended (feedback.md)
     assert first.token not in r.get_data(as_text=True) and second.token not in r.get_data(as_text=True)
 
     agent.login()

@@ -39,6 +39,7 @@ from .counter_commands import (
 )
 from .errors import CommandError
 from .events import Event
+from .feedback import give_feedback  # a satisfaction tap (its rules live in feedback.py)
 from .model import AT_COUNTER, WAITING, Counter, Outcome, SiteState, Ticket, TicketState
 from .ordering import can_serve, next_for
 from .refusals import ticket_refusal
@@ -362,3 +363,4 @@ __all__ = [
     "start_service",
     "transfer",
 ]
+__all__ += ["give_feedback"]

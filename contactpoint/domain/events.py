@@ -31,11 +31,13 @@ class EventType:
     description: str
     agent_only: frozenset[str] = frozenset()  # fields removed before a public page sees it
     pages: frozenset[str] = frozenset()  # public pages that receive it (of PAGES)
+    agents: bool = True  # the agents' counter page receives it (False: a visitor's rating, never shown to agents)
 
 
-def _e(name: str, fields: str, handler: Handler, description: str, agent_only: str = "", pages: str = "") -> EventType:
+def _e(name: str, fields: str, handler: Handler, description: str, agent_only: str = "", pages: str = "",
+       agents: bool = True) -> EventType:
     return EventType(name, tuple(fields.split()), handler, description, frozenset(agent_only.split()),
-                     frozenset(pages.split()))
+                     frozenset(pages.split()), agents)
 
 
 EVENTS: dict[str, EventType] = {
@@ -73,6 +75,8 @@ EVENTS: dict[str, EventType] = {
            "a manager cancels a booked appointment"),
         _e("appointment_checked_in", "appointment ticket rule", h.appointment_checked_in,
            "the visitor checks in at the kiosk"),
+        _e("feedback_given", "score channel need outcome ticket device", h.feedback_given,
+           "a visitor answers how their visit was (a satisfaction tap)", agents=False),
     )
 }
 EVENT_TYPES = tuple(EVENTS)
@@ -81,6 +85,11 @@ EVENT_TYPES = tuple(EVENTS)
 def received_by(page: str) -> frozenset[str]:
     """The event types a public page receives."""
     return frozenset(e.name for e in EVENTS.values() if page in e.pages)
+
+
+def received_by_agents() -> frozenset[str]:
+    """The event types the agents' counter page receives (every one but a visitor's rating)."""
+    return frozenset(e.name for e in EVENTS.values() if e.agents)
 
 
 def agent_only_fields() -> frozenset[str]:

@@ -29,6 +29,7 @@ class Changes:
     dropped_day: str | None = None  # a closed day whose tickets left the projection
     appointments: set[str] = field(default_factory=set)
     site: bool = False  # the site-wide part changed: the day, the printer's status or the last calls
+    feedback: bool = False  # the satisfaction memory changed: tickets answered, the last taps
 
 
 def counter_of(state: SiteState, counter_id: str) -> Counter:

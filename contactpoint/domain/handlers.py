@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from . import feedback
 from .appointments import Appointment, AppointmentState, CheckInRule
 from .facts import MAX_CALLS, Changes, Event, counter_of, free_counter, set_counter, set_ticket
 from .model import AT_COUNTER, WAITING, Call, Counter, Outcome, SiteState, Ticket, TicketState
@@ -185,6 +186,10 @@ def day_closed(state: SiteState, ch: Changes, ev: Event) -> None:
     # appointments of the closed day (and any older) leave memory; the store purges their names
     for aid in [aid for aid, a in state.appointments.items() if a.day <= day]:
         del state.appointments[aid]
+    # the satisfaction memory goes with the day: which tickets answered, the last taps
+    state.answered.clear()
+    state.taps.clear()
+    ch.feedback = True
 
 
 # -- appointments ------------------------------------------------------------------------------------------
@@ -222,3 +227,9 @@ def appointment_checked_in(state: SiteState, ch: Changes, ev: Event) -> None:
         rule=CheckInRule(d["rule"]),
     )
     _set_appointment(state, ch, a)
+
+
+# -- satisfaction ------------------------------------------------------------------------------------------
+def feedback_given(state: SiteState, ch: Changes, ev: Event) -> None:
+    feedback.feedback_given(state, ev)
+    ch.feedback = True

@@ -92,13 +92,14 @@ class WaitingLine:
 class DayIndex:
     """Waiting lines per need, walk-in counts per (day, need), recent service times per need, tokens."""
 
-    __slots__ = ("lines", "walk_ins", "service", "tokens")
+    __slots__ = ("lines", "walk_ins", "service", "tokens", "last_finished")
 
     def __init__(self, tickets: Iterable[Ticket] = ()) -> None:
         self.lines: dict[str, WaitingLine] = {}
         self.walk_ins: dict[tuple[str, str], int] = {}  # (day, need) -> tickets issued without an appointment
         self.service: dict[str, list[float]] = {}  # need -> service times of the last visits, in finish order
         self.tokens: dict[str, str] = {}  # token -> ticket id
+        self.last_finished: Ticket | None = None  # the visit that finished last (a tablet tap may take its need)
         ts = list(tickets)
         for t in ts:
             self.replace(None, t, finished=False)
@@ -113,6 +114,8 @@ class DayIndex:
         return line
 
     def _note_service(self, t: Ticket) -> None:
+        if self.last_finished is None or (t.finished_at or 0) >= (self.last_finished.finished_at or 0):
+            self.last_finished = t
         s = service_time(t)
         if s is not None:
             times = self.service.setdefault(t.need, [])

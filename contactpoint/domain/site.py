@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from .feedback import FeedbackSettings
+
 
 @dataclass(frozen=True, slots=True)
 class Need:
@@ -151,6 +153,7 @@ class Site:
     zones: tuple[Zone, ...] = ()
     kiosk: KioskSettings = KioskSettings()
     display: DisplaySettings = DisplaySettings()
+    feedback: FeedbackSettings = FeedbackSettings()  # the satisfaction taps' rate rule and negative run
 
     def organisation(self, org_id: str) -> Organisation | None:
         for o in self.organisations:

@@ -23,6 +23,10 @@
     set("position", v.labels.position);
     set("estimate", v.labels.estimate);
     document.title = (v.state === "called" ? "▶ " : "") + v.number + (v.counter ? " → " + v.counter : "");
+    if (!answered) {
+      $("question").hidden = !v.question;
+      $("thanks").hidden = !v.answered;
+    }
     if (v.state === "called" && v.calls > calls && navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 800]);
     calls = v.state === "called" ? v.calls : calls;
   }
@@ -49,6 +53,37 @@
   }
 
   function offline() { if (!gone) { root.dataset.conn = "offline"; $("offline").hidden = false; } }
+
+  // -- the satisfaction question, once the visit ended: one tap, answered once (phone/feedback.py) -----------
+  let answered = false;
+  const form = $("feedback-form");
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const button = e.submitter;
+    if (!button || form.dataset.sent) return;
+    form.dataset.sent = "1";
+    const err = $("feedback-error");
+    try {
+      const r = await fetch(cfg.feedbackUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ score: Number(button.value) }),
+      });
+      if (r.ok || r.status === 409) {
+        answered = true;
+        $("question").hidden = true;
+        if (r.ok) { err.hidden = true; $("thanks").hidden = false; return; }
+      }
+      const body = await r.json();
+      err.textContent = body.message || "";
+      err.hidden = false;
+    } catch (x) {
+      err.textContent = $("offline").textContent;
+      err.hidden = false;
+    } finally {
+      delete form.dataset.sent;
+    }
+  });
 
   render(view);
   const socket = io(cfg.namespace, { auth: { token: cfg.token }, reconnectionDelay: 500, reconnectionDelayMax: 3000 });
