@@ -148,8 +148,10 @@ class Engine(EngineQueries):
         return self._state.tickets[ticket_id]
 
     def tick(self) -> None:
-        """Close the day when the local date has turned (called periodically by the server)."""
+        """Close the day when the local date has turned, or when its closing time came and no visitor is at a
+        counter (called periodically by the server's day-close timer: contactpoint/dayclose.py)."""
         self.run(commands.day_change)
+        self.run(commands.close_at_closing)
 
     # -- reading -------------------------------------------------------------------------------------------
     def ticket_by_token(self, token: object) -> Ticket | None:

@@ -176,3 +176,8 @@ class EngineQueries:
         """The names the day's appointments keep (only needs with appointment_name), by appointment id."""
         with self._lock:
             return {a.id: a.name for a in self._state.appointments.values() if a.name and a.day == day}
+
+    def day_closed(self) -> bool:
+        """The projection's day was closed already (closing time, a manager, the command): it takes no tickets."""
+        with self._lock:
+            return self._state.closed

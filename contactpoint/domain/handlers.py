@@ -34,6 +34,8 @@ def ticket_issued(state: SiteState, ch: Changes, ev: Event) -> None:
     key = (t.day, t.need)
     state.numbering[key] = max(state.numbering.get(key, 0), t.serial)
     ch.site = state.day != t.day
+    if ch.site:
+        state.closed = False  # a new day is open
     state.day = t.day
     set_ticket(state, ch, t)
 
@@ -180,11 +182,16 @@ def day_closed(state: SiteState, ch: Changes, ev: Event) -> None:
     ch.counters.update(state.counters)
     state.calls.clear()
     state.day = d.get("next_day", state.day)
+    state.closed = state.day == day  # closed before the date turned (closing time, a manager, the command)
     ch.dropped_day = day
     ch.site = True
     # appointments of the closed day (and any older) leave memory; the store purges their names
     for aid in [aid for aid, a in state.appointments.items() if a.day <= day]:
         del state.appointments[aid]
+
+
+def contact_logged(state: SiteState, ch: Changes, ev: Event) -> None:
+    """A contact without a ticket: a fact for the figures only; the day's queues do not change."""
 
 
 # -- appointments ------------------------------------------------------------------------------------------

@@ -163,6 +163,7 @@ class SiteState:
     seq: int = 0
     printer: str = "printer_ok"  # last printer status key
     appointments: dict[str, Appointment] = field(default_factory=dict)  # today's and later days', by id
+    closed: bool = False  # `day` was closed already (closing time, a manager): it takes no more tickets
     # derived from `tickets`, kept in step by `apply` (queues.py): never stored, never compared
     index: DayIndex = field(default_factory=lambda: _day_index(()), compare=False, repr=False)
 
