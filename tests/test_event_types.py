@@ -38,7 +38,7 @@ def test_every_declared_field_is_in_its_row_of_the_docs() -> None:
         for f in declared.fields:
             assert f"`{f}`" in row, (name, f)
         assert declared.agent_only <= set(declared.fields), name
-    assert len(EVENT_TYPES) == len(set(EVENT_TYPES)) == 21
+    assert len(EVENT_TYPES) == len(set(EVENT_TYPES)) == 22
 
 
 def test_every_event_a_day_writes_carries_only_its_declared_fields(tmp_path: Path, site: Any) -> None:
@@ -71,6 +71,7 @@ def test_every_event_a_day_writes_carries_only_its_declared_fields(tmp_path: Pat
     engine.run(c.cancel_appointment, appointment="a2")
     engine.run(c.open_counter, counter="3", agent="carl", needs=["moving"])
     engine.run(c.check_in, appointment="a1", lang="fr", ticket_id="t-a1", token="k" * 22)
+    engine.run(c.log_contact, contact_id="k1", counter="3", channel="phone", need="moving", outcome="resolved")
     clock.advance(86400)
     engine.tick()
     seen = set()
