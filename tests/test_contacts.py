@@ -105,3 +105,17 @@ def test_the_counter_api_logs_a_contact_and_refuses_bad_ones(app: Any, client: A
     assert app.extensions["contactpoint"].engine.seq() == seq  # nothing changed
     (ev,) = [e for e in app.extensions["contactpoint"].store.events() if e.type == "contact_logged"]
     assert (ev.data["channel"], ev.data["need"], ev.data["agent"]) == ("phone", "money", "alice")
+
+
+def test_a_help_alert_is_one_event_whatever_the_taps_and_names_no_agent(site: Site) -> None:
+    from contactpoint.domain.events import EVENTS, apply
+
+    now = Clock()()
+    state = _open(site, now)
+    (ev,) = c.request_help(state, site, now, counter="1", agent="ana")
+    apply(state, ev)
+    assert c.request_help(state, site, now + 1, counter="1", agent="ana") == []  # a double tap: still one alert
+    assert ev.data == {"counter": "1"} and "agent" not in EVENTS["help_requested"].fields
+    for e in c.clear_help(state, site, now + 60, counter="1", agent="ana"):
+        apply(state, e)
+    assert len(c.request_help(state, site, now + 120, counter="1", agent="ana")) == 1  # a new alert later

@@ -106,3 +106,15 @@ def test_an_unanswered_request_is_withdrawn(tmp_path: Path) -> None:
     assert dayclose.request_close(Path(store.path), None, timeout_s=0.0) is None
     assert store.db.execute("SELECT count(*) FROM day_close_requests").fetchone()[0] == 0
     store.close()
+
+
+def test_the_kiosk_says_the_contact_point_is_closed_once_the_day_closed(app: Any, client: Any) -> None:
+    engine = app.extensions["contactpoint"].engine
+    engine.issue(need="moving", lang="fr", check_open=False)
+    assert 'name="need"' in client.get("/kiosk/fr/").get_data(as_text=True)  # the needs screen
+    dayclose.close_now(engine, "manager", "maria")
+    page = client.get("/kiosk/fr/").get_data(as_text=True)
+    assert "Le point de contact est fermé" in page and 'name="need"' not in page
+    r = client.post("/kiosk/fr/ticket", data={"need": "moving"})
+    assert r.status_code == 303 and "site_closed" in r.location
+    assert engine.tickets() == ()
