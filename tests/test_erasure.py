@@ -71,6 +71,29 @@ def test_a_closed_days_name_note_reasons_and_token_leave_no_trace(tmp_path: Path
     db.close()
 
 
+def test_the_close_itself_truncates_the_wal(tmp_path: Path, site: Site) -> None:
+    store, engine, _ = _day(tmp_path, site)
+    wal = Path(f"{store.path}-wal")
+    assert wal.stat().st_size > 0
+    dayclose.close_now(engine, "manager", "mia")
+    assert wal.stat().st_size == 0 and not store.checkpoint_due
+    store.close()
+
+
+def test_a_held_up_truncation_is_tried_again_by_the_timer(tmp_path: Path, site: Site) -> None:
+    store, engine, _ = _day(tmp_path, site)
+    reader = sqlite3.connect(store.path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM events").fetchone()  # a reader holds the WAL's last frames
+    dayclose.close_now(engine, "manager", "mia")
+    assert store.checkpoint_due
+    reader.rollback()
+    reader.close()
+    dayclose.tick(engine)  # the day-close timer's next look
+    assert not store.checkpoint_due and Path(f"{store.path}-wal").stat().st_size == 0
+    store.close()
+
+
 def test_the_erased_log_rebuilds_the_same_projection(tmp_path: Path, site: Site) -> None:
     store, engine, _ = _day(tmp_path, site)
     dayclose.close_now(engine, "manager", "mia")

@@ -34,8 +34,6 @@ def ticket_issued(state: SiteState, ch: Changes, ev: Event) -> None:
     key = (t.day, t.need)
     state.numbering[key] = max(state.numbering.get(key, 0), t.serial)
     ch.site = state.day != t.day
-    if ch.site:
-        state.closed = False  # a new day is open
     state.day = t.day
     set_ticket(state, ch, t)
 
