@@ -147,6 +147,11 @@ class Engine(EngineQueries):
         )
         return self._state.tickets[ticket_id]
 
+    def log_contact(self, **choices: Any) -> list[Event]:
+        """A contact without a ticket (domain/contacts.py `log_contact`: counter, channel, need, outcome, referral,
+        agent), under a new random id."""
+        return self.run(commands.log_contact, contact_id=secrets.token_hex(8), **choices)
+
     def tick(self) -> None:
         """Close the day when the local date has turned, or when its closing time came and no visitor is at a
         counter (called periodically by the server's day-close timer: contactpoint/dayclose.py)."""

@@ -6,7 +6,6 @@ the `/counter` namespace (counter/namespace.py). The manager's agent accounts ar
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from contactpoint.counter.screens import (
@@ -240,9 +239,7 @@ def api(command: str) -> Any:
         return _done(run(commands.pause, counter=counter, reason=_str(body, "reason"), agent=agent))
     if command == "contact":  # a contact by phone, email or at the desk, without a ticket (domain/contacts.py)
         return _done(
-            run(
-                commands.log_contact,
-                contact_id=secrets.token_hex(8),
+            cp.engine.log_contact(
                 counter=counter,
                 channel=_str(body, "channel", True),
                 need=_str(body, "need", True),
