@@ -166,10 +166,16 @@ class Engine(EngineQueries):
             if gated:
                 self.taps.note(str(device), now, counted=True)
             return events[-1]
+    def log_contact(self, **choices: Any) -> list[Event]:
+        """A contact without a ticket (domain/contacts.py `log_contact`: counter, channel, need, outcome, referral,
+        agent), under a new random id."""
+        return self.run(commands.log_contact, contact_id=secrets.token_hex(8), **choices)
 
     def tick(self) -> None:
-        """Close the day when the local date has turned (called periodically by the server)."""
+        """Close the day when the local date has turned, or when its closing time came and no visitor is at a
+        counter (called periodically by the server's day-close timer: contactpoint/dayclose.py)."""
         self.run(commands.day_change)
+        self.run(commands.close_at_closing)
 
     # -- reading -------------------------------------------------------------------------------------------
     def ticket_by_token(self, token: object) -> Ticket | None:

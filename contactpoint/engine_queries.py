@@ -190,3 +190,7 @@ class EngineQueries:
         with self._lock:
             taps = list(self._state.taps)
         return negative_run(taps, self.site.feedback.negative_run, now)
+    def day_closed(self) -> bool:
+        """The projection's day was closed already (closing time, a manager, the command): it takes no tickets."""
+        with self._lock:
+            return self._state.closed

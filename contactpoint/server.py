@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from contactpoint import dayclose
 from contactpoint.box import Box, Periodic, box_of
 from contactpoint.store import StoreFull
 
@@ -16,11 +17,12 @@ TICK_S = 15.0  # how often the day-close timer looks at the date
 
 
 def add_day_close_timer(box: Box, every: float = TICK_S) -> Periodic:
-    """Close the day when the site's local date turns, even when nobody takes a ticket (a Box service)."""
+    """Close the day when the site's local date turns or its closing time comes, even when nobody takes a ticket,
+    and answer `contactpoint day close` (a Box service; contactpoint/dayclose.py)."""
 
     def tick() -> None:
         try:
-            box.engine.tick()
+            dayclose.tick(box.engine)  # the date turned, the closing time came, `contactpoint day close` asked
         except StoreFull:  # logged once by the store; the day closes at the first tick with space again
             pass
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from contactpoint import store_feedback
+from contactpoint import erasure
 from contactpoint.concurrency import blocking
 from contactpoint.domain.appointments import Appointment
 from contactpoint.domain.events import Changes, Event, apply
@@ -63,7 +64,7 @@ def _m3_appointments(db: sqlite3.Connection) -> None:
 
 def _m4_append_only(db: sqlite3.Connection) -> None:
     # the log is the single source of truth: no event is ever deleted, its seq, time and type never change;
-    # only an appointment_booked event's data is rewritten, when the day closes and the visitor's name is purged
+    # only personal fields are blanked when their day closes (migration 8, erasure.py)
     db.execute(
         "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
         " BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"
@@ -79,8 +80,13 @@ def _m5_agent_unlock(db: sqlite3.Connection) -> None:  # a manager's last unlock
     db.execute("ALTER TABLE agents ADD COLUMN unlocked_at REAL NOT NULL DEFAULT 0")
 
 
+def _m8_erasable(db: sqlite3.Connection) -> None:  # a closed day's personal fields may be blanked (erasure.py)
+    erasure.migrate(db)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_events, _m2_agents, _m3_appointments, _m4_append_only]
 MIGRATIONS.append(_m5_agent_unlock)  # from here one step a line
+MIGRATIONS.append(_m8_erasable)
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -88,6 +94,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA secure_delete=ON")  # erased text is overwritten, not left in free pages (erasure.py)
     return db
 
 
@@ -161,6 +168,7 @@ class EventStore:
             raise
         self.write_lock = threading.RLock()  # the one writer
         self.full_since: float | None = None  # when a write last failed on a full disk; None once one succeeds
+        self.checkpoint_due = False  # a day's erasure still waits for its WAL to be truncated
 
     def _release(self) -> None:
         if self._lock is not None:
@@ -200,6 +208,7 @@ class EventStore:
         On any failure nothing is written and the caller must reload its state (it was changed in memory).
         """
         out: list[tuple[Event, Changes]] = []
+        closed = False
         with self.transaction() as db:
             for ev in events:
                 cur = db.execute(
@@ -208,9 +217,12 @@ class EventStore:
                 stored = Event(ev.type, ev.at, ev.data, int(cur.lastrowid or 0))
                 ch = apply(state, stored)
                 self._write_projection(state, stored, ch)
-                if stored.type == "day_closed":  # once, when the day closes (a rebuild reads purged events)
-                    self._purge_names(stored.data["day"])
+                if stored.type == "day_closed":  # when the day closes (a rebuild reads erased events)
+                    erasure.erase_day(db, stored.data["day"], stored.seq, stored.at)
+                    closed = True
                 out.append((stored, ch))
+        if closed:  # no page of the erased text stays in the WAL (else the day-close timer tries again)
+            self.checkpoint_due = not erasure.truncate_wal(self.db, self.path)
         return out
 
     def _write_projection(self, state: SiteState, ev: Event, ch: Changes) -> None:
@@ -246,26 +258,9 @@ class EventStore:
             db.execute(
                 "INSERT INTO state (key, value) VALUES ('site', ?)"
                 " ON CONFLICT (key) DO UPDATE SET value=excluded.value",
-                (_dumps({"day": state.day, "printer": state.printer, "calls": [c.to_dict() for c in state.calls]}),),
+                (_dumps({"day": state.day, "printer": state.printer, "calls": [c.to_dict() for c in state.calls],
+                         "closed": state.closed}),),
             )
-
-    def _purge_names(self, day: str) -> None:
-        """A visitor's name lives until their appointment's day closes: then it leaves the projection and the log."""
-        db = self.db
-        for aid, data in db.execute("SELECT id, data FROM appointments WHERE day <= ?", (day,)).fetchall():
-            d = json.loads(data)
-            if d.get("name") is not None:
-                d["name"] = None
-                db.execute("UPDATE appointments SET data = ? WHERE id = ?", (_dumps(d), aid))
-        rows = db.execute(
-            "SELECT seq, data FROM events WHERE type = 'appointment_booked' AND json_extract(data, '$.day') <= ?"
-            " AND json_extract(data, '$.name') IS NOT NULL",
-            (day,),
-        ).fetchall()
-        for seq, data in rows:
-            d = json.loads(data)
-            d["name"] = None
-            db.execute("UPDATE events SET data = ? WHERE seq = ?", (_dumps(d), seq))
 
     # -- reading -------------------------------------------------------------------------------------------
     def load_state(self) -> SiteState:
@@ -279,9 +274,10 @@ class EventStore:
             state.day = site["day"]
             state.printer = site["printer"]
             state.calls = [Call(**c) for c in site["calls"]]
+            state.closed = bool(site.get("closed", False))
         store_feedback.load(self.db, state)
         state.seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-        for (data,) in self.db.execute("SELECT data FROM tickets WHERE day = ?", (state.day,)):
+        for (data,) in self.db.execute("SELECT data FROM tickets WHERE day = ? AND NOT ?", (state.day, state.closed)):
             t = Ticket.from_dict(json.loads(data))
             state.tickets[t.id] = t
         for (data,) in self.db.execute("SELECT data FROM counters"):

@@ -24,6 +24,12 @@ OUTCOME_NAMES = {
     Outcome.ONLINE_HELP: _l("Helped online"),
     Outcome.ESCALATED: _l("Escalated to second line"),
 }
+#: how a contact logged without a ticket came (contactpoint/domain/contacts.py CONTACT_CHANNELS)
+CHANNEL_NAMES = {
+    "phone": _l("Phone call"),
+    "email": _l("Email"),
+    "desk": _l("At the desk, without a ticket"),
+}
 PAUSE_REASONS = (_l("Break"), _l("Lunch"), _l("Back-office work"), _l("Phone call"), _l("Meeting"))
 CANCEL_REASONS = (_l("Left before being called"), _l("Ticket taken by mistake"), _l("Duplicate ticket"))
 CLOSE_REASONS = (_l("The agent has left"), _l("Their console does not answer"))

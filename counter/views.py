@@ -10,6 +10,7 @@ from typing import Any
 
 from contactpoint.counter.screens import (
     CANCEL_REASONS,
+    CHANNEL_NAMES,
     CLOSE_REASONS,
     ORG_KINDS,
     OUTCOME_NAMES,
@@ -117,6 +118,7 @@ def page() -> Any:
         pause_reasons=[str(r) for r in PAUSE_REASONS],
         cancel_reasons=[str(r) for r in CANCEL_REASONS],
         close_reasons=[str(r) for r in CLOSE_REASONS],
+        channels=[(k, str(v)) for k, v in CHANNEL_NAMES.items()],
         config=counter_config(),
     )
 
@@ -235,6 +237,17 @@ def api(command: str) -> Any:
         return _done(run(commands.finish, counter=counter, outcome=outcome, referral=referral, agent=agent))
     if command == "pause":
         return _done(run(commands.pause, counter=counter, reason=_str(body, "reason"), agent=agent))
+    if command == "contact":  # a contact by phone, email or at the desk, without a ticket (domain/contacts.py)
+        return _done(
+            cp.engine.log_contact(
+                counter=counter,
+                channel=_str(body, "channel", True),
+                need=_str(body, "need", True),
+                outcome=_str(body, "outcome", True),
+                referral=_str(body, "referral"),
+                agent=agent,
+            )
+        )
     if command == "transfer":
         return _done(
             run(

@@ -23,7 +23,7 @@ from contactpoint.domain import commands
 from contactpoint.domain.appointments import normalise_code, valid_code
 from contactpoint.domain.errors import CommandError
 from contactpoint.domain.model import PRINTER_PRINTS
-from contactpoint.domain.refusals import site_refusal
+from contactpoint.domain.refusals import next_day_opening, site_refusal
 from contactpoint.guard import json_view
 from contactpoint.i18n import view_lang
 from contactpoint.messages import MESSAGES, message
@@ -152,6 +152,8 @@ def needs(lang: str) -> Any:
     if refusal is not None:  # closed: say so at once (the screen still offers appointment check-in)
         return _notice(lang, refusal.key, None, refusal.come_back_at)[0]
     unavailable = cp.engine.unavailable_needs(now)
+    if unavailable and set(unavailable.values()) == {"site_closed"}:  # the day was closed (a manager, closing time)
+        return _notice(lang, "site_closed", None, next_day_opening(cp.site, now))[0]
     if unavailable and set(unavailable.values()) == {"no_counter_open"}:
         return _notice(lang, "no_counter_open", None, None)[0]  # nobody at any counter: say so before the choice
     printer = cp.engine.printer_key()

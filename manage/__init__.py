@@ -213,6 +213,7 @@ def cancel(appointment_id: str) -> Any:
 
 
 from . import agents as _agents  # noqa: E402, F401 - the agents' pages, on this blueprint
+from . import dayclose as _dayclose  # noqa: E402, F401 - the day close, on this blueprint
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:

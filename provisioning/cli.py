@@ -293,6 +293,48 @@ def appointments_import(file: str, config: str | None, data: str) -> None:
         sys.exit(1)
 
 
+@main.group()
+def day() -> None:
+    """The site's day."""
+
+
+@day.command("close")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="The site's TOML file (default: demo).")
+@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for a running server.")
+def day_close(config: str | None, data: str, timeout: float) -> None:
+    """Close today now: visitors still waiting are counted as abandoned, the day's personal data are erased and no
+    more tickets are issued today. Beside a running server it asks the server (answered within 15 s); else it
+    closes the day itself."""
+    from contactpoint import dayclose
+    from contactpoint.engine import Engine
+    from contactpoint.store import EventStore, SchemaError, StoreBusy
+
+    path = Path(data) / "contactpoint.sqlite3"
+    if not path.exists():
+        raise click.ClickException(f"no database in {data!r} (use --data)")
+    try:
+        store = EventStore(path, exclusive=True)
+    except StoreBusy:
+        click.echo("the server is running: asking it to close the day")
+        done = dayclose.request_close(path, None, timeout_s=timeout)
+        if done is None:
+            raise click.ClickException(f"the server did not answer within {timeout:g} s; nothing was closed") from None
+    except SchemaError as e:
+        raise click.ClickException(str(e)) from None
+    else:
+        try:
+            done = dayclose.close_now(Engine(load_site(config).site, store), "cli")
+        except ConfigError as e:
+            raise click.ClickException(str(e)) from None
+        finally:
+            store.close()
+    if done.day is None:
+        click.echo("the day was already closed: nothing changed")
+    else:
+        click.echo(f"day {done.day} closed: {done.abandoned} still waiting counted as abandoned; personal data erased")
+
+
 from contactpoint.provisioning.printer_cli import printer  # noqa: E402 - its commands need `_app` from here
 
 main.add_command(printer)

@@ -38,7 +38,7 @@ def test_every_declared_field_is_in_its_row_of_the_docs() -> None:
         for f in declared.fields:
             assert f"`{f}`" in row, (name, f)
         assert declared.agent_only <= set(declared.fields), name
-    assert len(EVENT_TYPES) == len(set(EVENT_TYPES)) == 22
+    assert len(EVENT_TYPES) == len(set(EVENT_TYPES)) == 23
 
 
 def test_every_event_a_day_writes_carries_only_its_declared_fields(tmp_path: Path, site: Any) -> None:
@@ -72,6 +72,7 @@ def test_every_event_a_day_writes_carries_only_its_declared_fields(tmp_path: Pat
     engine.run(c.open_counter, counter="3", agent="carl", needs=["moving"])
     engine.run(c.check_in, appointment="a1", lang="fr", ticket_id="t-a1", token="k" * 22)
     engine.run(c.give_feedback, score=4, channel="tablet", device="door")
+    engine.run(c.log_contact, contact_id="k1", counter="3", channel="phone", need="moving", outcome="resolved")
     clock.advance(86400)
     engine.tick()
     seen = set()

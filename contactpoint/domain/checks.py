@@ -6,6 +6,7 @@ the day turning, which comes first in any command that may be the first of a new
 
 from __future__ import annotations
 
+from .closing import day_closed_event
 from .errors import CommandError
 from .events import Event
 from .model import Counter, SiteState, Ticket
@@ -63,5 +64,5 @@ def day_change(state: SiteState, site: Site, now: float) -> list[Event]:
     """The day_closed event due when the local day has turned since the last event, else nothing."""
     today = site.day_of(now)
     if state.day and today > state.day:  # ISO dates: a day only closes into a later one
-        return [Event("day_closed", now, {"day": state.day, "next_day": today})]
+        return [day_closed_event(state, now, today, "midnight")]
     return []

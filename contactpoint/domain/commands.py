@@ -27,6 +27,8 @@ from .checks import (
     known_ticket,
     my_counter,
 )
+from .closing import close_at_closing, close_day, is_closed_today
+from .contacts import log_contact
 from .counter_commands import (
     RELEASE_CAUSES,
     clear_help,
@@ -42,7 +44,7 @@ from .events import Event
 from .feedback import give_feedback  # a satisfaction tap (its rules live in feedback.py)
 from .model import AT_COUNTER, WAITING, Counter, Outcome, SiteState, Ticket, TicketState
 from .ordering import can_serve, next_for
-from .refusals import ticket_refusal
+from .refusals import next_day_opening, ticket_refusal
 from .site import Site
 
 
@@ -65,6 +67,9 @@ def issue_ticket(
         raise CommandError("unknown_need", 400)
     if lang not in site.languages:
         raise CommandError("unknown_language", 400)
+    if is_closed_today(state, site, now):  # closed early (closing time, a manager): no ticket belongs to it now
+        back = next_day_opening(site, now)
+        raise CommandError("site_closed", 409, **({} if back is None else {"come_back_at": repr(back)}))
     if check_open:
         # never a ticket that cannot be served today: closed, closing soon, need full, no counter for it, or a
         # queue that the honest estimate says cannot be called before closing
@@ -346,11 +351,14 @@ __all__ = [
     "cancel_appointment",
     "check_in",
     "clear_help",
+    "close_at_closing",
     "close_counter",
+    "close_day",
     "day_change",
     "finish",
     "format_number",
     "issue_ticket",
+    "log_contact",
     "no_show",
     "open_counter",
     "pause",

@@ -99,6 +99,8 @@ def request_help(
     state: SiteState, site: Site, now: float, *, counter: str, agent: str | None = None
 ) -> list[Event]:
     c = my_counter(state, site, counter, agent)
+    if c.help:  # raised already (a double tap, two tabs): one alert is one event, so the figures count it once
+        return []
     return [Event("help_requested", now, {"counter": c.id})]
 
 

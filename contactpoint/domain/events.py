@@ -68,7 +68,9 @@ EVENTS: dict[str, EventType] = {
         _e("help_requested", "counter", h.help_requested, "the discreet alert: this counter needs a colleague now"),
         _e("help_cleared", "counter", h.help_cleared, "the alert is over"),
         _e("printer_status", "key ticket", h.printer_status, "the printer's state changed", pages="kiosk"),
-        _e("day_closed", "day next_day", h.day_closed, "the site's local day turned", pages="display kiosk"),
+        _e("day_closed", "day next_day cause by abandoned interrupted", h.day_closed,
+           "the day closes: at closing time, by a manager or the command, or when the local date turns", "by",
+           "display kiosk"),
         _e("appointment_booked", "id code day slot_at need duration_s name source", h.appointment_booked,
            "a manager books a slot, or an import adds one"),
         _e("appointment_cancelled", "appointment", h.appointment_cancelled,
@@ -77,6 +79,8 @@ EVENTS: dict[str, EventType] = {
            "the visitor checks in at the kiosk"),
         _e("feedback_given", "score channel need outcome ticket device", h.feedback_given,
            "a visitor answers how their visit was (a satisfaction tap)", agents=False),
+        _e("contact_logged", "id day need channel outcome referral counter agent", h.contact_logged,
+           "an agent logs a contact that came by phone, email or to the desk without a ticket", "agent referral"),
     )
 }
 EVENT_TYPES = tuple(EVENTS)

@@ -181,6 +181,7 @@ def day_closed(state: SiteState, ch: Changes, ev: Event) -> None:
     ch.counters.update(state.counters)
     state.calls.clear()
     state.day = d.get("next_day", state.day)
+    state.closed = state.day == day  # closed before the date turned (closing time, a manager, the command)
     ch.dropped_day = day
     ch.site = True
     # appointments of the closed day (and any older) leave memory; the store purges their names
@@ -190,6 +191,10 @@ def day_closed(state: SiteState, ch: Changes, ev: Event) -> None:
     state.answered.clear()
     state.taps.clear()
     ch.feedback = True
+
+
+def contact_logged(state: SiteState, ch: Changes, ev: Event) -> None:
+    """A contact without a ticket: a fact for the figures only; the day's queues do not change."""
 
 
 # -- appointments ------------------------------------------------------------------------------------------

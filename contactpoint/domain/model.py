@@ -165,6 +165,7 @@ class SiteState:
     appointments: dict[str, Appointment] = field(default_factory=dict)  # today's and later days', by id
     answered: set[str] = field(default_factory=set)  # today's tickets whose visitor answered the question (phone)
     taps: list[tuple[float, int]] = field(default_factory=list)  # the last taps (time, score), for the negative run
+    closed: bool = False  # `day` was closed already (closing time, a manager): it takes no more tickets
     # derived from `tickets`, kept in step by `apply` (queues.py): never stored, never compared
     index: DayIndex = field(default_factory=lambda: _day_index(()), compare=False, repr=False)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from .closing import is_closed_today
 from .figures import counters_serving, idle_counters, wait_estimate_s
 from .model import SiteState
 from .site import Site
@@ -100,6 +101,8 @@ def need_refusal(
     """A need that cannot take a ticket now, the site being open: its daily capacity (walk-ins only), no open
     counter serving it (`require_open_counter`), or a queue too long to be called before the opening span ends
     (the honest estimate of the call time is after it)."""
+    if is_closed_today(state, site, now):  # a manager closed the day, or its closing time came
+        return Refusal("site_closed", next_day_opening(site, now))
     n = site.need(need)
     if walk_in and n is not None and n.capacity is not None and issued_today(state, site, now, need) >= n.capacity:
         return Refusal("capacity_reached", next_day_opening(site, now))
