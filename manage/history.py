@@ -112,9 +112,8 @@ def charts(site: Site, by_need: list[Any], by_hour: list[Any], lang: str) -> dic
     level_series = [{"label": str(_l("All services")), "values": [_pct(r.service_level) for r in alls]}]
     for need in site.needs:
         mine = {r.day: r for r in by_need if r.need == need.id}
-        level_series.append(
-            {"label": need.name(lang), "values": [_pct(mine[r.day].service_level) if r.day in mine else None for r in alls]}
-        )
+        values = [_pct(mine[r.day].service_level) if r.day in mine else None for r in alls]
+        level_series.append({"label": need.name(lang), "values": values})
     outcomes: dict[str, int] = {}
     kinds: dict[str, int] = {}
     for r in alls:

@@ -34,6 +34,6 @@ def test_the_note_names_the_package_its_version_licence_and_source() -> None:
 
 
 def test_the_box_serves_the_chart_library_itself(client: Any) -> None:
-    r = client.get("/manage/static/vendor/uPlot.iife.min.js")
-    assert r.status_code == 200 and r.data == (VENDOR / "uPlot.iife.min.js").read_bytes()
-    assert client.get("/manage/static/vendor/uPlot.min.css").status_code == 200
+    for name in ("uPlot.iife.min.js", "uPlot.min.css"):
+        with client.get(f"/manage/static/vendor/{name}") as r:
+            assert r.status_code == 200 and r.data == (VENDOR / name).read_bytes(), name
