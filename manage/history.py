@@ -126,6 +126,8 @@ def charts(site: Site, by_need: list[Any], by_hour: list[Any], lang: str) -> dic
     return {
         "waits": {
             "type": "time",
+            "step": "hour",
+            "xLabel": str(_l("Hour")),
             "unit": "min",
             "x": [_at(site, r.day, r.hour) for r in hours],
             "series": [
@@ -133,19 +135,24 @@ def charts(site: Site, by_need: list[Any], by_hour: list[Any], lang: str) -> dic
                 {"label": str(_l("90th percentile of the wait (min)")), "values": [_min(r.wait_p90_s) for r in hours]},
             ],
         },
-        "level": {"type": "time", "unit": "%", "x": days, "series": level_series},
+        "level": {"type": "time", "step": "day", "xLabel": str(_l("Day")), "unit": "%", "x": days,
+                  "series": level_series},
         "outcomes": {
             "type": "bars",
+            "xLabel": str(_l("How visits ended")),
             "categories": [name_of(OUTCOMES, k) for k in outcome_keys],  # type: ignore[arg-type]
             "series": [{"label": str(_l("Visits finished")), "values": [outcomes.get(k, 0) for k in outcome_keys]}],
         },
         "referrals": {
             "type": "bars",
+            "xLabel": str(_l("Referrals by kind of organisation")),
             "categories": [name_of(KINDS, k) for k in kind_keys],  # type: ignore[arg-type]
             "series": [{"label": str(_l("Referrals")), "values": [kinds[k] for k in kind_keys]}],
         },
         "satisfaction": {
             "type": "time",
+            "step": "day",
+            "xLabel": str(_l("Day")),
             "unit": "",
             "x": days,
             "series": [

@@ -39,8 +39,9 @@ ROW_FIELDS = (
 
 
 def _row(row: Any) -> dict[str, Any]:
-    if row is None:
-        return {f: None for f in ROW_FIELDS} | {"taps": {}}
+    if row is None:  # nothing yet today: no visit counted is 0, a rate over nothing has no value
+        counts = ("issued", "called", "served", "no_shows", "abandoned", "help_alerts")
+        return {f: None for f in ROW_FIELDS} | {f: 0 for f in counts} | {"taps": {}}
     out = {f: getattr(row, f) for f in ROW_FIELDS}
     out["taps"] = {str(k): v for k, v in (out["taps"] or {}).items()}
     return out

@@ -32,12 +32,12 @@ def manager(app: Any, client: Any) -> None:
     post_login(client, "/manage/login", {"name": "maria", "password": PASSWORD})
 
 
-def simulate(engine: Any, clock: Clock, seed: int = 11) -> None:
-    """Three days of visits: served with every outcome (referrals to known, unknown or no organisation),
-    no-shows, cancellations, and visitors still waiting when each day closes. Leaves the clock on a fourth day."""
+def simulate(engine: Any, clock: Clock, seed: int = 11, days: tuple[str, ...] = DAYS) -> None:
+    """Days of visits: served with every outcome (referrals to the site's organisations), no-shows,
+    cancellations, and visitors still waiting when each day closes. Leaves the clock on the next day, 00:01."""
     rnd = random.Random(seed)
     needs = [n.id for n in engine.site.needs]
-    for day in DAYS:
+    for day in days:
         clock.set(datetime.fromisoformat(day).replace(hour=9, tzinfo=BRUSSELS))
         engine.tick()
         for counter in ("1", "2"):
@@ -67,7 +67,8 @@ def simulate(engine: Any, clock: Clock, seed: int = 11) -> None:
                     engine.run(c.finish, counter=counter, outcome=outcome, referral=referral)
             except CommandError:
                 continue
-    clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=BRUSSELS))
+    after = datetime.fromisoformat(days[-1]).replace(hour=0, minute=1, tzinfo=BRUSSELS) + timedelta(days=1)
+    clock.set(after)
     engine.tick()
 
 

@@ -19,8 +19,20 @@
     el.removeAttribute("aria-hidden");
   }
 
+  const dayFormat = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: tz });
+  const hourFormat = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: tz });
+
+  const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz });
+  // an hour axis in the page's language: the time of day, and the date at midnight
+  const siteHour = new Intl.DateTimeFormat("en-GB", { hour: "numeric", hourCycle: "h23", timeZone: tz });
+  function hourLabel(v) {
+    const d = new Date(v * 1e3);
+    return Number(siteHour.format(d)) === 0 ? dayFormat.format(d) : clock.format(d);
+  }
+
   function lineChart(el, c, width) {
-    const series = [{}];
+    const fmt = c.step === "day" ? dayFormat : hourFormat;
+    const series = [{ label: c.xLabel, value: function (u, v) { return v === null || v === undefined ? "—" : fmt.format(new Date(v * 1e3)); } }];
     c.series.forEach(function (s, i) {
       series.push({
         label: s.label,
@@ -31,13 +43,19 @@
         value: function (u, v) { return v === null || v === undefined ? "—" : num.format(v) + (c.unit === "%" ? "%" : ""); },
       });
     });
+    const xAxis = c.step === "day"
+      ? { splits: function () { const k = Math.ceil(c.x.length / 8); return c.x.filter(function (_, i) { return i % k === 0; }); }, values: function (u, vals) { return vals.map(function (v) { return dayFormat.format(new Date(v * 1e3)); }); } }
+      : { values: function (u, vals) { return vals.map(hourLabel); } };
+    const xScale = { time: true };
+    if (c.step === "day") xScale.range = function (u, lo, hi) { return [lo - 43200, hi + 43200]; };
     const opts = {
       width: width,
       height: 260,
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), tz); },
-      scales: { x: { time: true } },
+      // a day's point sits at its noon: half a day each side, so one day alone is drawn too
+      scales: { x: xScale },
       series: series,
-      axes: [{}, { values: function (u, vals) { return vals.map(function (v) { return num.format(v) + (c.unit === "%" ? "%" : ""); }); } }],
+      axes: [xAxis, { values: function (u, vals) { return vals.map(function (v) { return num.format(v) + (c.unit === "%" ? "%" : ""); }); } }],
     };
     return new uPlot(opts, [c.x].concat(c.series.map(function (s) { return s.values; })), el);
   }
@@ -50,7 +68,7 @@
       height: 260,
       scales: { x: { time: false, range: [-0.5, n - 0.5] }, y: { range: function (u, lo, hi) { return [0, Math.max(1, hi)]; } } },
       series: [
-        { value: function (u, i) { return i === null ? "—" : c.categories[i]; } },
+        { label: c.xLabel, value: function (u, i) { return i === null ? "—" : c.categories[i]; } },
         {
           label: c.series[0].label,
           stroke: COLORS[0],
@@ -61,9 +79,10 @@
         },
       ],
       axes: [
-        { splits: function () { return xs; }, values: function (u, vals) { return vals.map(function (i) { return c.categories[i] || ""; }); }, size: 60 },
-        { values: function (u, vals) { return vals.map(function (v) { return num.format(v); }); } },
+        { splits: function () { return xs; }, values: function (u, vals) { return vals.map(function (i) { return c.categories[i] || ""; }); }, rotate: -25, size: 90 },
+        { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000], values: function (u, vals) { return vals.map(function (v) { return num.format(v); }); } },
       ],
+      padding: [12, 48, 0, 0],
     };
     return new uPlot(opts, [xs, c.series[0].values], el);
   }
