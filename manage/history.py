@@ -135,8 +135,14 @@ def charts(site: Site, by_need: list[Any], by_hour: list[Any], lang: str) -> dic
                 {"label": str(_l("90th percentile of the wait (min)")), "values": [_min(r.wait_p90_s) for r in hours]},
             ],
         },
-        "level": {"type": "time", "step": "day", "xLabel": str(_l("Day")), "unit": "%", "x": days,
-                  "series": level_series},
+        "level": {
+            "type": "time",
+            "step": "day",
+            "xLabel": str(_l("Day")),
+            "unit": "%",
+            "x": days,
+            "series": level_series,
+        },
         "outcomes": {
             "type": "bars",
             "xLabel": str(_l("How visits ended")),

@@ -161,10 +161,8 @@ def alert_text(alert: dict[str, Any], need_name: str) -> str:
     kind, n = alert["kind"], alert["count"]
     if kind == "long_wait":
         return ngettext(
-            "%(need)s: %(num)d visitor has waited longer than %(limit)d min "
-            "(longest %(worst)d min: %(numbers)s).",
-            "%(need)s: %(num)d visitors have waited longer than %(limit)d min "
-            "(longest %(worst)d min: %(numbers)s).",
+            "%(need)s: %(num)d visitor has waited longer than %(limit)d min (longest %(worst)d min: %(numbers)s).",
+            "%(need)s: %(num)d visitors have waited longer than %(limit)d min (longest %(worst)d min: %(numbers)s).",
             n,
             need=need_name,
             limit=_minutes(alert["limit_s"]),
@@ -185,10 +183,8 @@ def alert_text(alert: dict[str, Any], need_name: str) -> str:
         )
     if kind == "low_first_line":
         return ngettext(
-            "%(need)s: only %(rate)d%% resolved at the first line over 7 days (%(num)d visit), "
-            "below the 60%% target.",
-            "%(need)s: only %(rate)d%% resolved at the first line over 7 days (%(num)d visits), "
-            "below the 60%% target.",
+            "%(need)s: only %(rate)d%% resolved at the first line over 7 days (%(num)d visit), below the 60%% target.",
+            "%(need)s: only %(rate)d%% resolved at the first line over 7 days (%(num)d visits), below the 60%% target.",
             n,
             need=need_name,
             rate=round(100 * (alert["rate"] or 0.0)),

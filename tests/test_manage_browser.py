@@ -31,8 +31,9 @@ def past_days(n: int = 3) -> tuple[str, ...]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: Any) -> Iterator[LiveServer]:
     """The demo site with three past days of visits in its log (written before the server started)."""
-    from contactpoint import create_app
     from contactpoint.hardware.printer import FakePrinter
+
+    from contactpoint import create_app
 
     data = tmp_path_factory.mktemp("manage-browser") / "data"
     data.mkdir()

@@ -89,7 +89,9 @@ def close(cell: str, value: float | None) -> bool:
     return cell == "" if value is None else abs(float(cell) - value) < 1e-3
 
 
-def test_the_csv_export_equals_the_figures_computed_from_the_events(app: Any, client: Any, engine: Any, clock: Clock) -> None:
+def test_the_csv_export_equals_the_figures_computed_from_the_events(
+    app: Any, client: Any, engine: Any, clock: Clock
+) -> None:
     simulate(engine, clock)
     manager(app, client)
     r = client.get(f"/manage/history.csv?from={DAYS[0]}&to={DAYS[-1]}")
@@ -101,7 +103,9 @@ def test_the_csv_export_equals_the_figures_computed_from_the_events(app: Any, cl
     box = app.extensions["contactpoint"]
     site = box.site
     oracle = expected(
-        visits(box.store.events(after=0), {n.id: 60.0 * n.service_level_minutes for n in site.needs}, "Europe/Brussels"),
+        visits(
+            box.store.events(after=0), {n.id: 60.0 * n.service_level_minutes for n in site.needs}, "Europe/Brussels"
+        ),
         {o.id: o.kind for o in site.organisations},
     )
     assert {(x["day"], x["need"]) for x in rows} == set(oracle)
@@ -123,22 +127,37 @@ def test_the_csv_export_equals_the_figures_computed_from_the_events(app: Any, cl
         assert close(x["first_line_resolution"], ratio(e.outcomes.get("resolved", 0), e.served)), where
         assert close(x["wait_max_s"], max(e.waits, default=None)), where
         assert close(x["service_max_s"], max(e.services, default=None)), where
-        for col, values, p in (("wait_p50_s", e.waits, 50), ("wait_p90_s", e.waits, 90), ("service_p90_s", e.services, 90)):
+        for col, values, p in (
+            ("wait_p50_s", e.waits, 50),
+            ("wait_p90_s", e.waits, 90),
+            ("service_p90_s", e.services, 90),
+        ):
             assert within_bucket(x[col], nearest_rank(values, p)), (where, col)
     assert total >= 100  # enough visits to mean something
 
 
-def test_the_history_page_shows_the_same_rows_with_charts_and_tables(app: Any, client: Any, engine: Any, clock: Clock) -> None:
+def test_the_history_page_shows_the_same_rows_with_charts_and_tables(
+    app: Any, client: Any, engine: Any, clock: Clock
+) -> None:
     simulate(engine, clock)
     manager(app, client)
     page = client.get(f"/manage/history?from={DAYS[0]}&to={DAYS[-1]}&lang=en").get_data(as_text=True)
     found = set(re.findall(r'<tr data-day="([^"]+)" data-need="([^"]+)"', page))
-    csv_rows = list(csv.DictReader(io.StringIO(client.get(f"/manage/history.csv?from={DAYS[0]}&to={DAYS[-1]}").get_data(as_text=True))))
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/manage/history.csv?from={DAYS[0]}&to={DAYS[-1]}").get_data(as_text=True))
+        )
+    )
     assert found == {(x["day"], x["need"]) for x in csv_rows}
-    charts = {k: json.loads(unescape(v)) for k, v in re.findall(r'id="chart-(\w+)" aria-hidden="true" data-chart="([^"]+)"', page)}
+    charts = {
+        k: json.loads(unescape(v))
+        for k, v in re.findall(r'id="chart-(\w+)" aria-hidden="true" data-chart="([^"]+)"', page)
+    }
     assert set(charts) == {"waits", "level", "outcomes", "referrals", "satisfaction"}
     assert len(charts["level"]["x"]) == len(DAYS)
-    assert sum(charts["outcomes"]["series"][0]["values"]) == sum(int(x["served"]) for x in csv_rows if x["need"] == "all")
+    assert sum(charts["outcomes"]["series"][0]["values"]) == sum(
+        int(x["served"]) for x in csv_rows if x["need"] == "all"
+    )
     assert "Social welfare (CPAS/OCMW)" in charts["referrals"]["categories"]
     for table in ("t-waits", "t-outcomes", "t-referrals", "t-satisfaction", "t-figures"):
         assert f'id="{table}"' in page  # every chart has its text table

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime
 from typing import Any
@@ -150,7 +151,9 @@ def test_the_weeks_first_line_resolution_below_60_percent_raises_an_alert(app: A
     def visit(outcome: str) -> None:
         engine.issue(need="money", lang="fr")
         engine.run(c.call_next, counter="1")
-        engine.run(c.finish, counter="1", outcome=outcome, referral="cpas-saint-gilles" if outcome == "referred" else None)
+        engine.run(
+            c.finish, counter="1", outcome=outcome, referral="cpas-saint-gilles" if outcome == "referred" else None
+        )
 
     for _ in range(5):
         visit("referred")
@@ -216,3 +219,25 @@ def test_first_line_alerts_wait_for_a_finished_visit_and_compare_below_the_targe
     assert FIRST_LINE_TARGET == 0.60
     week = [("a", 0, 0), ("b", 5, 3), ("c", 5, 2)]
     assert [(a.need, a.rate) for a in first_line_alerts(week)] == [("c", 0.4)]
+
+
+# -- the docs -----------------------------------------------------------------------------------------------
+def test_every_route_and_alert_of_the_figures_pages_is_documented(app: Any) -> None:
+    from pathlib import Path
+
+    from contactpoint.domain import alerts
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "manager.md").read_text()
+    mine = {"contactpoint.manage.today", "contactpoint.manage.history"}
+    rules = [r.rule for r in app.url_map.iter_rules() if app.view_functions[r.endpoint].__module__ in mine]
+    assert len(rules) == 4
+    for rule in rules:
+        assert f"`{rule}" in doc, rule
+    assert "`/manage`" in doc and "`/manage/`" in doc
+    for kind in re.findall(r'Alert\("(\w+)"', Path(alerts.__file__).read_text()) + [
+        "long_wait",
+        "long_service",
+        "negative_run",
+    ]:
+        assert f"| `{kind}` |" in doc, kind
+    assert "figures.md" in doc and "CSV_COLUMNS" in doc

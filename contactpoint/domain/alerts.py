@@ -100,9 +100,7 @@ def standard_alerts(tickets: Iterable[Ticket], needs: Iterable[Need], now: float
     return out
 
 
-def first_line_alerts(
-    week: Iterable[tuple[str, int, int]], target: float = FIRST_LINE_TARGET
-) -> list[Alert]:
+def first_line_alerts(week: Iterable[tuple[str, int, int]], target: float = FIRST_LINE_TARGET) -> list[Alert]:
     """Needs whose first-line resolution over the week is below `target`: `week` gives, per need, the visits
     finished and those resolved at first line over the last `FIRST_LINE_DAYS` days (summed by the caller from
     the figures' rows). A need with no finished visit raises nothing: there is nothing to judge yet."""
