@@ -83,19 +83,20 @@ def week_first_line(box: Box, today: str, rows: dict[str, Any], cache: WeekCache
 
 
 def negative_run(box: Box) -> list[Alert]:
-    """The satisfaction taps' negative-run alert (3 of the last 5 taps unhappy within 15 min, say).
+    """The satisfaction taps' negative-run alert (`[feedback] negative_run`, e.g. 3 of the last 5 taps unhappy
+    within 15 minutes), from the engine's query `negative_alert(now)` (an object with `negative`, the unhappy
+    taps of the run, or None).
 
-    MARKED SPOT (#11, taps): the taps' engine query gives the run; until it is merged (it is
-    `Engine.negative_run(now)` when present), no negative-run alert is raised here.
+    MARKED SPOT (#11, taps): that query comes with the taps' branch (w-taps, contactpoint/engine_queries.py);
+    while it is absent from the engine, no negative-run alert is raised here.
     """
-    query = getattr(box.engine, "negative_run", None)
+    query = getattr(box.engine, "negative_alert", None)
     if query is None:
         return []
     run = query(box.engine.clock())
-    if not run:
+    if run is None:
         return []
-    count = run if isinstance(run, int) else int(getattr(run, "count", 0) or len(getattr(run, "taps", ())) or 1)
-    return [Alert("negative_run", None, count)]
+    return [Alert("negative_run", None, int(run.negative))]
 
 
 def today_view(box: Box, cache: WeekCache) -> dict[str, Any]:

@@ -182,7 +182,12 @@ def test_the_negative_run_of_the_taps_becomes_an_alert(app: Any, engine: Any, mo
     client = app.test_client()
     login(app, client)
     assert not [a for a in client.get("/manage/api/today").get_json()["alerts"] if a["kind"] == "negative_run"]
-    monkeypatch.setattr(engine, "negative_run", lambda now: 3, raising=False)
+    from types import SimpleNamespace
+
+    run = SimpleNamespace(since=engine.clock() - 60, negative=3, taps=5)  # the taps' NegativeAlert
+    monkeypatch.setattr(engine, "negative_alert", lambda now: None, raising=False)  # the taps' query: no run now
+    assert not [a for a in client.get("/manage/api/today").get_json()["alerts"] if a["kind"] == "negative_run"]
+    monkeypatch.setattr(engine, "negative_alert", lambda now: run, raising=False)
     alerts = client.get("/manage/api/today?lang=en").get_json()["alerts"]
     assert [(a["kind"], a["count"]) for a in alerts] == [("negative_run", 3)]
     assert alerts[0]["text"].startswith("Satisfaction: 3 unhappy answers")

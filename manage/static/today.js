@@ -130,7 +130,11 @@
     reconnectionDelayMax: 2000,
   });
   socket.on("today", function (view) { draw(view); status("online"); });
-  socket.on("disconnect", function () { status("offline"); });
+  socket.on("disconnect", function (reason) {
+    status("offline");
+    // the box closed this socket: the session ended (logged out, expired, no longer a manager's)
+    if (reason === "io server disconnect") window.location.assign("/manage/login?next=/manage/today");
+  });
   socket.on("connect_error", function (err) {
     status("offline");
     if (err && (err.message === "login_required" || err.message === "forbidden")) {
