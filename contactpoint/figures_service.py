@@ -131,11 +131,7 @@ class Figures:
         with self._lock:
             live_days = [d for d in days if d not in frozen]
             live = [r for d in live_days for r in self.live.rows(by, now=now, day=d)]
-        return sorted(rows + live, key=_order)
-
-
-def _order(r: FigureRow) -> tuple[str, int, bool, str]:
-    return (r.day, -1 if r.hour is None else r.hour, r.need != "all", r.need)
+        return sorted(rows + live, key=tally_store.row_order)
 
 
 def init_box(box: object) -> Figures:

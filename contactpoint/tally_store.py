@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from contactpoint.domain.facts import Event
-from contactpoint.domain.tally import DayTally, FigureSettings, Key, Tally
+from contactpoint.domain.tally import By, DayTally, FigureRow, FigureSettings, Key, Tally, rows_of
 
 HEADER_HOUR = -1
 SITE_NEED = ""
@@ -111,3 +111,34 @@ def build(db: sqlite3.Connection, settings: FigureSettings, day_from: str, day_t
 def days_between(day_from: str, day_to: str) -> list[str]:
     a, b = date.fromisoformat(day_from), date.fromisoformat(day_to)
     return [(a + timedelta(days=i)).isoformat() for i in range((b - a).days + 1)]
+
+
+def has_table(db: sqlite3.Connection) -> bool:
+    """False on a database from before migration 6 (read as it is: nothing frozen yet)."""
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'day_tallies'").fetchone()
+    return found is not None
+
+
+def table(db: sqlite3.Connection, settings: FigureSettings, day_from: str, day_to: str, by: By,
+          now: float) -> list[FigureRow]:
+    """The figures of [day_from, day_to] read without writing (`contactpoint figures`): frozen days from their
+    tallies, the others folded from the log, the open day as it stands at `now`. The same rows as the box's
+    `Figures.history`."""
+    frozen = read_frozen(db, day_from, day_to) if has_table(db) else {}
+    groups: dict[Key, Tally] = {}
+    for day_groups in frozen.values():
+        groups.update(day_groups)
+    rows = rows_of(groups, by)
+    missing = [d for d in days_between(day_from, day_to) if d not in frozen]
+    if missing:
+        tally = DayTally(settings)
+        for ev in events_for(db, settings, missing[0], missing[-1]):
+            tally.add(ev)
+        today = settings.local(now).date().isoformat()
+        for d in missing:
+            rows += tally.rows(by, now=now if d == today else None, day=d)
+    return sorted(rows, key=row_order)
+
+
+def row_order(r: FigureRow) -> tuple[str, int, bool, str]:
+    return (r.day, -1 if r.hour is None else r.hour, r.need != "all", r.need)
