@@ -77,20 +77,36 @@ def _midnight(settings: FigureSettings, day: str) -> float:
     return datetime.combine(date.fromisoformat(day), time(0), tzinfo=settings.tz).timestamp()
 
 
+def first_seq_at(db: sqlite3.Connection, at: float) -> int:
+    """The first seq stamped at or after `at`: a binary search on seq (the engine never stamps an event before
+    the log's last one), a few look-ups by primary key instead of a scan of the log."""
+    lo, hi = db.execute("SELECT coalesce(min(seq), 1), coalesce(max(seq), 0) + 1 FROM events").fetchone()
+    while lo < hi:
+        mid = (lo + hi) // 2
+        row = db.execute("SELECT at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1", (mid,)).fetchone()
+        if row is None or row[0] >= at:
+            hi = mid
+        else:
+            lo = mid + 1
+    return int(lo)
+
+
 def events_for(db: sqlite3.Connection, settings: FigureSettings, day_from: str, day_to: str) -> Iterator[Event]:
     """The events the figures of [day_from, day_to] are made of, in seq order: from the first local midnight
     (an hour early: a clock that lagged) to the `day_closed` of `day_to` (or the log's end), then the contacts
     logged later for those days."""
-    start = _midnight(settings, day_from) - 3600.0
+    start = first_seq_at(db, _midnight(settings, day_from) - 3600.0)
     row = db.execute(
-        "SELECT min(seq) FROM events WHERE type = 'day_closed' AND json_extract(data, '$.day') >= ?", (day_to,)
+        "SELECT seq FROM events WHERE seq >= ? AND type = 'day_closed' AND json_extract(data, '$.day') >= ?"
+        " ORDER BY seq LIMIT 1",
+        (start, day_to),
     ).fetchone()
-    end = row[0] if row and row[0] is not None else None
-    after = end if end is not None else 2**62
+    end = row[0] if row else 2**62
     rows = db.execute(
-        "SELECT seq, at, type, data FROM events WHERE (at >= ? AND seq <= ?)"
-        " OR (seq > ? AND type = 'contact_logged' AND json_extract(data, '$.day') BETWEEN ? AND ?) ORDER BY seq",
-        (start, after, after, day_from, day_to),
+        "SELECT seq, at, type, data FROM events WHERE seq BETWEEN ? AND ?"
+        " UNION ALL SELECT seq, at, type, data FROM events WHERE seq > ? AND type = 'contact_logged'"
+        " AND json_extract(data, '$.day') BETWEEN ? AND ? ORDER BY seq",
+        (start, end, end, day_from, day_to),
     )
     for seq, at, typ, data in rows:
         yield Event(typ, at, json.loads(data), seq)
