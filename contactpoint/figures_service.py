@@ -4,7 +4,8 @@ Subscribed to the event bus's `committed` moment, inside the engine's lock: each
 `DayTally` in O(1) (a few dictionary updates, no query, no write), so the ticket path does not get slower. The
 rest happens off the engine's lock: when a day closes (or a late event reaches a closed day), the day is marked;
 the broadcaster's thread (`broadcast` moment) or the next `history` read folds it again from the log, through a
-read connection of its own (WAL: it never waits for the writer), and freezes it into `day_tallies`
+read connection of its own (WAL: it never waits for the writer; under gevent in the thread pool, so the loop
+serves on), and freezes it into `day_tallies`
 (contactpoint/tally_store.py) in one short transaction, with a new revision when its figures changed.
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Callable
 
 from contactpoint import tally_store
 from contactpoint.bus import EventBus, Published
+from contactpoint.concurrency import blocking
 from contactpoint.domain.facts import Event
 from contactpoint.domain.site import Site
 from contactpoint.domain.tally import By, DayTally, FigureRow, FigureSettings, Key, Tally, rows_of
@@ -110,7 +112,7 @@ class Figures:
 
     def _freeze(self, day: str) -> None:
         with self._read_lock:
-            groups = tally_store.build(self._reader, self.settings, day, day)[day]
+            groups = blocking(tally_store.build, self._reader, self.settings, day, day)[day]
         self._write({day: groups})
 
     def _write(self, days: dict[str, dict[Key, Tally]]) -> None:
@@ -141,7 +143,7 @@ class Figures:
         with self._read_lock:
             frozen = tally_store.read_frozen(self._reader, day_from, day_to)
             missing = [d for d in days if d not in frozen and (self.closed(d) or d < today)]
-            built = tally_store.build(self._reader, self.settings, missing[0], missing[-1]) if missing else {}
+            built = blocking(tally_store.build, self._reader, self.settings, missing[0], missing[-1]) if missing else {}
         if missing:
             self._write({d: built[d] for d in missing})
             frozen.update({d: built[d] for d in missing})
