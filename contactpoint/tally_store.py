@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 from contactpoint.domain.facts import Event
-from contactpoint.domain.tally import DayTally, FigureSettings, Key, Tally
+from contactpoint.domain.tally import By, DayTally, FigureRow, FigureSettings, Key, Tally, rows_of
 
 HEADER_HOUR = -1
 SITE_NEED = ""
@@ -77,20 +77,36 @@ def _midnight(settings: FigureSettings, day: str) -> float:
     return datetime.combine(date.fromisoformat(day), time(0), tzinfo=settings.tz).timestamp()
 
 
+def first_seq_at(db: sqlite3.Connection, at: float) -> int:
+    """The first seq stamped at or after `at`: a binary search on seq (the engine never stamps an event before
+    the log's last one), a few look-ups by primary key instead of a scan of the log."""
+    lo, hi = db.execute("SELECT coalesce(min(seq), 1), coalesce(max(seq), 0) + 1 FROM events").fetchone()
+    while lo < hi:
+        mid = (lo + hi) // 2
+        row = db.execute("SELECT at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1", (mid,)).fetchone()
+        if row is None or row[0] >= at:
+            hi = mid
+        else:
+            lo = mid + 1
+    return int(lo)
+
+
 def events_for(db: sqlite3.Connection, settings: FigureSettings, day_from: str, day_to: str) -> Iterator[Event]:
     """The events the figures of [day_from, day_to] are made of, in seq order: from the first local midnight
     (an hour early: a clock that lagged) to the `day_closed` of `day_to` (or the log's end), then the contacts
     logged later for those days."""
-    start = _midnight(settings, day_from) - 3600.0
+    start = first_seq_at(db, _midnight(settings, day_from) - 3600.0)
     row = db.execute(
-        "SELECT min(seq) FROM events WHERE type = 'day_closed' AND json_extract(data, '$.day') >= ?", (day_to,)
+        "SELECT seq FROM events WHERE seq >= ? AND type = 'day_closed' AND json_extract(data, '$.day') >= ?"
+        " ORDER BY seq LIMIT 1",
+        (start, day_to),
     ).fetchone()
-    end = row[0] if row and row[0] is not None else None
-    after = end if end is not None else 2**62
+    end = row[0] if row else 2**62
     rows = db.execute(
-        "SELECT seq, at, type, data FROM events WHERE (at >= ? AND seq <= ?)"
-        " OR (seq > ? AND type = 'contact_logged' AND json_extract(data, '$.day') BETWEEN ? AND ?) ORDER BY seq",
-        (start, after, after, day_from, day_to),
+        "SELECT seq, at, type, data FROM events WHERE seq BETWEEN ? AND ?"
+        " UNION ALL SELECT seq, at, type, data FROM events WHERE seq > ? AND type = 'contact_logged'"
+        " AND json_extract(data, '$.day') BETWEEN ? AND ? ORDER BY seq",
+        (start, end, end, day_from, day_to),
     )
     for seq, at, typ, data in rows:
         yield Event(typ, at, json.loads(data), seq)
@@ -111,3 +127,34 @@ def build(db: sqlite3.Connection, settings: FigureSettings, day_from: str, day_t
 def days_between(day_from: str, day_to: str) -> list[str]:
     a, b = date.fromisoformat(day_from), date.fromisoformat(day_to)
     return [(a + timedelta(days=i)).isoformat() for i in range((b - a).days + 1)]
+
+
+def has_table(db: sqlite3.Connection) -> bool:
+    """False on a database from before migration 6 (read as it is: nothing frozen yet)."""
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'day_tallies'").fetchone()
+    return found is not None
+
+
+def table(db: sqlite3.Connection, settings: FigureSettings, day_from: str, day_to: str, by: By,
+          now: float) -> list[FigureRow]:
+    """The figures of [day_from, day_to] read without writing (`contactpoint figures`): frozen days from their
+    tallies, the others folded from the log, the open day as it stands at `now`. The same rows as the box's
+    `Figures.history`."""
+    frozen = read_frozen(db, day_from, day_to) if has_table(db) else {}
+    groups: dict[Key, Tally] = {}
+    for day_groups in frozen.values():
+        groups.update(day_groups)
+    rows = rows_of(groups, by)
+    missing = [d for d in days_between(day_from, day_to) if d not in frozen]
+    if missing:
+        tally = DayTally(settings)
+        for ev in events_for(db, settings, missing[0], missing[-1]):
+            tally.add(ev)
+        today = settings.local(now).date().isoformat()
+        for d in missing:
+            rows += tally.rows(by, now=now if d == today else None, day=d)
+    return sorted(rows, key=row_order)
+
+
+def row_order(r: FigureRow) -> tuple[str, int, bool, str]:
+    return (r.day, -1 if r.hour is None else r.hour, r.need != "all", r.need)

@@ -120,6 +120,7 @@ def test_a_restart_takes_the_open_day_back_from_the_log(app: Any, clock: Clock) 
     _a_morning(box.engine, clock)
     again = Figures(box.site, box.store, clock)
     assert again.today() == box.figures.today()
+    again.stop()
 
 
 def test_history_freezes_a_past_day_on_first_read(app: Any, clock: Clock) -> None:
@@ -130,5 +131,6 @@ def test_history_freezes_a_past_day_on_first_read(app: Any, clock: Clock) -> Non
     box.store.db.execute("DELETE FROM day_tallies")  # as if the day closed before the table existed
     fresh = Figures(box.site, box.store, clock)
     rows = fresh.history("2026-11-24", "2026-11-26")
+    fresh.stop()
     assert {r.day for r in rows} == {DAY} and _row(rows, "all").abandoned == 2
     assert box.store.db.execute("SELECT count(*) FROM day_tallies WHERE hour = -1").fetchone()[0] == 2  # 24, 25
