@@ -102,6 +102,10 @@ def test_a_finished_visit_reaches_the_managers_socket(app: Any, engine: Any, clo
     view = todays(sock.get_received("/manage"))[-1]
     moving = need_of(view, "moving")
     assert (moving["issued"], moving["served"], moving["waiting"], moving["first_line_resolution"]) == (2, 1, 1, 1.0)
+    engine.run(c.request_help, counter="1")  # the agents' discreet alarm: counted for the site, never per agent
+    app.extensions["manage.today"].push()
+    view = todays(sock.get_received("/manage"))[-1]
+    assert view["all"]["help_alerts"] == 1
     assert view["all"]["served"] == 1 and view["open"] == 1 and view["paused"] == 0
     assert view["alerts"] == []
 

@@ -94,6 +94,7 @@
     document.getElementById("sat-happy").textContent =
       all.happy_index === null || all.happy_index === undefined ? none : num.format(all.happy_index);
     document.getElementById("sat-response").textContent = share(all.response_rate);
+    document.getElementById("help-count").textContent = count(all.help_alerts);
     for (const s of ["1", "2", "3", "4"]) {
       document.getElementById("tap-" + s).textContent = num.format((all.taps || {})[s] || 0);
     }
