@@ -29,9 +29,13 @@
     const late = n.max_wait_min !== null && n.max_wait_min !== undefined && n.longest_wait_s > n.max_wait_min * 60;
     cell(row, "longest", n.waiting ? minutes(n.longest_wait_s) : none, late);
     cell(row, "counters", n.counters === null ? "" : count(n.counters), n.waiting > 0 && n.counters === 0);
-    let level = share(n.service_level);
-    if (n.target_min) level += " (" + t.tTarget.replace("{n}", num.format(n.target_min)) + ")";
-    cell(row, "level", level);
+    cell(row, "level", share(n.service_level));
+    if (n.target_min) {
+      const target = document.createElement("span");
+      target.className = "m-target";
+      target.textContent = t.tTarget.replace("{n}", num.format(n.target_min));
+      row.querySelector('[data-f="level"]').append(" ", target);
+    }
     cell(row, "served", count(n.served));
     let ns = count(n.no_shows);
     if (n.no_show_rate !== null && n.no_show_rate !== undefined) ns += " (" + share(n.no_show_rate) + ")";
