@@ -17,14 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from contactpoint import store_feedback
-from contactpoint import erasure
+from contactpoint import erasure, store_feedback
 from contactpoint.concurrency import blocking
 from contactpoint.domain.appointments import Appointment
 from contactpoint.domain.events import Changes, Event, apply
 from contactpoint.domain.model import Counter, SiteState, Ticket
 from contactpoint.lockfile import StoreBusy  # noqa: F401 - StoreBusy: as callers know it
 from contactpoint.lockfile import hold as _hold
+from contactpoint.tally_store import m6_day_tallies
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,8 @@ def _m8_erasable(db: sqlite3.Connection) -> None:  # a closed day's personal fie
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_events, _m2_agents, _m3_appointments, _m4_append_only]
 MIGRATIONS.append(_m5_agent_unlock)  # from here one step a line
-MIGRATIONS.append(_m8_erasable)
+MIGRATIONS.append(m6_day_tallies)  # the frozen per-day figures (contactpoint/tally_store.py)
+MIGRATIONS.append(_m8_erasable)  # a closed day's personal data may be blanked, nothing else (contactpoint/erasure.py)
 
 
 def connect(path: str | Path) -> sqlite3.Connection:

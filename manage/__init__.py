@@ -78,7 +78,7 @@ def login() -> Any:
         if role == "manager":
             log_in(name, role)
             nxt = request.args.get("next", "")
-            return redirect(nxt if NEXT_PATH.fullmatch(nxt) else url_for("manage.appointments"), code=303)
+            return redirect(nxt if NEXT_PATH.fullmatch(nxt) else url_for("manage.today"), code=303)
         error = message("login_failed") if role is None else message("forbidden")
     page = render_template("manage/login.html", site=current_box().site, error=error, name=name)
     return page, (401 if error else 200)
@@ -93,7 +93,7 @@ def logout() -> Any:
 
 @bp.get("/")
 def index() -> Any:
-    return redirect(url_for("manage.appointments"))
+    return redirect(url_for("manage.today"))
 
 
 def iso_day(raw: str | None) -> str | None:
@@ -214,7 +214,21 @@ def cancel(appointment_id: str) -> Any:
 
 from . import agents as _agents  # noqa: E402, F401 - the agents' pages, on this blueprint
 from . import dayclose as _dayclose  # noqa: E402, F401 - the day close, on this blueprint
+from . import history as _history  # noqa: E402, F401 - the History page and its CSV export
+from . import today as _today  # noqa: E402, F401 - the Today page, live
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(bp)
+    from contactpoint.box import box_of
+
+    from .namespace import ManageNamespace, TodayPusher
+
+    ns = ManageNamespace()
+    socketio.on_namespace(ns)
+    pusher = TodayPusher(app, ns)
+    ns.pusher = pusher
+    app.extensions["manage.today"] = pusher
+    box = box_of(app)
+    box.bus.subscribe(pusher.changed, when="broadcast")
+    box.add_service(pusher)

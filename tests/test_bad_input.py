@@ -193,7 +193,7 @@ def test_a_login_leads_back_only_to_a_plain_manager_path(app: Any, client: Any, 
     app.extensions["contactpoint"].store.add_agent("maria", hash_password("a long password"), "manager", 0.0)
     form = {"name": "maria", "password": "a long password"}
     r = post_login(client, "/manage/login", form, query_string={"next": nxt})
-    assert r.status_code == 303 and r.headers["Location"] == "/manage/appointments"
+    assert r.status_code == 303 and r.headers["Location"] == "/manage/today"  # the Today page
     r = post_login(client, "/manage/login?next=/manage/appointments", {"name": "maria", "password": "a long password"})
     assert r.headers["Location"] == "/manage/appointments"
 

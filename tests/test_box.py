@@ -66,7 +66,8 @@ def test_the_architecture_names_every_service_of_the_box(tmp_path: Path, clock: 
     from contactpoint.box import Periodic
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text()
-    named = {"Broadcaster": "broadcaster", "PrinterService": "printer worker", "AnnouncementService": "announcements"}
+    named = {"Broadcaster": "broadcaster", "PrinterService": "printer worker", "AnnouncementService": "announcements",
+             "Figures": "figures"}
     box = box_of(_app(tmp_path, clock))
     try:
         for service in box.services:  # a service nobody documented is one nobody knows to stop
