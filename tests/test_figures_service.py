@@ -134,3 +134,20 @@ def test_history_freezes_a_past_day_on_first_read(app: Any, clock: Clock) -> Non
     fresh.stop()
     assert {r.day for r in rows} == {DAY} and _row(rows, "all").abandoned == 2
     assert box.store.db.execute("SELECT count(*) FROM day_tallies WHERE hour = -1").fetchone()[0] == 2  # 24, 25
+
+
+def test_changed_settings_count_the_tickets_issued_after_them(app: Any, clock: Clock) -> None:
+    from dataclasses import replace
+
+    box = _box(app)
+    box.engine.run(c.open_counter, counter="1", agent="alice", needs=["moving"])
+    box.engine.issue(need="moving", lang="fr")
+    needs = tuple(replace(n, service_level_minutes=1) if n.id == "moving" else n for n in box.site.needs)
+    box.figures.use_site(replace(box.site, needs=needs))  # the manager set moving's level to 1 minute
+    box.engine.issue(need="moving", lang="fr")
+    clock.advance(120)
+    box.engine.run(c.call_next, counter="1")
+    box.engine.run(c.finish, counter="1", outcome="resolved")
+    box.engine.run(c.call_next, counter="1")
+    # the first was issued under 15 minutes (within), the second under 1 minute (missed)
+    assert _row(box.figures.today(), "moving").service_level == 0.5
