@@ -151,3 +151,19 @@ def test_changed_settings_count_the_tickets_issued_after_them(app: Any, clock: C
     box.engine.run(c.call_next, counter="1")
     # the first was issued under 15 minutes (within), the second under 1 minute (missed)
     assert _row(box.figures.today(), "moving").service_level == 0.5
+
+
+def test_the_live_figures_cost_the_ticket_path_no_query(app: Any, clock: Clock) -> None:
+    box = _box(app)
+    read: list[str] = []
+    written: list[str] = []
+    box.figures._reader.set_trace_callback(read.append)
+    box.store.db.set_trace_callback(written.append)
+    try:
+        _a_morning(box.engine, clock)
+    finally:
+        box.store.db.set_trace_callback(None)
+        box.figures._reader.set_trace_callback(None)
+    assert read == []  # the figures' connection is idle while tickets are issued, called and finished
+    assert written and not [s for s in written if "day_tallies" in s or ("SELECT" in s and "FROM events" in s)]
+    assert _row(box.figures.today(), "all").issued == 5  # and yet the figures are live
