@@ -59,6 +59,13 @@ class Figures:
             self._fold(ev)
         self._dirty.update(d for d in self.live.days() if self.closed(d))  # late events since: check them
 
+    def use_site(self, site: Site) -> None:
+        """The site's settings changed (thresholds, organisations): tickets issued from now on are counted with
+        them; a ticket already waiting keeps the threshold it was issued under."""
+        with self._lock:
+            self.site = site
+            self.settings = self.live.settings = FigureSettings.of(site)
+
     def closed(self, day: str) -> bool:
         return day < self._open_day or day in self._frozen
 

@@ -75,3 +75,13 @@ def test_bad_input_is_refused_clearly(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "is after --to" in r.output
     r = _run("--data", str(tmp_path / "nowhere"), "--to", "2026-11-25")
     assert r.exit_code == 1 and "no database in" in r.output
+
+
+def test_a_database_from_before_the_frozen_tallies_is_read_from_its_log(app: Any, clock: Clock, tmp_path: Path,
+                                                                       monkeypatch: Any) -> None:
+    box = _two_days(app, clock)
+    monkeypatch.setattr("time.time", lambda: clock.now)
+    expected = _run("--data", str(tmp_path), "--from", DAY, "--to", "2026-11-26").output
+    box.store.db.execute("DROP TABLE day_tallies")  # as a box of the previous release left it
+    r = _run("--data", str(tmp_path), "--from", DAY, "--to", "2026-11-26")
+    assert r.exit_code == 0 and r.output == expected

@@ -134,3 +134,36 @@ def test_history_freezes_a_past_day_on_first_read(app: Any, clock: Clock) -> Non
     fresh.stop()
     assert {r.day for r in rows} == {DAY} and _row(rows, "all").abandoned == 2
     assert box.store.db.execute("SELECT count(*) FROM day_tallies WHERE hour = -1").fetchone()[0] == 2  # 24, 25
+
+
+def test_changed_settings_count_the_tickets_issued_after_them(app: Any, clock: Clock) -> None:
+    from dataclasses import replace
+
+    box = _box(app)
+    box.engine.run(c.open_counter, counter="1", agent="alice", needs=["moving"])
+    box.engine.issue(need="moving", lang="fr")
+    needs = tuple(replace(n, service_level_minutes=1) if n.id == "moving" else n for n in box.site.needs)
+    box.figures.use_site(replace(box.site, needs=needs))  # the manager set moving's level to 1 minute
+    box.engine.issue(need="moving", lang="fr")
+    clock.advance(120)
+    box.engine.run(c.call_next, counter="1")
+    box.engine.run(c.finish, counter="1", outcome="resolved")
+    box.engine.run(c.call_next, counter="1")
+    # the first was issued under 15 minutes (within), the second under 1 minute (missed)
+    assert _row(box.figures.today(), "moving").service_level == 0.5
+
+
+def test_the_live_figures_cost_the_ticket_path_no_query(app: Any, clock: Clock) -> None:
+    box = _box(app)
+    read: list[str] = []
+    written: list[str] = []
+    box.figures._reader.set_trace_callback(read.append)
+    box.store.db.set_trace_callback(written.append)
+    try:
+        _a_morning(box.engine, clock)
+    finally:
+        box.store.db.set_trace_callback(None)
+        box.figures._reader.set_trace_callback(None)
+    assert read == []  # the figures' connection is idle while tickets are issued, called and finished
+    assert written and not [s for s in written if "day_tallies" in s or ("SELECT" in s and "FROM events" in s)]
+    assert _row(box.figures.today(), "all").issued == 5  # and yet the figures are live

@@ -1,4 +1,9 @@
-"""The figures, with DESIGN.md's definitions, used everywhere (box, hub, benchmarks)."""
+"""The figures, with DESIGN.md's definitions, used everywhere (box, hub, benchmarks).
+
+A ticket's waiting and service time and the wait estimate live here; the site's figures per day, need and hour
+are folded from the events by `tally.py` (docs/figures.md). `day_figures` computes the same definitions over a
+list of tickets (a property test holds the two together).
+"""
 
 from __future__ import annotations
 

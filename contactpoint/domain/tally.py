@@ -12,56 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime, tzinfo
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from .facts import Event
+from .figure_settings import FigureSettings
 from .histogram import BUCKET_EDGES_S, Histogram
 from .rows import CSV_COLUMNS, FigureRow, row_csv, row_dict
 
-if TYPE_CHECKING:
-    from .site import Site
-
 By = Literal["need", "hour"]
 ALL = "all"  # the need of a day's row over every need
-DEFAULT_LEVEL_S = 900.0  # service level threshold when a need names none: 15 minutes
 CHANNELS = ("kiosk", "appointment", "phone", "email", "desk")
 TAP_CHANNELS = ("tablet", "buttons", "phone")
-NO_REFERRAL_KIND = "unspecified"  # referred, with no organisation named
-OTHER_KIND = "other"  # referred to an organisation the site's directory does not know
 
 Key = tuple[str, str | None, int]  # (the site's local day, need or None for the site, hour 0–23)
-
-
-@dataclass(frozen=True, slots=True)
-class FigureSettings:
-    """What the figures need of a site: its time zone, each need's service level threshold and the kinds of
-    the organisations a visit may be referred to."""
-
-    tz: tzinfo
-    level_s: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
-    kinds: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    default_level_s: float = DEFAULT_LEVEL_S
-
-    @staticmethod
-    def of(site: Site) -> FigureSettings:
-        return FigureSettings(
-            tz=site.tz,
-            level_s=MappingProxyType({n.id: 60.0 * n.service_level_minutes for n in site.needs}),
-            kinds=MappingProxyType({o.id: o.kind for o in site.organisations}),
-        )
-
-    def level(self, need: str) -> float:
-        return self.level_s.get(need, self.default_level_s)
-
-    def kind(self, referral: str | None) -> str:
-        if referral is None:
-            return NO_REFERRAL_KIND
-        return self.kinds.get(referral, OTHER_KIND)
-
-    def local(self, at: float) -> datetime:
-        return datetime.fromtimestamp(at, self.tz)
 
 
 def _add(d: dict[Any, int], key: Any, n: int = 1) -> None:
@@ -384,6 +347,8 @@ _HANDLERS = {
 
 __all__ = [
     "ALL",
+    "By",
+    "Key",
     "BUCKET_EDGES_S",
     "CHANNELS",
     "CSV_COLUMNS",
