@@ -144,6 +144,9 @@ def create_app(
             raise ConfigError(site_config.path, key, problem) from None
     cp = Box(site_config.site, site_config, store, engine, socketio, broadcaster, printer)
     cp.add_service(broadcaster)
+    from contactpoint import figures_service
+
+    cp.figures = figures_service.init_box(cp)  # after the broadcaster: its batches freeze closed days' figures
     app.extensions[EXTENSION] = cp
     init_i18n(app)
     from contactpoint.auth import csrf_token

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from contactpoint.config import SiteConfig
     from contactpoint.counter import CounterNamespace
     from contactpoint.domain.site import Site
+    from contactpoint.figures_service import Figures
     from contactpoint.hardware.audio import Announcer
     from contactpoint.hardware.printer.model import TicketPrinter
     from contactpoint.phone import Followers
@@ -115,6 +116,7 @@ class Box:
     printing: PrinterService = field(init=False)
     announcer: Announcer = field(init=False)  # the display's voices
     announcements: AnnouncementService = field(init=False)
+    figures: Figures = field(init=False)  # the site's figures, live and frozen (contactpoint/figures_service.py)
     kiosk_announcer: Announcer | None = None  # the kiosk's voices, with their own cache (kiosk/)
     limiter: Limiter | None = None  # the kiosk's rate limits (kiosk/)
     phones: Followers | None = None  # the tickets phones follow (phone/)
