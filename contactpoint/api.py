@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -52,4 +53,16 @@ def health() -> Any:
         storage="full" if full else "ok",
         # every response carries the strict Content-Security-Policy (contactpoint/app.py security_headers)
         csp=current_app.extensions.get("csp") is not None,
+        report=_report_health(cp),
     )
+
+
+def _report_health(cp: Any) -> str:
+    """`off` (no [report] section), `ok`, or since when the hub has not answered (past the site's threshold)."""
+    if cp.reporter is None:
+        return "off"
+    h = cp.reporter.health()
+    if h.unreachable_since is None:
+        return "ok"
+    since = datetime.fromtimestamp(h.unreachable_since, cp.site.tz).isoformat(timespec="minutes")
+    return f"hub unreachable since {since} ({h.status.pending} windows waiting)"

@@ -23,6 +23,7 @@ from contactpoint.concurrency import blocking
 from contactpoint.domain.appointments import Appointment
 from contactpoint.domain.events import Changes, Event, apply
 from contactpoint.domain.model import Counter, SiteState, Ticket
+from contactpoint.report.outbox import migrate as report_outbox
 from contactpoint.tally_store import m6_day_tallies
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def _m5_agent_unlock(db: sqlite3.Connection) -> None:  # a manager's last unlock
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_events, _m2_agents, _m3_appointments, _m4_append_only]
 MIGRATIONS.append(_m5_agent_unlock)  # from here one step a line
 MIGRATIONS.append(m6_day_tallies)  # the frozen per-day figures (contactpoint/tally_store.py)
+MIGRATIONS.append(report_outbox)  # the upstream reporter's outbox (contactpoint/report/outbox.py)
 
 
 def connect(path: str | Path) -> sqlite3.Connection:

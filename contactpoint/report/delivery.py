@@ -85,5 +85,5 @@ def backoff_s(failures: int, rng: random.Random, *, base: float = 30.0, cap: flo
     back from one outage do not all knock at once."""
     if failures <= 0:
         return 0.0
-    ceiling = min(cap, base * 2 ** (failures - 1))
+    ceiling = min(cap, base * 2.0 ** (failures - 1))
     return ceiling / 2 + rng.uniform(0.0, ceiling / 2)
