@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -54,4 +55,16 @@ def health() -> Any:
         csp=current_app.extensions.get("csp") is not None,
         # the parts that say their own state (feedback/: "buttons": "ok" | "none" | "unavailable: why")
         **{name: state() for name, state in current_app.extensions.get("health", {}).items()},
+        report=_report_health(cp),
     )
+
+
+def _report_health(cp: Any) -> str:
+    """`off` (no [report] section), `ok`, or since when the hub has not answered (past the site's threshold)."""
+    if cp.reporter is None:
+        return "off"
+    h = cp.reporter.health()
+    if h.unreachable_since is None:
+        return "ok"
+    since = datetime.fromtimestamp(h.unreachable_since, cp.site.tz).isoformat(timespec="minutes")
+    return f"hub unreachable since {since} ({h.status.pending} windows waiting)"

@@ -148,6 +148,12 @@ def create_app(
     from contactpoint import figures_service
 
     cp.figures = figures_service.init_box(cp)  # after the broadcaster: its batches freeze closed days' figures
+    if site_config.report is not None:  # the site reports upstream (contactpoint/report/, docs/reporting.md)
+        from contactpoint.report.service import Reporter
+
+        cp.reporter = Reporter(site_config.site, store, site_config.report, engine.now)
+        cp.reporter.subscribe(cp.bus)
+        cp.add_service(cp.reporter)
     app.extensions[EXTENSION] = cp
     init_i18n(app)
     from contactpoint.auth import csrf_token

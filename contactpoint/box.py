@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from contactpoint.hardware.printer.model import TicketPrinter
     from contactpoint.phone import Followers
     from contactpoint.printing import PrinterService
+    from contactpoint.report.service import Reporter
     from contactpoint.store import EventStore
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class Box:
     announcer: Announcer = field(init=False)  # the display's voices
     announcements: AnnouncementService = field(init=False)
     figures: Figures = field(init=False)  # the site's figures, live and frozen (contactpoint/figures_service.py)
+    reporter: Reporter | None = None  # the upstream reporter, when the site has a [report] section
     kiosk_announcer: Announcer | None = None  # the kiosk's voices, with their own cache (kiosk/)
     limiter: Limiter | None = None  # the kiosk's rate limits (kiosk/)
     phones: Followers | None = None  # the tickets phones follow (phone/)

@@ -34,6 +34,8 @@ from contactpoint.domain.site import (
 )
 from contactpoint.hardware.buttons.settings import KEYS as BUTTON_KEYS
 from contactpoint.hardware.buttons.settings import ButtonSettings
+from contactpoint.report.settings import KEYS as REPORT_KEYS
+from contactpoint.report.settings import ReportSettings, parse_report
 
 SAMPLE_SITE = Path(__file__).with_name("sample_site.toml")
 # the pictograms a need may name: the SVG files the kiosk ships (kiosk/static/pictograms/NAME.svg)
@@ -43,7 +45,8 @@ PICTOGRAMS = Path(__file__).resolve().parent.parent / "kiosk" / "static" / "pict
 # every key a site file may hold, per table (a typo is an error, not a silent default); docs/configuration.md
 # documents each one and a test checks it
 KEYS: dict[str, tuple[str, ...]] = {
-    "": ("site", "hours", "queue", "printer", "kiosk", "display", "needs", "counters", "organisations", "zones"),
+    "": ("site", "hours", "queue", "printer", "kiosk", "display", "needs", "counters", "organisations", "zones",
+         "report"),
     "site": (
         "id",
         "name",
@@ -70,6 +73,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes", "capacity", "appointment_name",
               "max_wait_minutes", "max_service_minutes"),
     "counters": ("id", "label"),
+    "report": REPORT_KEYS,
     "organisations": ("id", "kind", "name", "address", "phone", "website", "hours", "description"),
     "zones": ("id", "name", "needs", "counters"),
 }
@@ -85,6 +89,7 @@ class SiteConfig:
     printer: dict[str, Any]
     path: str
     buttons: ButtonSettings | None = None  # the [buttons] table: none, no push-buttons
+    report: ReportSettings | None = None  # None: the site does not report upstream
 
 
 def _unknown_keys(r: _Reader, data: dict[str, Any]) -> None:
@@ -291,7 +296,8 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         display=display,
         feedback=parse_feedback(r, data),
     )
-    return SiteConfig(site=site, printer=dict(printer), path=path, buttons=parse_buttons(r, data))
+    return SiteConfig(site=site, printer=dict(printer), path=path, buttons=parse_buttons(r, data),
+                      report=parse_report(r, data, site_id))
 
 
 def load_site(path: str | Path | None = None) -> SiteConfig:

@@ -24,6 +24,7 @@ from contactpoint.domain.events import Changes, Event, apply
 from contactpoint.domain.model import Counter, SiteState, Ticket
 from contactpoint.lockfile import StoreBusy  # noqa: F401 - StoreBusy: as callers know it
 from contactpoint.lockfile import hold as _hold
+from contactpoint.report.outbox import migrate as report_outbox
 from contactpoint.tally_store import m6_day_tallies
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_events, _m2_agents
 MIGRATIONS.append(_m5_agent_unlock)  # from here one step a line
 MIGRATIONS.append(m6_day_tallies)  # the frozen per-day figures (contactpoint/tally_store.py)
 MIGRATIONS.append(_m8_erasable)  # a closed day's personal data may be blanked, nothing else (contactpoint/erasure.py)
+MIGRATIONS.append(report_outbox)  # the upstream reporter's outbox (contactpoint/report/outbox.py)
 
 
 def connect(path: str | Path) -> sqlite3.Connection:

@@ -391,5 +391,9 @@ from contactpoint.provisioning.printer_cli import printer  # noqa: E402 - its co
 
 main.add_command(printer)
 
+from contactpoint.provisioning.report_cli import report  # noqa: E402
+
+main.add_command(report)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

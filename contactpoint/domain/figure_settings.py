@@ -23,6 +23,7 @@ class FigureSettings:
     level_s: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     kinds: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     default_level_s: float = DEFAULT_LEVEL_S
+    slot_minutes: int = 60  # the groups' length within the day: hours; the upstream reporter's windows are 15
 
     @staticmethod
     def of(site: Site) -> FigureSettings:
@@ -42,3 +43,7 @@ class FigureSettings:
 
     def local(self, at: float) -> datetime:
         return datetime.fromtimestamp(at, self.tz)
+
+    def slot(self, local: datetime) -> int:
+        """The group of the day a local time falls in: its hour (0–23), or its window with `slot_minutes`."""
+        return (local.hour * 60 + local.minute) // self.slot_minutes

@@ -52,6 +52,7 @@ class Tally:
     channels: dict[str, int] = field(default_factory=dict)  # visits finished, by channel
     taps: dict[int, int] = field(default_factory=dict)  # score 1–4 -> taps
     taps_by_channel: dict[str, int] = field(default_factory=dict)
+    taps_by_channel_score: dict[str, int] = field(default_factory=dict)  # "channel:score" -> taps (the reporter's)
 
     @staticmethod
     def merged(a: Tally, b: Tally) -> Tally:
@@ -195,7 +196,7 @@ class DayTally:
 
     def _site_key(self, at: float, need: str | None) -> Key:
         local = self.settings.local(at)
-        return (local.date().isoformat(), need, local.hour)
+        return (local.date().isoformat(), need, self.settings.slot(local))
 
     def add(self, ev: Event) -> None:
         """Fold one event in (unknown types and tickets not seen issued are ignored: the tally never raises)."""
@@ -239,7 +240,7 @@ class DayTally:
         need = str(d["need"])
         slot = d.get("slot_at")
         local = self.settings.local(ev.at)
-        key: Key = (str(d.get("day") or local.date().isoformat()), need, local.hour)
+        key: Key = (str(d.get("day") or local.date().isoformat()), need, self.settings.slot(local))
         appointment = d.get("appointment_id") is not None
         self.open[str(d["id"])] = _Open(
             key=key,
@@ -322,6 +323,7 @@ class DayTally:
         t = self._group(self._site_key(ev.at, None if need is None else str(need)))
         _add(t.taps, score)
         _add(t.taps_by_channel, str(d.get("channel")))
+        _add(t.taps_by_channel_score, f"{d.get('channel')}:{score}")
 
     def _contact(self, ev: Event) -> None:
         d = ev.data
