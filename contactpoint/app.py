@@ -145,6 +145,9 @@ def create_app(
     cp = Box(site_config.site, site_config, store, engine, socketio, broadcaster, printer)
     cp.add_service(broadcaster)
     app.extensions[EXTENSION] = cp
+    from contactpoint.site_settings import init_settings
+
+    init_settings(cp, app.config["SITE_CONFIG"])  # the browser's changes from the log, over the site file
     init_i18n(app)
     from contactpoint.auth import csrf_token
 

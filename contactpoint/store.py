@@ -82,6 +82,13 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_events, _m2_agents
 MIGRATIONS.append(_m5_agent_unlock)  # from here one step a line
 
 
+def _m7_settings(db: sqlite3.Connection) -> None:  # the browser's settings, read at every start: no log scan
+    db.execute("CREATE INDEX events_settings ON events (seq) WHERE type = 'settings_changed'")
+
+
+MIGRATIONS.append(_m7_settings)
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
     db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
     db.execute("PRAGMA journal_mode=WAL")

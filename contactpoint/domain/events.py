@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import handlers as h
+from . import settings as st
 from .facts import MAX_CALLS, Changes, Event
 from .model import COUNTER_AGENT_ONLY, TICKET_AGENT_ONLY, WAITING, SiteState
 
@@ -73,6 +74,10 @@ EVENTS: dict[str, EventType] = {
            "a manager cancels a booked appointment"),
         _e("appointment_checked_in", "appointment ticket rule", h.appointment_checked_in,
            "the visitor checks in at the kiosk"),
+        _e("settings_changed", "section key value by", st.settings_changed,
+           "a manager changed a setting in the browser: it overlays the site file", "by", "display kiosk"),
+        _e("agent_changed", "agent change role by", st.agent_changed_handler,
+           "a manager added, disabled, enabled an account, reset its password or changed its role", "agent by"),
     )
 }
 EVENT_TYPES = tuple(EVENTS)
