@@ -111,7 +111,8 @@ class SiteSettings:
                 self._swap(replace(cp.site_config, site=before))
                 raise
             self.changes.extend(changes)
-        return cfg.site
+        site: Site = cfg.site
+        return site
 
     def _swap(self, cfg: SiteConfig) -> None:
         cp = self.box
