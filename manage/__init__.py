@@ -213,6 +213,7 @@ def cancel(appointment_id: str) -> Any:
 
 
 from . import agents as _agents  # noqa: E402, F401 - the agents' pages, on this blueprint
+from . import settings as _settings  # noqa: E402, F401 - the site's settings, on this blueprint
 
 
 def init_app(app: Flask, socketio: SocketIO) -> None:

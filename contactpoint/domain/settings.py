@@ -112,14 +112,14 @@ def removal_refusals(state: SiteState, site: Site, changes: list[Change]) -> str
     for section, key, value in changes:
         if value is not None or "." in key:
             continue
-        if section == "needs" and site.need(key) is not None:
+        if section == "needs":
             if any(t.need == key for t in state.tickets.values()):
                 return "need_in_use"
             if any(c.open and key in c.needs for c in state.counters.values()):
                 return "need_in_use"
             if any(a.need == key and a.state.value == "booked" for a in state.appointments.values()):
                 return "need_booked"
-        if section == "counters" and site.counter(key) is not None:
+        if section == "counters":
             c = state.counters.get(key)
             if c is not None and (c.open or c.ticket is not None):
                 return "counter_in_use"
