@@ -23,6 +23,12 @@ def site_description() -> dict[str, Any]:
         "needs": [{"id": n.id, "prefix": n.prefix, "pictogram": n.pictogram, "names": n.names} for n in site.needs],
         "counters": [{"id": c.id, "label": c.label} for c in site.counters],
         "message": site.message,
+        # what the display's header shows (kept in step with the settings: the display redraws from its snapshot)
+        "default_language": site.default_language,
+        "always_open": site.hours.always_open,
+        "hours": {
+            str(day): [f"{s.start:%H:%M}–{s.end:%H:%M}" for s in spans] for day, spans in sorted(site.hours.week.items())
+        },
     }
 
 

@@ -19,7 +19,6 @@ from contactpoint.messages import message
 
 from . import bp, manager_required
 
-
 ROLE_LABELS = {"agent": _l("agent"), "manager": _l("manager"), "technician": _l("technician")}
 
 

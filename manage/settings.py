@@ -123,12 +123,13 @@ def need(need_id: str) -> Any:
         "max_wait_minutes": form.minutes("max_wait_minutes", optional=True),
         "max_service_minutes": form.minutes("max_service_minutes", optional=True),
         "capacity": form.minutes("capacity", optional=True, hi=9999),
+        "appointment_name": request.form.get("appointment_name") == "1",
     }
     if current is not None:  # names in languages the site no longer offers stay as they were
         fields["names"] = {**current.names, **fields["names"]}
     changes: list[Change]
     if new:
-        changes = [("needs", nid, {k: v for k, v in fields.items() if v is not None})]
+        changes = [("needs", nid, {k: v for k, v in fields.items() if v is not None and v is not False})]
     else:
         assert current is not None
         changes = [("needs", f"{nid}.{k}", v) for k, v in fields.items() if getattr(current, k) != v]
@@ -218,15 +219,18 @@ def hours() -> Any:
 def site_message() -> Any:
     site = current_box().site
     form = Form(request.form)
+    name = form.text("name", required=True, limit=120)
     texts = form.translated("message", site.languages, required=False)
     kept = {k: v for k, v in site.message.items() if k not in site.languages}
     changes: list[Change] = [] if {**kept, **texts} == site.message else [("site", "message", {**kept, **texts})]
+    if name and name != site.name:
+        changes.append(("site", "name", name))
 
     def page(status: int = 200) -> Any:
         return _render("manage/settings.html", status, hours=_hours_text(), form=form, errors=form.errors,
                        posted="message")
 
-    return _save(changes, form, {"message": "message"}, url_for("manage.settings") + "#message", page)
+    return _save(changes, form, {"message": "message.", "site.name": "name"}, url_for("manage.settings") + "#message", page)
 
 
 # -- organisations ---------------------------------------------------------------------------------------

@@ -293,6 +293,46 @@ def appointments_import(file: str, config: str | None, data: str) -> None:
         sys.exit(1)
 
 
+@main.group()
+def config() -> None:
+    """The site's settings: the site file with the changes made in the browser."""
+
+
+@config.command("export")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="The site's TOML file (default: demo).")
+@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default="-", show_default=True,
+              help="Where to write the TOML (-: standard output).")
+def config_export(config_path: str | None, data: str, out: str) -> None:
+    """Write the current settings as a site file: the TOML with every change made on /manage/settings/ over it
+    (what `check-config` accepts and `serve --config` serves). Reads the log only: the server may be running."""
+    from contactpoint import site_settings as ss
+    from contactpoint.store import EventStore
+
+    db = Path(data) / "contactpoint.sqlite3"
+    try:
+        raw, path = ss.read_site_data(config_path)
+        changes: list[Any] = []
+        if db.exists():
+            store = EventStore(db)
+            try:
+                changes = ss.logged_changes(store)
+            finally:
+                store.close()
+        cfg, kept, skipped = ss.build(raw, changes, path)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    for change in skipped:
+        click.echo(f"left out (the site file no longer accepts it): {change[0]}.{change[1]}", err=True)
+    text = ss.export_text(ss.core.fold(raw, kept), cfg.site.id)
+    if out == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"{out}: {len(kept)} change(s) from the browser over {path}", err=True)
+
+
 from contactpoint.provisioning.printer_cli import printer  # noqa: E402 - its commands need `_app` from here
 
 main.add_command(printer)

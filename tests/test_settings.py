@@ -133,3 +133,159 @@ def test_changes_survive_a_restart_and_the_file_wins_where_the_browser_never_cha
         assert cp.engine.site is cp.site
     finally:
         cp.close()
+
+
+# -- the pages -------------------------------------------------------------------------------------------
+def _manager(app: Any, client: Any, lang: str = "en") -> str:
+    from contactpoint.auth import hash_password
+
+    app.extensions["contactpoint"].store.add_agent("maria", hash_password("a long password"), "manager", 0.0)
+    post_login(client, "/manage/login", {"name": "maria", "password": "a long password"})
+    page = client.get(f"/manage/settings/?lang={lang}").get_data(as_text=True)
+    m = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert m, page[:300]
+    return m.group(1)
+
+
+def _need_form(site: Any, need_id: str, **over: str) -> dict[str, str]:
+    n = site.need(need_id)
+    form = {f"names.{lang}": n.names[lang] for lang in site.languages}
+    form |= {"pictogram": n.pictogram, "prefix": n.prefix, "service_level_minutes": str(n.service_level_minutes),
+             "max_wait_minutes": str(n.max_wait_minutes or ""), "max_service_minutes": str(n.max_service_minutes or ""),
+             "capacity": str(n.capacity or ""), "appointment_name": "1" if n.appointment_name else ""}
+    return form | over
+
+
+def test_the_settings_pages_are_a_managers_only(app: Any, client: Any, agent: Any) -> None:
+    r = client.get("/manage/settings/")
+    assert r.status_code == 302 and "/manage/login" in r.location
+    agent.login()  # an agent, not a manager
+    assert client.get("/manage/settings/").status_code in (302, 403)
+    assert client.post("/manage/settings/needs/moving", data={}).status_code in (302, 400, 403)
+    assert _changes(app) == []
+
+
+def test_a_form_without_its_csrf_token_changes_nothing(app: Any, client: Any) -> None:
+    _manager(app, client)
+    r = client.post("/manage/settings/needs/moving", data=_need_form(app.extensions["contactpoint"].site, "moving",
+                                                                    **{"names.en": "Gone"}))
+    assert r.status_code in (400, 403)
+    assert _changes(app) == []
+
+
+def test_editing_a_need_logs_only_the_keys_that_changed(app: Any, client: Any) -> None:
+    csrf = _manager(app, client)
+    site = app.extensions["contactpoint"].site
+    form = _need_form(site, "moving", **{"names.en": "Moving house", "max_wait_minutes": "25"})
+    r = client.post("/manage/settings/needs/moving", data=form | {"csrf_token": csrf}, follow_redirects=True)
+    assert r.status_code == 200 and "in force now" in r.get_data(as_text=True)
+    assert [(d["key"], d["by"]) for d in _changes(app)] == [("moving.names", "maria"), ("moving.max_wait_minutes",
+                                                                                        "maria")]
+    site = app.extensions["contactpoint"].site
+    assert site.need("moving").names["en"] == "Moving house" and site.need("moving").max_wait_minutes == 25
+
+
+@pytest.mark.parametrize(("lang", "text"), [("en", "One capital letter, A to Z."),
+                                            ("fr", "Une lettre majuscule, de A à Z."),
+                                            ("nl", "Eén hoofdletter, A tot Z.")])
+def test_a_bad_value_is_refused_next_to_its_field_in_the_managers_language(app: Any, client: Any, lang: str,
+                                                                          text: str) -> None:
+    csrf = _manager(app, client, lang)
+    form = _need_form(app.extensions["contactpoint"].site, "moving", prefix="a1")
+    r = client.post(f"/manage/settings/needs/moving?lang={lang}", data=form | {"csrf_token": csrf})
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert re.search(r'id="f-prefix"[^>]*aria-invalid="true"', page)
+    assert f'<p class="m-field-error" id="f-prefix-error">{text}</p>' in page
+    assert _changes(app) == []
+
+
+def test_a_prefix_another_need_has_is_refused_with_its_name(app: Any, client: Any) -> None:
+    csrf = _manager(app, client)
+    site = app.extensions["contactpoint"].site
+    r = client.post("/manage/settings/needs/moving?lang=en", data=_need_form(site, "moving", prefix="B") |
+                    {"csrf_token": csrf})
+    assert r.status_code == 400 and site.need("documents").name("en") in r.get_data(as_text=True)
+    assert _changes(app) == []
+
+
+def test_adding_and_removing_a_need_a_counter_and_an_organisation(app: Any, client: Any) -> None:
+    csrf = _manager(app, client)
+    cp = app.extensions["contactpoint"]
+    form = _need_form(cp.site, "moving", id="pension", prefix="P", pictogram="question")
+    form |= {f"names.{lang}": f"Pension {lang}" for lang in cp.site.languages}
+    r = client.post("/manage/settings/needs/new", data=form | {"csrf_token": csrf})
+    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+    assert cp.site.need("pension").prefix == "P" and cp.site.needs[-1].id == "pension"
+    r = client.post("/manage/settings/counters", data={"id": "7", "label": "Sept", "csrf_token": csrf})
+    assert r.status_code == 303 and cp.site.counter("7").label == "Sept"
+    r = client.post("/manage/settings/organisations/new", data={"id": "cpas-sg", "name": "CPAS", "kind": "cpas",
+                                                               "phone": "02 000 00 00", "csrf_token": csrf})
+    assert r.status_code == 303 and cp.site.organisation("cpas-sg").phone == "02 000 00 00"
+    for path in ("needs/pension", "counters/7", "organisations/cpas-sg"):
+        assert client.post(f"/manage/settings/{path}/remove", data={"csrf_token": csrf}).status_code == 303
+    assert cp.site.need("pension") is None and cp.site.counter("7") is None
+    assert cp.site.organisation("cpas-sg") is None
+
+
+def test_a_need_with_a_visitor_today_cannot_be_removed(app: Any, client: Any, engine: Any) -> None:
+    csrf = _manager(app, client)
+    engine.issue(need="documents", lang="fr")
+    r = client.post("/manage/settings/needs/documents/remove?lang=en", data={"csrf_token": csrf},
+                    follow_redirects=True)
+    assert "once the day is closed" in r.get_data(as_text=True)
+    assert app.extensions["contactpoint"].site.need("documents") is not None and _changes(app) == []
+
+
+def test_hours_closed_days_and_the_message(app: Any, client: Any) -> None:
+    csrf = _manager(app, client)
+    cp = app.extensions["contactpoint"]
+    hours = {d: "" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    r = client.post("/manage/settings/hours", data=hours | {"mon": "10:00-12:00, 13:00-15:00", "closed": "2026-12-25",
+                                                             "csrf_token": csrf})
+    assert r.status_code == 303
+    assert [f"{s.start:%H:%M}" for s in cp.site.hours.week[0]] == ["10:00", "13:00"]
+    assert str(min(cp.site.hours.closed)) == "2026-12-25" and not cp.site.hours.always_open
+    r = client.post("/manage/settings/hours?lang=en", data=hours | {"mon": "noon", "csrf_token": csrf})
+    assert r.status_code == 400 and "like 09:00-12:30" in r.get_data(as_text=True)
+    r = client.post("/manage/settings/message", data={"name": cp.site.name, "message.en": "Closed on Friday",
+                                                      "csrf_token": csrf})
+    assert r.status_code == 303 and cp.site.message["en"] == "Closed on Friday"
+    assert "Closed on Friday" in client.get("/display/?lang=en").get_data(as_text=True)
+
+
+# -- agents: an audit event for each change --------------------------------------------------------------
+def test_every_account_change_leaves_an_audit_event(app: Any, client: Any) -> None:
+    csrf = _manager(app, client)
+    cp = app.extensions["contactpoint"]
+    assert client.post("/manage/agents", data={"name": "zoe", "role": "agent", "csrf_token": csrf}).status_code == 303
+    client.post("/manage/agents/zoe/reset", data={"csrf_token": csrf})
+    client.post("/manage/agents/zoe/role", data={"role": "manager", "csrf_token": csrf})
+    client.post("/manage/agents/zoe/disable", data={"csrf_token": csrf})
+    r = client.post("/manage/agents/maria/role", data={"role": "agent", "csrf_token": csrf})
+    assert r.status_code == 400
+    audit = [ev.data for ev in cp.store.events() if ev.type == "agent_changed"]
+    assert [(a["agent"], a["change"], a["role"], a["by"]) for a in audit] == [
+        ("zoe", "added", "agent", "maria"), ("zoe", "password_reset", "agent", "maria"),
+        ("zoe", "role_changed", "manager", "maria"), ("zoe", "disabled", None, "maria")]
+    assert cp.store.agent("zoe")[1:] == ("manager", False) and cp.store.agent("maria")[1] == "manager"
+    assert all("password" not in str(ev.data) or ev.type != "agent_changed" for ev in cp.store.events())
+
+
+# -- export ----------------------------------------------------------------------------------------------
+def test_export_is_accepted_by_check_config_and_loads_to_the_same_site(app: Any, tmp_path: Path) -> None:
+    cp = app.extensions["contactpoint"]
+    cp.settings.change([("needs", "moving.names", {**cp.site.need("moving").names, "fr": 'Je "déménage"\n'}),
+                        ("counters", "9", {"label": "Guichet neuf"}), ("hours", "closed", ["2026-12-25"]),
+                        ("site", "message", {"ar": "مرحبًا", "fr": "Bienvenue"}), ("needs", "documents.capacity", 40)],
+                       "maria")
+    running = cp.site
+    cp.close()
+    out = tmp_path / "export.toml"
+    runner = CliRunner()
+    r = runner.invoke(main, ["config", "export", "--data", str(tmp_path), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert runner.invoke(main, ["check-config", str(out)]).exit_code == 0
+    assert load_site(out).site == running
+    assert tomllib.loads(out.read_text())["printer"] == DATA["printer"]  # what the browser never edits is kept
+    app.extensions["contactpoint"] = cp  # the fixture closes it again: harmless
