@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from babel.dates import get_day_names
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -54,6 +55,8 @@ def _render(template: str, status: int = 200, **extra: Any) -> Any:
         csrf=auth.csrf_token(),
         ui_lang=str(get_locale() or cp.site.default_language),
         weekdays=WEEKDAYS,
+        day_names=dict(zip(WEEKDAYS, (get_day_names("wide", locale=str(get_locale() or "en"))[i] for i in range(7)),
+                           strict=True)),
         pictograms=pictograms(),
         skipped=_settings().skipped,
         **extra,
@@ -230,7 +233,8 @@ def site_message() -> Any:
         return _render("manage/settings.html", status, hours=_hours_text(), form=form, errors=form.errors,
                        posted="message")
 
-    return _save(changes, form, {"message": "message.", "site.name": "name"}, url_for("manage.settings") + "#message", page)
+    field_of = {"message": "message.", "site.name": "name"}
+    return _save(changes, form, field_of, url_for("manage.settings") + "#message", page)
 
 
 # -- organisations ---------------------------------------------------------------------------------------
