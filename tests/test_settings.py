@@ -291,3 +291,17 @@ def test_export_is_accepted_by_check_config_and_loads_to_the_same_site(app: Any,
     assert load_site(out).site == running
     assert tomllib.loads(out.read_text())["printer"] == DATA["printer"]  # what the browser never edits is kept
     app.extensions["contactpoint"] = cp  # the fixture closes it again: harmless
+
+
+def test_every_editable_key_is_documented() -> None:
+    from contactpoint.domain.settings import FIELDS
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "settings.md").read_text()
+    config = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    assert "(settings.md)" in config
+    for section, keys in FIELDS.items():
+        for key in keys:
+            form = f"`ID.{key}`" if section in ("needs", "counters", "organisations") else f"`{key}`"
+            assert form in doc or (section == "hours" and key in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+                                   and "`mon` … `sun`" in doc), (section, key)
+        assert re.search(rf"^\| `{section}` \|", doc, re.M), section
