@@ -305,3 +305,25 @@ def test_every_editable_key_is_documented() -> None:
             assert form in doc or (section == "hours" and key in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
                                    and "`mon` … `sun`" in doc), (section, key)
         assert re.search(rf"^\| `{section}` \|", doc, re.M), section
+
+
+def test_a_logged_change_the_edited_file_no_longer_accepts_is_left_out_and_the_rest_apply() -> None:
+    from contactpoint.site_settings import build
+
+    changes = [("needs", "moving.prefix", "Z"), ("counters", "1.label", "Accueil")]
+    edited = fold(DATA, [("needs", "documents.prefix", "Z")])  # the file now gives Z to another need
+    cfg, kept, skipped = build(edited, changes, "site.toml")
+    assert skipped == [("needs", "moving.prefix", "Z")] and kept == [("counters", "1.label", "Accueil")]
+    assert cfg.site.need("moving").prefix == "A" and cfg.site.counter("1").label == "Accueil"
+
+
+def test_the_public_pages_never_learn_who_changed_a_setting(app: Any) -> None:
+    from contactpoint.engine import redact
+
+    cp = app.extensions["contactpoint"]
+    sent: list[Any] = []
+    cp.bus.subscribe(lambda batch: sent.extend(batch))
+    cp.settings.change([("site", "message", {"fr": "Bonjour"})], "maria")
+    (published,) = [p for p in sent if p.type == "settings_changed"]
+    assert published.payload["data"]["by"] == "maria"  # the agents' counter page sees who
+    assert redact(published.payload)["data"] == {"section": "site", "key": "message", "value": {"fr": "Bonjour"}}
