@@ -73,15 +73,21 @@ def _save(changes: list[Change], form: Form, field_of: dict[str, str], back: str
         return redirect(back, code=303)
     try:
         _settings().change(changes, auth.current_agent() or "")
-    except ConfigError as e:  # the site file's validator: its key names the field
-        name = next((f for k, f in field_of.items() if e.key.endswith(k)), "")
-        form.fail(name, _("The site file refuses this: %(problem)s", problem=e.problem))
+    except ConfigError as e:  # the site file's validator: its key names the field (else: above the form)
+        form.fail(_field(e.key, form, field_of), _("The site file refuses this: %(problem)s", problem=e.problem))
         return page(400)
     except CommandError as e:
         form.fail("", message(e.key))
         return page(e.status)
     flash(_("Saved: it is in force now on every page."), "ok")
     return redirect(back, code=303)
+
+
+def _field(key: str, form: Form, field_of: dict[str, str]) -> str:
+    """The form field a validator's key names: `needs[2].names.fr` → `names.fr`, `site.name` → `name`."""
+    tail = key.split("].", 1)[1] if "]." in key else (key.partition(".")[2] or key)
+    tail = re.sub(r"\[\d+\]$", "", tail)
+    return tail if tail in form.form else field_of.get(tail, "")
 
 
 @bp.get("/settings/")
@@ -136,8 +142,7 @@ def need(need_id: str) -> Any:
     else:
         assert current is not None
         changes = [("needs", f"{nid}.{k}", v) for k, v in fields.items() if getattr(current, k) != v]
-    field_of = {f".{k}": k for k in fields} | {"names": "names"}
-    return _save(changes, form, field_of, url_for("manage.settings") + "#needs", page)
+    return _save(changes, form, {}, url_for("manage.settings") + "#needs", page)
 
 
 @bp.post("/settings/needs/<need_id>/remove")
@@ -181,7 +186,7 @@ def counters() -> Any:
         changes = [("counters", cid, {"label": label})]
     elif current.label != label:
         changes = [("counters", f"{cid}.label", label)]
-    return _save(changes, form, {".id": "id", ".label": "label"}, url_for("manage.settings") + "#counters", page)
+    return _save(changes, form, {}, url_for("manage.settings") + "#counters", page)
 
 
 @bp.post("/settings/counters/<counter_id>/remove")
@@ -213,8 +218,7 @@ def hours() -> Any:
         shown = {k: form.raw(k) for k in (*WEEKDAYS, "closed", "always_open")}
         return _render("manage/settings.html", status, hours=shown, form=form, errors=form.errors, posted="hours")
 
-    field_of = {f"hours.{d}": d for d in WEEKDAYS} | {"hours.closed": "closed", "hours": "mon"}
-    return _save(changes, form, field_of, url_for("manage.settings") + "#hours", page)
+    return _save(changes, form, {"hours": "mon"}, url_for("manage.settings") + "#hours", page)
 
 
 @bp.post("/settings/message")
@@ -233,8 +237,7 @@ def site_message() -> Any:
         return _render("manage/settings.html", status, hours=_hours_text(), form=form, errors=form.errors,
                        posted="message")
 
-    field_of = {"message": "message.", "site.name": "name"}
-    return _save(changes, form, field_of, url_for("manage.settings") + "#message", page)
+    return _save(changes, form, {}, url_for("manage.settings") + "#message", page)
 
 
 # -- organisations ---------------------------------------------------------------------------------------
@@ -273,8 +276,7 @@ def organisation(org_id: str) -> Any:
         after = {k: x for k, x in before.items() if k not in site.languages} | described
         if after != before:
             changes.append(("organisations", f"{oid}.description", after or None))
-    field_of = {f".{k}": k for k in ORG_TEXTS}
-    return _save(changes, form, field_of, url_for("manage.settings") + "#organisations", page)
+    return _save(changes, form, {}, url_for("manage.settings") + "#organisations", page)
 
 
 def _shown(v: Any) -> str:

@@ -327,3 +327,13 @@ def test_the_public_pages_never_learn_who_changed_a_setting(app: Any) -> None:
     (published,) = [p for p in sent if p.type == "settings_changed"]
     assert published.payload["data"]["by"] == "maria"  # the agents' counter page sees who
     assert redact(published.payload)["data"] == {"section": "site", "key": "message", "value": {"fr": "Bonjour"}}
+
+
+def test_what_only_the_site_files_validator_refuses_is_shown_next_to_the_field(app: Any, client: Any) -> None:
+    csrf = _manager(app, client)
+    hours = {d: "" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}  # and not open at any hour
+    r = client.post("/manage/settings/hours?lang=en", data=hours | {"csrf_token": csrf})
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert re.search(r'<p class="m-field-error" id="f-mon-error">The site file refuses this: no opening hours', page)
+    assert app.extensions["contactpoint"].site.hours.always_open and _changes(app) == []
