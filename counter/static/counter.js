@@ -31,7 +31,6 @@
     (ev.counters || []).forEach((c) => { S.counters[c.id] = c; });
     if (ev.type === "printer_status") S.printer = ev.data.key;
     if (ev.type === "day_closed") { S.tickets = {}; S.names = {}; }
-    if (ev.type === "settings_changed" && window.contactpointLive) window.contactpointLive.resync();  // names, labels
     if (ev.type === "appointment_booked" && ev.data.name) S.names[ev.data.id] = ev.data.name;
     if (S.dialogTicket && ev.tickets) {
       const t = ev.tickets.find((x) => x.id === S.dialogTicket.id);
