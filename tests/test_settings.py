@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from contactpoint.provisioning.cli import main
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contactpoint import create_app
 from contactpoint.config import SAMPLE_SITE, ConfigError, load_site, parse_site
@@ -337,3 +339,30 @@ def test_what_only_the_site_files_validator_refuses_is_shown_next_to_the_field(a
     page = r.get_data(as_text=True)
     assert re.search(r'<p class="m-field-error" id="f-mon-error">The site file refuses this: no opening hours', page)
     assert app.extensions["contactpoint"].site.hours.always_open and _changes(app) == []
+
+
+CHANGE = st.one_of(
+    st.tuples(st.just("counters"), st.sampled_from(["1.label", "2.label", "8.label"]),
+              st.text("ab1 ", min_size=0, max_size=4)),
+    st.tuples(st.just("counters"), st.sampled_from(["8", "9"]), st.sampled_from([None, {"label": "Extra"}])),
+    st.tuples(st.just("needs"), st.sampled_from(["moving.prefix", "housing.prefix"]), st.sampled_from("ABMZ")),
+    st.tuples(st.just("needs"), st.just("moving.capacity"), st.sampled_from([None, 0, 5, "x"])),
+    st.tuples(st.just("hours"), st.sampled_from(["mon", "sat"]),
+              st.sampled_from([None, ["09:00-12:00"], ["12:00-09:00"], ["nine"]])),
+    st.tuples(st.just("site"), st.just("message"), st.sampled_from([{}, {"fr": "Bonjour"}, {"fr": 3}])),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(CHANGE, min_size=1, max_size=3))
+def test_whatever_the_browser_sends_the_log_rebuilds_the_site_the_box_runs(app: Any, changes: list[Any]) -> None:
+    from contactpoint.site_settings import build, logged_changes
+
+    cp = app.extensions["contactpoint"]
+    before = cp.site
+    try:
+        cp.settings.change(changes, "maria")
+    except (ConfigError, CommandError):
+        assert cp.site is before  # refused: nothing changed
+    rebuilt, _kept, skipped = build(cp.settings.data, logged_changes(cp.store), cp.settings.path)
+    assert skipped == [] and rebuilt.site == cp.site and cp.engine.site is cp.site
