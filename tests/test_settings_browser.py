@@ -49,6 +49,7 @@ def test_a_change_in_the_browser_is_live_survives_a_restart_and_is_exported(brow
     manager.fill("#f-prefix", "A")
     manager.click("#save-need")
     expect(manager.locator(".m-flash")).to_contain_text("in force now")
+    manager.fill("#f-name", "Saint-Gilles contact point")
     manager.fill("#f-message-en", "Closed on Friday afternoon")
     manager.click("#save-message")
     expect(manager.locator(".m-flash")).to_contain_text("in force now")
@@ -57,6 +58,7 @@ def test_a_change_in_the_browser_is_live_survives_a_restart_and_is_exported(brow
     # the display redraws from a fresh snapshot: no reload (the sound a tap enabled stays enabled)
     expect(display.locator("#site-message")).to_have_text("Closed on Friday afternoon")
     expect(display.locator("#waits")).to_contain_text("Moving house")
+    expect(display.locator("#site-name")).to_have_text("Saint-Gilles contact point")
     assert display.evaluate("window.notReloaded === true")
     shot(display, "settings-display-en")
     # the kiosk resting on its services screen reloads once untouched for a few seconds
@@ -80,6 +82,7 @@ def test_a_change_in_the_browser_is_live_survives_a_restart_and_is_exported(brow
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout
     assert 'en = "Moving house"' in out and 'en = "Closed on Friday afternoon"' in out
+    assert 'name = "Saint-Gilles contact point"' in out
 
 
 @pytest.fixture(scope="module")

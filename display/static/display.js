@@ -343,6 +343,7 @@
     const messages = site.message || {};
     const text = messages[lang] || messages[site.default_language] || "";
     if (msg) { msg.textContent = text; msg.hidden = !text; }
+    if ($("site-name") && site.name) $("site-name").textContent = site.name;
     if (site.hours) data.hours = JSON.stringify(site.hours);
     if (typeof site.always_open === "boolean") data.alwaysOpen = String(site.always_open);
     if (window.displayClock) window.displayClock();
