@@ -401,14 +401,6 @@ class EventStore:
             row = self.db.execute("SELECT unlocked_at FROM agents WHERE name = ?", (name,)).fetchone()
         return float(row[0]) if row else 0.0
 
-    def set_agent_role(self, name: str, role: str) -> bool:  # a manager's page (audited: `agent_changed`)
-        with self.transaction() as db:
-            return db.execute("UPDATE agents SET role = ? WHERE name = ?", (role, name)).rowcount > 0
-
-    def set_agent_password(self, name: str, password_hash: str) -> bool:
-        with self.transaction() as db:
-            return db.execute("UPDATE agents SET password_hash = ? WHERE name = ?", (password_hash, name)).rowcount > 0
-
     def set_agent_active(self, name: str, active: bool) -> bool:
         """Disable (or enable again) an account; False when there is no such account."""
         with self.transaction() as db:

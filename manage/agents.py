@@ -123,18 +123,18 @@ def _reset_or_role(name: str, action: str) -> Any:
     if account is None:
         abort(404)
     _hash, role, _active = account
+    if name == auth.current_agent():  # a new password would end this very session before it is shown
+        return _page(400, error=message("cannot_change_own_role" if action == "role" else "forbidden"))
     if action == "reset":
         password = auth.new_password()
-        cp.store.set_agent_password(name, auth.hash_password(password))
+        auth.set_password(cp.store, name, password)
         _audit(name, "password_reset", role)
         return _show_once(name, role, password)
     new_role = request.form.get("role", "")
     if new_role not in auth.ROLES:
         return _page(400, error=message("unknown_role"))
-    if name == auth.current_agent() and new_role != role:
-        return _page(400, error=message("cannot_change_own_role"))
     if new_role != role:
-        cp.store.set_agent_role(name, new_role)
+        auth.set_role(cp.store, name, new_role)
         _audit(name, "role_changed", new_role)
         flash(_("%(name)s is now %(role)s.", name=name, role=ROLE_LABELS[new_role]), "ok")
     return redirect(url_for("manage.agents"), code=303)

@@ -267,6 +267,8 @@ def test_every_account_change_leaves_an_audit_event(app: Any, client: Any) -> No
     client.post("/manage/agents/zoe/disable", data={"csrf_token": csrf})
     r = client.post("/manage/agents/maria/role", data={"role": "agent", "csrf_token": csrf})
     assert r.status_code == 400
+    assert client.post("/manage/agents/maria/reset", data={"csrf_token": csrf}).status_code == 400
+    assert client.post("/manage/agents/zoe/role", data={"role": "boss", "csrf_token": csrf}).status_code == 400
     audit = [ev.data for ev in cp.store.events() if ev.type == "agent_changed"]
     assert [(a["agent"], a["change"], a["role"], a["by"]) for a in audit] == [
         ("zoe", "added", "agent", "maria"), ("zoe", "password_reset", "agent", "maria"),
