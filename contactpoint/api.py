@@ -16,6 +16,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def site_description() -> dict[str, Any]:
     """The site as every page's snapshot describes it: languages, needs, counters, the welcome message."""
     site = current_box().site
+    week = site.hours.week
     return {
         "id": site.id,
         "name": site.name,
@@ -24,6 +25,10 @@ def site_description() -> dict[str, Any]:
         "needs": [{"id": n.id, "prefix": n.prefix, "pictogram": n.pictogram, "names": n.names} for n in site.needs],
         "counters": [{"id": c.id, "label": c.label} for c in site.counters],
         "message": site.message,
+        # what the display's header shows (kept in step with the settings: the display redraws from its snapshot)
+        "default_language": site.default_language,
+        "always_open": site.hours.always_open,
+        "hours": {str(d): [f"{s.start:%H:%M}–{s.end:%H:%M}" for s in spans] for d, spans in sorted(week.items())},
     }
 
 

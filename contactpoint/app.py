@@ -155,6 +155,9 @@ def create_app(
         cp.reporter.subscribe(cp.bus)
         cp.add_service(cp.reporter)
     app.extensions[EXTENSION] = cp
+    from contactpoint.site_settings import init_settings
+
+    init_settings(cp, app.config["SITE_CONFIG"])  # the browser's changes from the log, over the site file
     init_i18n(app)
     from contactpoint.auth import csrf_token
 

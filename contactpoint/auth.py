@@ -329,3 +329,16 @@ def unlock(name: str, by: str) -> int:
     held = login_throttle().unlock(name)
     log.warning("login: %r unlocked by %r (%d address(es) were waiting)", name, by, held)
     return held
+
+
+def set_role(store: Any, name: str, role: str) -> bool:
+    """Give an account another role (the manager's agents page; audited there with `agent_changed`)."""
+    with store.transaction() as db:
+        return bool(db.execute("UPDATE agents SET role = ? WHERE name = ?", (role, name)).rowcount > 0)
+
+
+def set_password(store: Any, name: str, password: str) -> bool:
+    """Give an account a new password, hashed; its sessions end at their next request."""
+    with store.transaction() as db:
+        sql = "UPDATE agents SET password_hash = ? WHERE name = ?"
+        return bool(db.execute(sql, (hash_password(password), name)).rowcount > 0)

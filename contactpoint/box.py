@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from contactpoint.phone import Followers
     from contactpoint.printing import PrinterService
     from contactpoint.report.service import Reporter
+    from contactpoint.site_settings import SiteSettings
     from contactpoint.store import EventStore
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class Box:
     limiter: Limiter | None = None  # the kiosk's rate limits (kiosk/)
     phones: Followers | None = None  # the tickets phones follow (phone/)
     counters_ns: CounterNamespace | None = None  # the agents' sockets, the /counter namespace (counter/)
+    settings: SiteSettings | None = None  # the site file and the browser's changes over it (site_settings.py)
     services: list[Service] = field(default_factory=list)
     started: bool = False
 

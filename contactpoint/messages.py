@@ -36,6 +36,14 @@ MESSAGES = {
     "appointment_not_booked": _l("This appointment is no longer open."),
     "invalid_import": _l("This file could not be read as CSV or iCalendar."),
     # agents
+    # managers (settings, agents)
+    "unknown_setting": _l("This setting cannot be changed here."),
+    "bad_setting_value": _l("This value is not valid for this setting."),
+    "need_in_use": _l("This service has visitors or an open counter today: it can be removed once the day is closed."),
+    "need_booked": _l("Appointments are booked for this service: cancel them first."),
+    "counter_in_use": _l("This counter is open or has a visitor: it can be removed once it is closed."),
+    "unknown_role": _l("Choose a role."),
+    "cannot_change_own_role": _l("You cannot change your own role."),
     "login_required": _l("Please log in."),
     "login_failed": _l("Wrong name or password."),
     "csrf_failed": _l("This form has expired. Please reload the page."),

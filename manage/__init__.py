@@ -215,6 +215,7 @@ def cancel(appointment_id: str) -> Any:
 from . import agents as _agents  # noqa: E402, F401 - the agents' pages, on this blueprint
 from . import dayclose as _dayclose  # noqa: E402, F401 - the day close, on this blueprint
 from . import history as _history  # noqa: E402, F401 - the History page and its CSV export
+from . import settings as _settings  # noqa: E402, F401 - the site's settings, on this blueprint
 from . import today as _today  # noqa: E402, F401 - the Today page, live
 
 

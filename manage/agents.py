@@ -10,12 +10,30 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from contactpoint import auth
 from contactpoint.box import current_box
+from contactpoint.domain.settings import agent_changed
 from contactpoint.messages import message
 
 from . import bp, manager_required
+
+ROLE_LABELS = {"agent": _l("agent"), "manager": _l("manager"), "technician": _l("technician")}
+
+
+def _audit(name: str, change: str, role: str | None) -> None:
+    """The account lives in the agents table; the log keeps who changed it, when (`agent_changed`)."""
+    current_box().engine.run(agent_changed, agent=name, change=change, role=role, by=auth.current_agent() or "")
+
+
+def _show_once(name: str, role: str, password: str) -> Any:
+    if len(_ONE_TIME) > 100:
+        _ONE_TIME.clear()
+    key = secrets.token_urlsafe(16)
+    _ONE_TIME[key] = {"name": name, "role": role, "password": password, "by": auth.current_agent() or ""}
+    return redirect(url_for("manage.agents", created=key), code=303)
+
 
 # passwords just created, shown once: the redirect after the POST carries a random key, the first GET pops it
 # (so a reload shows nothing and never creates a second password; the password never sits in a cookie)
@@ -65,12 +83,10 @@ def agents_create() -> Any:
         abort(400)
     password = auth.new_password()
     cp = current_box()
+    existed = cp.store.agent(name) is not None
     cp.store.add_agent(name, auth.hash_password(password), role, cp.engine.clock())
-    if len(_ONE_TIME) > 100:
-        _ONE_TIME.clear()
-    key = secrets.token_urlsafe(16)
-    _ONE_TIME[key] = {"name": name, "role": role, "password": password, "by": auth.current_agent() or ""}
-    return redirect(url_for("manage.agents", created=key), code=303)
+    _audit(name, "password_reset" if existed else "added", role)
+    return _show_once(name, role, password)
 
 
 @bp.post("/agents/<name>/<action>")
@@ -82,16 +98,43 @@ def agents_action(name: str, action: str) -> Any:
         auth.unlock(name, by=auth.current_agent() or "")
         flash(_("%(name)s can log in again at once, from every address.", name=name), "ok")
         return redirect(url_for("manage.agents"), code=303)
+    if action in ("reset", "role"):
+        return _reset_or_role(name, action)
     if action not in ("disable", "enable"):
         abort(404)
     if action == "disable" and name == auth.current_agent():
         return _page(400, error=message("cannot_disable_self"))
     if not current_box().store.set_agent_active(name, action == "enable"):
         abort(404)
+    _audit(name, "disabled" if action == "disable" else "enabled", None)
     if action == "disable":
         # nobody else could ever close it
         current_box().engine.release_counters_of(name, "disabled", by=auth.current_agent())
         ns = current_box().counters_ns
         if ns is not None:
             ns.drop_agent(name)
+    return redirect(url_for("manage.agents"), code=303)
+
+
+def _reset_or_role(name: str, action: str) -> Any:
+    """A new password (shown once), or another role; an account's own manager keeps their role."""
+    cp = current_box()
+    account = cp.store.agent(name)
+    if account is None:
+        abort(404)
+    _hash, role, _active = account
+    if name == auth.current_agent():  # a new password would end this very session before it is shown
+        return _page(400, error=message("cannot_change_own_role" if action == "role" else "forbidden"))
+    if action == "reset":
+        password = auth.new_password()
+        auth.set_password(cp.store, name, password)
+        _audit(name, "password_reset", role)
+        return _show_once(name, role, password)
+    new_role = request.form.get("role", "")
+    if new_role not in auth.ROLES:
+        return _page(400, error=message("unknown_role"))
+    if new_role != role:
+        auth.set_role(cp.store, name, new_role)
+        _audit(name, "role_changed", new_role)
+        flash(_("%(name)s is now %(role)s.", name=name, role=ROLE_LABELS[new_role]), "ok")
     return redirect(url_for("manage.agents"), code=303)

@@ -293,100 +293,6 @@ def appointments_import(file: str, config: str | None, data: str) -> None:
         sys.exit(1)
 
 
-@main.group()
-def day() -> None:
-    """The site's day."""
-
-
-@day.command("close")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="The site's TOML file (default: demo).")
-@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for a running server.")
-def day_close(config: str | None, data: str, timeout: float) -> None:
-    """Close today now: visitors still waiting are counted as abandoned, the day's personal data are erased and no
-    more tickets are issued today. Beside a running server it asks the server (answered within 15 s); else it
-    closes the day itself."""
-    from contactpoint import dayclose
-    from contactpoint.engine import Engine
-    from contactpoint.store import EventStore, SchemaError, StoreBusy
-
-    path = Path(data) / "contactpoint.sqlite3"
-    if not path.exists():
-        raise click.ClickException(f"no database in {data!r} (use --data)")
-    try:
-        store = EventStore(path, exclusive=True)
-    except StoreBusy:
-        click.echo("the server is running: asking it to close the day")
-        done = dayclose.request_close(path, None, timeout_s=timeout)
-        if done is None:
-            raise click.ClickException(f"the server did not answer within {timeout:g} s; nothing was closed") from None
-    except SchemaError as e:
-        raise click.ClickException(str(e)) from None
-    else:
-        try:
-            done = dayclose.close_now(Engine(load_site(config).site, store), "cli")
-        except ConfigError as e:
-            raise click.ClickException(str(e)) from None
-        finally:
-            store.close()
-    if done.day is None:
-        click.echo("the day was already closed: nothing changed")
-    else:
-        click.echo(f"day {done.day} closed: {done.abandoned} still waiting counted as abandoned; personal data erased")
-def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from datetime import date
-
-    try:
-        return None if value is None else date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a day (YYYY-MM-DD)") from None
-
-
-@main.command("figures")
-@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="The site's TOML file (its time zone, service levels and organisations; default: demo).")
-@click.option("--data", default=lambda: os.environ.get("CONTACTPOINT_DATA", "data"), show_default="data")
-@click.option("--from", "day_from", callback=_day, help="First day (YYYY-MM-DD; default: --to).")
-@click.option("--to", "day_to", callback=_day, help="Last day (YYYY-MM-DD; default: today).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--by", type=click.Choice(["need", "hour"]), default="need", show_default=True)
-def figures(config: str | None, data: str, day_from: str | None, day_to: str | None, fmt: str, by: str) -> None:
-    """Print the site's figures: one row per day and need plus an `all` row per day (docs/figures.md), read
-    from the box's database without writing to it (beside the running service too)."""
-    import csv
-    import json
-    import sqlite3
-
-    from contactpoint import tally_store
-    from contactpoint.domain.tally import CSV_COLUMNS, FigureSettings, row_csv, row_dict
-
-    try:
-        site = load_site(config).site
-    except ConfigError as e:
-        raise click.ClickException(str(e)) from None
-    now = time.time()
-    day_to = day_to or site.day_of(now)
-    day_from = day_from or day_to
-    if day_from > day_to:
-        raise click.BadParameter(f"--from {day_from} is after --to {day_to}", param_hint="--from")
-    path = Path(data) / "contactpoint.sqlite3"
-    if not path.exists():
-        raise click.ClickException(f"no database in {data!r} (use --data)")
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        rows = tally_store.table(db, FigureSettings.of(site), day_from, day_to, by, now)  # type: ignore[arg-type]
-    except sqlite3.DatabaseError as e:
-        raise click.ClickException(f"cannot read {path}: {e}") from None
-    finally:
-        db.close()
-    if fmt == "json":
-        click.echo(json.dumps([row_dict(r) for r in rows], ensure_ascii=False, indent=1))
-        return
-    out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(CSV_COLUMNS)
-    out.writerows(row_csv(r) for r in rows)
-
-
 from contactpoint.provisioning.printer_cli import printer  # noqa: E402 - its commands need `_app` from here
 
 main.add_command(printer)
@@ -394,6 +300,12 @@ main.add_command(printer)
 from contactpoint.provisioning.report_cli import report  # noqa: E402
 
 main.add_command(report)
+
+from contactpoint.provisioning.site_cli import config, day, figures  # noqa: E402
+
+main.add_command(day)
+main.add_command(figures)
+main.add_command(config)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -9,6 +9,7 @@ from typing import Any
 from contactpoint.broadcast import AUDIENCES
 from contactpoint.domain import commands as c
 from contactpoint.domain.events import EVENT_TYPES, EVENTS, received_by
+from contactpoint.domain.settings import agent_changed, change_settings
 from contactpoint.engine import AGENT_ONLY, Engine
 from contactpoint.store import EventStore
 from tests.conftest import Clock
@@ -23,8 +24,8 @@ def test_the_derived_audiences_and_agent_only_fields_are_the_boxs() -> None:
         # drops its announcement before it plays (issue #9)
         "/display": {"ticket_called", "ticket_recalled", "service_started", "service_finished", "no_show",
                      "ticket_transferred", "ticket_returned", "ticket_cancelled", "counter_opened", "counter_closed",
-                     "counter_paused", "counter_resumed", "day_closed"},
-        "/kiosk": {"printer_status", "counter_opened", "counter_closed", "day_closed"},
+                     "counter_paused", "counter_resumed", "day_closed", "settings_changed"},
+        "/kiosk": {"printer_status", "counter_opened", "counter_closed", "day_closed", "settings_changed"},
     }
     assert AGENT_ONLY == {"note", "agent", "reason", "target_agent", "to_agent", "referral", "cancel_reason", "help",
                           "pause_reason", "by", "cause"}
@@ -38,7 +39,7 @@ def test_every_declared_field_is_in_its_row_of_the_docs() -> None:
         for f in declared.fields:
             assert f"`{f}`" in row, (name, f)
         assert declared.agent_only <= set(declared.fields), name
-    assert len(EVENT_TYPES) == len(set(EVENT_TYPES)) == 23
+    assert len(EVENT_TYPES) == len(set(EVENT_TYPES)) == 25
 
 
 def test_every_event_a_day_writes_carries_only_its_declared_fields(tmp_path: Path, site: Any) -> None:
@@ -73,6 +74,8 @@ def test_every_event_a_day_writes_carries_only_its_declared_fields(tmp_path: Pat
     engine.run(c.check_in, appointment="a1", lang="fr", ticket_id="t-a1", token="k" * 22)
     engine.run(c.give_feedback, score=4, channel="tablet", device="door")
     engine.run(c.log_contact, contact_id="k1", counter="3", channel="phone", need="moving", outcome="resolved")
+    engine.run(change_settings, changes=[("site", "message", {"fr": "Bonjour"})], by="dora")
+    engine.run(agent_changed, agent="erin", change="added", role="agent", by="dora")
     clock.advance(86400)
     engine.tick()
     seen = set()

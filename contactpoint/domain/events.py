@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import handlers as h
+from . import settings as st
 from .facts import MAX_CALLS, Changes, Event
 from .model import COUNTER_AGENT_ONLY, TICKET_AGENT_ONLY, WAITING, SiteState
 
@@ -81,6 +82,10 @@ EVENTS: dict[str, EventType] = {
            "a visitor answers how their visit was (a satisfaction tap)", agents=False),
         _e("contact_logged", "id day need channel outcome referral counter agent", h.contact_logged,
            "an agent logs a contact that came by phone, email or to the desk without a ticket", "agent referral"),
+        _e("settings_changed", "section key value by", st.settings_changed,
+           "a manager changed a setting in the browser: it overlays the site file", "by", "display kiosk"),
+        _e("agent_changed", "agent change role by", st.agent_changed_handler,
+           "a manager added, disabled, enabled an account, reset its password or changed its role", "agent by"),
     )
 }
 EVENT_TYPES = tuple(EVENTS)

@@ -302,6 +302,7 @@
     needNames = {};
     needOrder = (snap.site.needs || []).map((n) => n.id);
     (snap.site.needs || []).forEach((n) => { needNames[n.id] = n.names[lang] || n.names[snap.site.languages[0]] || n.id; });
+    siteSettings(snap.site, lang);
     const calls = (snap.calls || []).filter((c) => inZone(c.need, c.counter));  // oldest first
     lastTickets = {};
     (snap.tickets || []).forEach((t) => { lastTickets[t.id] = t; });
@@ -336,6 +337,18 @@
     root.dataset.seq = snap.seq;
   }
 
+  // the settings a manager changed in the browser (docs/settings.md): the message and the hours, from the snapshot
+  function siteSettings(site, lang) {
+    const msg = $("site-message");
+    const messages = site.message || {};
+    const text = messages[lang] || messages[site.default_language] || "";
+    if (msg) { msg.textContent = text; msg.hidden = !text; }
+    if ($("site-name") && site.name) $("site-name").textContent = site.name;
+    if (site.hours) data.hours = JSON.stringify(site.hours);
+    if (typeof site.always_open === "boolean") data.alwaysOpen = String(site.always_open);
+    if (window.displayClock) window.displayClock();
+  }
+
   const CALLS = ["ticket_called", "ticket_recalled"];
   function event(ev) {
     if (ev.counters) { noteCounters(ev.counters); if (lastSummary) summary(lastSummary); }
@@ -349,6 +362,8 @@
       if (!inZone(t.need, counter)) return;
       arrive({ ticket: t.id, number: t.number, counter, lang: t.lang, need: t.need,
                at: ev.at, recall: ev.type === "ticket_recalled" });
+    } else if (ev.type === "settings_changed") {
+      window.contactpointLive.resync();  // names, labels, the message, the hours: drawn from a fresh snapshot
     } else if (ev.type === "day_closed") {
       resetQueue();
       recent = []; render();

@@ -3,7 +3,6 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const data = document.getElementById("display").dataset;
-  const hours = JSON.parse(data.hours || "{}");
   const tz = data.tz || undefined;
   const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
   // English day first and 24-hour, as in Brussels (en-GB), like the printed tickets (contactpoint.i18n); every
@@ -22,10 +21,12 @@
       day = (d.getDay() + 6) % 7;
     }
     let text;
+    const hours = JSON.parse(data.hours || "{}");  // display.js renews it from each snapshot (settings changed)
     if (data.alwaysOpen === "true") text = data.openAllDay;
     else if (hours[String(day)] && hours[String(day)].length) text = data.openToday + " " + hours[String(day)].join(", ");
     else text = data.closedToday;
     $("hours").textContent = text;
   }
   clock(); setInterval(clock, 10000);
+  window.displayClock = clock;
 })();

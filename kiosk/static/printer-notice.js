@@ -17,8 +17,21 @@
     }
   }
 
+  // a manager changed the settings (docs/settings.md): these screens show the new names and message once nobody
+  // has touched the kiosk for a few seconds; a visitor in the middle of a choice is never interrupted
+  const QUIET_MS = 5000;
+  let touched = Date.now();
+  let stale = false;
+  for (const type of ["pointerdown", "keydown", "touchstart", "input"]) {
+    document.addEventListener(type, () => { touched = Date.now(); }, { capture: true, passive: true });
+  }
+  setInterval(() => { if (stale && Date.now() - touched >= QUIET_MS) location.reload(); }, 1000);
+
   window.contactpointLive = window.Live("/kiosk", {
     snapshot(snap) { if (snap.printer) show(snap.printer); },
-    event(ev) { if (ev.type === "printer_status") show(ev.data.key); },
+    event(ev) {
+      if (ev.type === "printer_status") show(ev.data.key);
+      else if (ev.type === "settings_changed") stale = true;
+    },
   }, "/kiosk/state");
 })();
