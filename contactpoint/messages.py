@@ -81,7 +81,7 @@ MESSAGES = {
     "counter_not_yours": _l("Another agent works at this counter now."),
     "target_counter_closed": _l("This counter is closed: choose an open one."),
     "ticket_at_other_counter": _l("This visitor is at another agent's counter."),
-    "unknown_channel": _l("Choose how the contact came: phone, email or at the desk."),
+    "unknown_contact_channel": _l("Choose how the contact came: phone, email or at the desk."),
     # hardware
     "disk_full": _l("The box's disk is full: nothing new can be saved. Free some space or call the technician."),
     "printer_ok": _l("The printer is ready."),

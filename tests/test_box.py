@@ -67,7 +67,7 @@ def test_the_architecture_names_every_service_of_the_box(tmp_path: Path, clock: 
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text()
     named = {"Broadcaster": "broadcaster", "PrinterService": "printer worker", "AnnouncementService": "announcements",
-             "Figures": "figures"}
+             "Figures": "figures", "TodayPusher": "manager's today pusher", "Reporter": "upstream reporter"}
     box = box_of(_app(tmp_path, clock))
     try:
         for service in box.services:  # a service nobody documented is one nobody knows to stop

@@ -51,8 +51,8 @@ def test_a_contact_is_one_event_with_its_channel_need_and_outcome(site: Site) ->
 @pytest.mark.parametrize(
     ("kw", "key"),
     [
-        ({"channel": "kiosk"}, "unknown_channel"),
-        ({"channel": "fax"}, "unknown_channel"),
+        ({"channel": "kiosk"}, "unknown_contact_channel"),
+        ({"channel": "fax"}, "unknown_contact_channel"),
         ({"need": "nothing"}, "unknown_need"),
         ({"outcome": "happy"}, "unknown_outcome"),
         ({"outcome": "referred", "referral": "nowhere"}, "unknown_organisation"),

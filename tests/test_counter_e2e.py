@@ -311,7 +311,7 @@ def test_the_manager_page_creates_an_account_that_logs_in_and_is_disabled(browse
     open_counter(c, "3", ["money"])
     m.reload()
     expect(m.locator("#new-password")).to_have_count(0)
-    m.locator('tr[data-agent="carla"] button').click()
+    m.locator('tr[data-agent="carla"]').get_by_role("button", name="Disable").click()
     expect(m.locator('tr[data-agent="carla"]')).to_contain_text("disabled")
     # carla's socket is closed at once and her counter page goes to the login page by itself; her counter is closed
     expect(c).to_have_url(re.compile(r"/counter/login"), timeout=10_000)

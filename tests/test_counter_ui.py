@@ -156,6 +156,8 @@ def test_the_agent_sees_the_name_an_appointment_keeps(browser: Any, live: Any) -
     manager.fill("#name", "demo")
     manager.fill("#password", live.password)
     manager.click("button[type=submit]")
+    manager.wait_for_url(re.compile("/manage/today"))  # where a manager's login leads
+    manager.goto(live.url + "/manage/appointments")
     soon = dt.datetime.now() + dt.timedelta(minutes=5)  # the demo site's time zone is the machine's here
     manager.fill("#a-date", soon.strftime("%Y-%m-%d"))
     manager.fill("#a-time", soon.strftime("%H:%M"))

@@ -44,7 +44,7 @@ def log_contact(
         raise CommandError("counter_not_open")
     c = my_counter(state, site, counter, agent)
     if channel not in CONTACT_CHANNELS:
-        raise CommandError("unknown_channel", 400)
+        raise CommandError("unknown_contact_channel", 400)
     if site.need(need) is None:
         raise CommandError("unknown_need", 400)
     try:
