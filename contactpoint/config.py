@@ -40,7 +40,8 @@ PICTOGRAMS = Path(__file__).resolve().parent.parent / "kiosk" / "static" / "pict
 # every key a site file may hold, per table (a typo is an error, not a silent default); docs/configuration.md
 # documents each one and a test checks it
 KEYS: dict[str, tuple[str, ...]] = {
-    "": ("site", "hours", "queue", "printer", "kiosk", "display", "needs", "counters", "organisations", "zones"),
+    "": ("site", "hours", "queue", "printer", "kiosk", "display", "needs", "counters", "organisations", "zones",
+         "report"),
     "site": (
         "id",
         "name",
@@ -65,10 +66,13 @@ KEYS: dict[str, tuple[str, ...]] = {
     "kiosk": ("idle_reset_seconds", "ticket_screen_seconds", "rate_limit"),
     "display": ("min_call_seconds", "speech_rate", "announce"),
     "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes", "capacity", "appointment_name",
-              "max_wait_minutes", "max_service_minutes"),
+              "max_wait_minutes", "max_service_minutes",
+              "regional_code"),
     "counters": ("id", "label"),
     "organisations": ("id", "kind", "name", "address", "phone", "website", "hours", "description"),
     "zones": ("id", "name", "needs", "counters"),
+    # reporting to the regional hub (docs/hub.md); check_report below validates hub_url and the needs' codes
+    "report": ("hub_url",),
 }
 
 
@@ -216,8 +220,10 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
                 appointment_name=_bool(r, n, f"{key}.appointment_name", "appointment_name", False),
                 max_wait_minutes=standards["max_wait_minutes"],
                 max_service_minutes=standards["max_service_minutes"],
+                regional_code=_regional_code(r, n, key),
             )
         )
+    check_report(r, data, needs)
 
     counters: list[CounterDef] = []
     for key, c in _entries(r, data, "counters", required=True):
@@ -298,3 +304,44 @@ def load_site(path: str | Path | None = None) -> SiteConfig:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(str(p), "file", f"is not valid TOML ({e})") from None
     return parse_site(data, str(p))
+
+
+def _regional_code(r: _Reader, n: dict[str, Any], key: str) -> str | None:
+    """A need's code in the region's list (contactpoint/regional_needs.toml), or None when it has none."""
+    from contactpoint import regional_needs
+
+    code = n.get("regional_code")
+    if code is None:
+        return None
+    codes = regional_needs.load().codes()
+    if not isinstance(code, str) or code not in codes:
+        raise r.fail(f"{key}.regional_code", f"{code!r} is not in the region's code list (one of {', '.join(codes)})")
+    return code
+
+
+def check_report(r: _Reader, data: dict[str, Any], needs: list[Need]) -> str | None:
+    """A site that reports upstream (a [report] table with hub_url) maps every need to a regional code: the hub
+    compares sites by code, so an unmapped need could not be compared. Returns the hub's URL, or None."""
+    report = data.get("report")
+    if report is None:
+        return None
+    if not isinstance(report, dict):
+        raise r.fail("report", "must be a table")
+    for k in report:
+        if k not in KEYS["report"]:
+            raise r.fail(f"report.{k}", f"unknown key (allowed: {', '.join(KEYS['report'])})")
+    url = report.get("hub_url")
+    if url is None:
+        return None
+    local_re = r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)"
+    local = re.match(local_re, url) if isinstance(url, str) else None
+    if not isinstance(url, str) or not (re.match(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[^\s]*)?$", url) or local):
+        raise r.fail("report.hub_url", f"must be the hub's https:// address (http:// only on this machine), got {url!r}")
+    for i, need in enumerate(needs):
+        if need.regional_code is None:
+            raise r.fail(
+                f"needs[{i}].regional_code",
+                f"the site reports to a hub: map the need {need.id!r} to a code of the region's list "
+                "(contactpoint/regional_needs.toml)",
+            )
+    return url.rstrip("/")
