@@ -336,7 +336,7 @@ def check_report(r: _Reader, data: dict[str, Any], needs: list[Need]) -> str | N
     local_re = r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)"
     local = re.match(local_re, url) if isinstance(url, str) else None
     if not isinstance(url, str) or not (re.match(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[^\s]*)?$", url) or local):
-        raise r.fail("report.hub_url", f"must be the hub's https:// address (http:// only on this machine), got {url!r}")
+        raise r.fail("report.hub_url", f"must be the hub's https:// URL (http:// only on this machine): got {url!r}")
     for i, need in enumerate(needs):
         if need.regional_code is None:
             raise r.fail(
