@@ -37,8 +37,8 @@ serve: setup
 	$(VENV)/bin/contactpoint serve --config $(CONFIG) --port $(PORT)
 
 # the Debian packages the tests use: Chromium (browser tests), espeak-ng (announcements), the ticket fonts, raqm
-# (Arabic shaping), zbar (reading printed QR codes). Installed when missing and we are root; else say which.
-DEBIAN_PACKAGES := chromium espeak-ng fonts-dejavu-core fonts-noto-core libraqm0 zbar-tools
+# (Arabic shaping), zbar (reading printed QR codes), PostgreSQL (the hub tests start a server of their own). Installed when missing and we are root; else say which.
+DEBIAN_PACKAGES := chromium espeak-ng fonts-dejavu-core fonts-noto-core libraqm0 zbar-tools postgresql
 system:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDERS = ("contactpoint", "kiosk", "display", "counter", "phone", "manage", "hardware", "provisioning")
+FOLDERS = ("contactpoint", "kiosk", "display", "counter", "phone", "manage", "hardware", "provisioning", "hub")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_every_package_folder_and_its_assets_are_in_the_wheel(wheel: zipfile.Zip
             rel = init.relative_to(ROOT).as_posix()
             installed = rel if folder == "contactpoint" else f"contactpoint/{rel}"
             assert installed in names, f"{rel} is not packaged: add its package to pyproject.toml"
-    for asset in ("kiosk/static", "display/templates", "counter/static", "hardware/audio"):
+    for asset in ("kiosk/static", "display/templates", "counter/static", "hardware/audio", "hub/migrations"):
         assert any(n.startswith(f"contactpoint/{asset}/") and not n.endswith(".py") for n in names), asset
 
 
