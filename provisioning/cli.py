@@ -297,5 +297,9 @@ from contactpoint.provisioning.printer_cli import printer  # noqa: E402 - its co
 
 main.add_command(printer)
 
+from contactpoint.hub.cli import hub  # noqa: E402 - the regional hub's commands (its libraries load on use)
+
+main.add_command(hub)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

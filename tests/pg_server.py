@@ -62,13 +62,11 @@ class PgServer:
 
     def new_database(self) -> str:
         """A fresh, empty database on the server: one for each test."""
-        import sqlalchemy as sa
+        import psycopg
 
         name = f"t_{uuid.uuid4().hex[:12]}"
-        engine = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"'.encode())
         return self.url(name)
 
 
