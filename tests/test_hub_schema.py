@@ -8,8 +8,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-
 from contactpoint.hub.db import engine_for, metadata, upgrade
+
 from tests.pg_server import db_url, pg_server  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
