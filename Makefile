@@ -63,6 +63,9 @@ i18n: setup-dev
 	$(DEV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o locales/messages.pot --no-location --sort-output --project contactpoint .
 	$(DEV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 	$(DEV)/bin/pybabel compile -f -d locales -D messages
+	# the regional hub's own catalogues (domain "hub"; the hub compiles them when it starts)
+	cd hub && ../$(DEV)/bin/pybabel extract -F babel.cfg -o locales/hub.pot --no-location --sort-output --project contactpoint-hub .
+	$(DEV)/bin/pybabel update -i hub/locales/hub.pot -d hub/locales -D hub --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) $(DEV) data .pytest_cache

@@ -42,9 +42,24 @@ def create_hub(db_url: str, clock: Callable[[], float] = time.time, config: dict
     app.config.update(config or {})
     app.extensions["hub"] = Hub(engine, clock)
 
+    from contactpoint.hub import i18n
+    from contactpoint.hub.dashboard import bp as dashboard
     from contactpoint.hub.ingest import bp as ingest
 
+    i18n.init(app)
     app.register_blueprint(ingest)
+    app.register_blueprint(dashboard)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+
+    @app.after_request
+    def _headers(resp: Any) -> Any:
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        )
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException) -> Any:
