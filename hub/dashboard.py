@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from contactpoint import regional_needs
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
-BYS = ("need", "hour", "day")
+BYS = ("need", "hour", "day", "week", "month")
 MAX_DAYS = 400
 FIGURES = ("visits", "issued", "served", "contacts", "wait_p50", "wait_p90", "service_p50", "service_p90",
            "service_level", "no_show_rate", "first_line_resolution", "csat", "happy_index", "response_rate",

@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from contactpoint.report_format import COUNT_KEYS, SCORES
@@ -128,11 +129,26 @@ def suppress(cells: dict[str, dict[str, Any]], total: dict[str, Any]) -> None:
             cells[shown[0][1]]["suppressed"] = True
 
 
+def slot_of(row: Mapping[str, Any], by: str) -> str | int | None:
+    """The row's slot: None per need, the hour (0-23), the day, the ISO week (2026-W49) or the month (2026-12)."""
+    if by == "need":
+        return None
+    if by == "hour":
+        return int(row["hour"])
+    day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(str(row["day"]))
+    if by == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if by == "month":
+        return f"{day.year}-{day.month:02d}"
+    return day.isoformat()
+
+
 def group_rows(rows: Iterable[Mapping[str, Any]], by: str) -> list[Group]:
     """Rows of the windows table into groups by (code[, hour | day]), each site's cell and the all-sites total."""
     cells: dict[tuple[str, Any], dict[str, Merged]] = {}
     for row in rows:
-        slot = None if by == "need" else row["hour"] if by == "hour" else str(row["day"])
+        slot = slot_of(row, by)
         cells.setdefault((row["code"], slot), {}).setdefault(row["site_id"], Merged()).add(row)
     out: list[Group] = []
     for (code, slot), by_site in sorted(cells.items(), key=lambda kv: (kv[0][0], str(kv[0][1]).zfill(2))):

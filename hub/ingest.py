@@ -93,11 +93,9 @@ def window_row(report: rf.Report, w: rf.Window, now: int) -> dict[str, Any]:
 
 
 def _insert(conn: Connection, table: sa.Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
 
 
 def store_report(conn: Connection, report: rf.Report, now: int) -> int:

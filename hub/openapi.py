@@ -19,7 +19,7 @@ _BUCKET: dict[str, Any] = {
 _PARAMS = [
     {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "first day"},
     {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "last day"},
-    {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["need", "hour", "day"]}},
+    {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["need", "hour", "day", "week", "month"]}},
     {"name": "code", "in": "query", "schema": {"type": "string"}, "description": "one regional need code"},
 ]
 

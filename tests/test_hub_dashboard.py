@@ -94,6 +94,8 @@ def test_sites_side_by_side_with_small_cells_suppressed(hub: Any) -> None:
     by_site = {(r["code"], r["site"]): r for r in rows}
     assert by_site[("address_change", "forest")]["visits"] == "< 5"
     assert by_site[("address_change", "anderlecht")]["visits"] == "12"
+    weeks = client.get("/api/v1/figures?from=2026-12-01&to=2026-12-07&by=week").get_json()["rows"]
+    assert {r["slot"] for r in weeks} == {"2026-W50"}
     by_hour = client.get("/api/v1/figures?from=2026-12-07&to=2026-12-07&by=hour").get_json()["rows"]
     assert {(r["code"], r["slot"]) for r in by_hour} == {("address_change", 10), ("address_change", 11),
                                                         ("income_support", 14)}  # fmt: skip
@@ -107,7 +109,7 @@ def test_the_dashboard_speaks_french_and_dutch(hub: Any) -> None:
     assert "Alle sites" in client.get("/?from=2026-12-07").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("query", "field"), [("by=week", "by"), ("from=yesterday", "from"), ("code=nope", "code"),
+@pytest.mark.parametrize(("query", "field"), [("by=year", "by"), ("from=yesterday", "from"), ("code=nope", "code"),
                                               ("from=2026-12-08&to=2026-12-01", "from")])  # fmt: skip
 def test_bad_parameters_are_refused(hub: Any, query: str, field: str) -> None:
     client = logged_in(hub)

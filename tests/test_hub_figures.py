@@ -86,3 +86,12 @@ def test_windows_of_other_bucket_edges_are_not_merged_into_a_wrong_percentile() 
     b["wait_hist"] = b["service_hist"] = [6, 0, 0]
     (g,) = group_rows([a, b], "need")
     assert g.total["wait_p50"] is None and g.sites["a"]["wait_p50"] == (0, 30)
+
+
+def test_weeks_and_months_group_days() -> None:
+    from contactpoint.hub.figures import slot_of
+
+    monday, sunday = {"day": date(2026, 11, 30), "hour": 9}, {"day": date(2026, 12, 6), "hour": 9}
+    assert slot_of(monday, "week") == slot_of(sunday, "week") == "2026-W49"
+    assert slot_of(monday, "month") == "2026-11" and slot_of(sunday, "month") == "2026-12"
+    assert slot_of(sunday, "day") == "2026-12-06" and slot_of(sunday, "hour") == 9 and slot_of(sunday, "need") is None
