@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,12 +16,14 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 from contactpoint import report_format as rf
+from contactpoint.throttle import LoginThrottle
 
 
 @dataclass
 class Hub:
     engine: Engine
     clock: Callable[[], float]
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)  # the box's: per (name, address), in memory
 
 
 def _secret_key(engine: Engine) -> str:

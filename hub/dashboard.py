@@ -60,10 +60,18 @@ def login() -> Any:
 def login_post() -> Any:
     if not _csrf_ok():
         return render_template("hub/login.html", error=_("The form expired: try again."), csrf=csrf_token()), 403
+    hub = current_app.extensions["hub"]
     name = " ".join(request.form.get("name", "")[:240].split())
-    role = hub_users.check(current_app.extensions["hub"].engine, name, request.form.get("password", "")[:200])
+    address, now = request.remote_addr or "", hub.clock()
+    wait = hub.throttle.retry_after(address, name, now)
+    if wait > 0:
+        error = _("Too many failed logins: try again in %(seconds)d seconds.", seconds=int(wait) + 1)
+        return render_template("hub/login.html", error=error, csrf=csrf_token()), 429
+    role = hub_users.check(hub.engine, name, request.form.get("password", "")[:200])
     if role is None:
+        hub.throttle.failed(address, name, now)
         return render_template("hub/login.html", error=_("Wrong name or password."), csrf=csrf_token()), 401
+    hub.throttle.succeeded(address, name, now)
     lang = session.get("lang")
     session.clear()
     session.update(hub_user=name, hub_role=role, csrf=secrets.token_urlsafe(24))

@@ -76,6 +76,17 @@ def test_the_dashboard_needs_a_login_with_its_csrf_token(hub: Any) -> None:
     assert logged_in(hub).get("/").status_code == 200
 
 
+def test_failed_logins_slow_down_that_name_from_that_address(hub: Any) -> None:
+    client = hub.test_client()
+    for _ in range(5):  # the box's throttle: the first 5 failures are free
+        token = re.search(r'value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+        assert client.post("/login", data={"name": "ana", "password": "guess", "csrf_token": token}).status_code == 401
+    token = re.search(r'value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    r = client.post("/login", data={"name": "ana", "password": hub.password, "csrf_token": token},
+                    headers={"Accept-Language": "en"})  # fmt: skip
+    assert r.status_code == 429 and "Too many failed logins" in r.get_data(as_text=True)
+
+
 def test_sites_side_by_side_with_small_cells_suppressed(hub: Any) -> None:
     client = logged_in(hub)
     page = client.get("/?from=2026-12-07&to=2026-12-07", headers={"Accept-Language": "en"}).get_data(as_text=True)
