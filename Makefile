@@ -6,7 +6,7 @@ PORT ?= 8080
 CONFIG ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo serve test lint bench i18n setup setup-dev system clean
+.PHONY: demo serve test lint bench bench-hub i18n setup setup-dev system clean
 
 # the box's runtime environment: runtime dependencies only (what a Pi runs)
 $(VENV)/.installed: pyproject.toml
@@ -57,6 +57,11 @@ lint: setup-dev
 # quick benchmark (< 3 minutes); the server runs in the runtime-only environment
 bench: setup-dev
 	$(DEV)/bin/python -m bench.run --quick
+
+# the regional hub's dashboard queries on a real PostgreSQL (a temporary server): make bench-hub DAYS=365
+DAYS ?= 14
+bench-hub: setup-dev system
+	$(DEV)/bin/python -m bench.hub --sites 50 --days $(DAYS)
 
 # extract, update and compile the translation catalogues
 i18n: setup-dev
