@@ -224,3 +224,30 @@ def set_lang(lang: str) -> Any:
     session["lang"] = lang
     back = request.args.get("next", "/")
     return redirect(back if back.startswith("/") and not back.startswith("//") else "/")
+
+
+@bp.get("/sites/<site_id>")
+@login_required
+def site_view(site_id: str) -> Any:
+    """One site's own view: its needs under its own names (in the reader's language when the site has it)."""
+    try:
+        day_from, day_to, by, _code = _params()
+    except BadQuery as e:
+        return _bad(e, page=True)
+    engine = current_app.extensions["hub"].engine
+    with engine.connect() as conn:
+        name = conn.execute(sa.select(sites.c.name).where(sites.c.id == site_id)).scalar()
+        if name is None:
+            abort(404)
+        query = sa.select(windows).where(windows.c.site_id == site_id, windows.c.day >= day_from,
+                                         windows.c.day <= day_to)  # fmt: skip
+        rows = [r._mapping for r in conn.execute(query)]
+    names: dict[str, dict[str, str]] = {}
+    codes: dict[str, str] = {}
+    for r in sorted(rows, key=lambda r: r["start"]):  # the latest names win
+        names[r["need"]], codes[r["need"]] = dict(r["names"]), r["code"]
+    return render_template(
+        "hub/site.html", site_id=site_id, site_name=name, groups=group_rows(rows, by, key="need"), names=names,
+        need_codes=codes, codes=regional_needs.load(), by=by, day_from=day_from, day_to=day_to, shown=shown,
+        target=FLR_TARGET, csrf=csrf_token(),
+    )  # fmt: skip

@@ -144,12 +144,13 @@ def slot_of(row: Mapping[str, Any], by: str) -> str | int | None:
     return day.isoformat()
 
 
-def group_rows(rows: Iterable[Mapping[str, Any]], by: str) -> list[Group]:
-    """Rows of the windows table into groups by (code[, hour | day]), each site's cell and the all-sites total."""
+def group_rows(rows: Iterable[Mapping[str, Any]], by: str, key: str = "code") -> list[Group]:
+    """Rows of the windows table into groups by (code[, slot]), each site's cell and the all-sites total
+    (key="need": by the site's own need ids, for one site's own view)."""
     cells: dict[tuple[str, Any], dict[str, Merged]] = {}
     for row in rows:
         slot = slot_of(row, by)
-        cells.setdefault((row["code"], slot), {}).setdefault(row["site_id"], Merged()).add(row)
+        cells.setdefault((row[key], slot), {}).setdefault(row["site_id"], Merged()).add(row)
     out: list[Group] = []
     for (code, slot), by_site in sorted(cells.items(), key=lambda kv: (kv[0][0], str(kv[0][1]).zfill(2))):
         total = Merged()

@@ -98,4 +98,10 @@ def test_an_analyst_logs_in_and_sees_both_sites(browser: Any, served_hub: dict[s
     page.wait_for_url(re.compile(r"by=hour"))
     assert page.get_by_role("cell", name="10:00").count() >= 3
     shot(page, "hub-dashboard-by-hour")
+    page.get_by_role("link", name="Saint-Gilles").first.click()
+    page.wait_for_url(re.compile(r"/sites/gilles"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Saint-Gilles"
+    assert page.get_by_role("rowheader", name="Je déménage").is_visible()
+    assert axe_violations(page) == []
+    shot(page, "hub-site")
     page.close()

@@ -112,6 +112,17 @@ def test_sites_side_by_side_with_small_cells_suppressed(hub: Any) -> None:
                                                         ("income_support", 14)}  # fmt: skip
 
 
+def test_a_site_has_its_own_view_with_its_own_names(hub: Any) -> None:
+    client = logged_in(hub)
+    dashboard = client.get("/?from=2026-12-07&to=2026-12-07").get_data(as_text=True)
+    assert 'href="/sites/anderlecht?from=2026-12-07&amp;to=2026-12-07"' in dashboard
+    page = client.get("/sites/anderlecht?from=2026-12-07&to=2026-12-07", headers={"Accept-Language": "fr"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Je déménage" in text and "Changement d&#39;adresse, déménagement" in text
+    assert ">money<" in text and "Saint-Gilles" not in text  # its own need id when it gave no name; no other site
+    assert client.get("/sites/nowhere").status_code == 404
+
+
 def test_the_dashboard_speaks_french_and_dutch(hub: Any) -> None:
     client = logged_in(hub)
     fr = client.get("/?from=2026-12-07", headers={"Accept-Language": "fr"}).get_data(as_text=True)
