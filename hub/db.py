@@ -101,6 +101,51 @@ hub_settings = sa.Table(
     sa.Column("value", sa.String(200), nullable=False),
 )
 
+# rollups of the windows per (site, code, day[, hour]), rebuilt at ingest in the same transaction from that day's
+# windows (hub/rollup.py): the dashboard sums them in SQL (histogram buckets as integer columns), so a year of 50
+# sites reads 50 x 365 x codes rows, not every window
+BUCKETS = 65  # contactpoint.report_format.MAX_EDGES + 1
+HIST_COLUMNS = tuple(f"w{i}" for i in range(BUCKETS)) + tuple(f"s{i}" for i in range(BUCKETS))
+SUM_COLUMNS = ("issued", "called", "served", "no_show", "abandoned", "transferred", "priority", "appointments",
+               "contacts", "help_alerts", "sl_within", "sl_of", *HIST_COLUMNS)  # fmt: skip
+
+
+def _sums() -> list[sa.Column[Any]]:
+    return [sa.Column(c, sa.Integer, nullable=False) for c in SUM_COLUMNS]
+
+
+def _site_fk() -> sa.Column[Any]:
+    return sa.Column("site_id", sa.String(40), sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+
+
+hourly = sa.Table(
+    "hourly", metadata, _site_fk(),
+    sa.Column("code", sa.String(40), primary_key=True), sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("hour", sa.SmallInteger, primary_key=True),
+    sa.Column("edges", sa.String(400), nullable=False),  # "30,60,…", or "mixed": histograms not mergeable
+    *_sums(), sa.Index("ix_hourly_day_code", "day", "code"),
+)  # fmt: skip
+daily = sa.Table(
+    "daily", metadata, _site_fk(),
+    sa.Column("code", sa.String(40), primary_key=True), sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("week", sa.String(8), nullable=False), sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("edges", sa.String(400), nullable=False), *_sums(), sa.Index("ix_daily_day_code", "day", "code"),
+)  # fmt: skip
+# the count objects of the rollups, one row per key: "o:<outcome>", "r:<organisation kind>", "t:<score 1-4>"
+hourly_values = sa.Table(
+    "hourly_values", metadata, _site_fk(),
+    sa.Column("code", sa.String(40), primary_key=True), sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("hour", sa.SmallInteger, primary_key=True), sa.Column("key", sa.String(60), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False), sa.Index("ix_hourly_values_day_code", "day", "code"),
+)  # fmt: skip
+daily_values = sa.Table(
+    "daily_values", metadata, _site_fk(),
+    sa.Column("code", sa.String(40), primary_key=True), sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("week", sa.String(8), nullable=False), sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("key", sa.String(60), primary_key=True), sa.Column("n", sa.Integer, nullable=False),
+    sa.Index("ix_daily_values_day_code", "day", "code"),
+)  # fmt: skip
+
 COUNT_COLUMNS = ("issued", "called", "served", "no_show", "abandoned", "transferred", "priority", "appointments",
                  "contacts", "help_alerts")
 

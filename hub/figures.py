@@ -56,6 +56,33 @@ class Merged:
         for scores in row["taps"].values():
             self.taps.update(scores)
 
+    def add_sums(self, row: Mapping[str, Any]) -> None:
+        """A rollup row summed in SQL (hub/rollup.py): `edges` "30,60,…" (or "mixed"), buckets w0…, s0…."""
+        for k in COUNT_KEYS:
+            self.counts[k] += int(row[k])
+        self.sl_within += int(row["sl_within"])
+        self.sl_of += int(row["sl_of"])
+        if row["edges"] == "mixed":
+            self.mixed_edges = True
+            return
+        edges = tuple(int(e) for e in row["edges"].split(","))
+        n = len(edges) + 1
+        wait = [int(row[f"w{i}"]) for i in range(n)]
+        service = [int(row[f"s{i}"]) for i in range(n)]
+        if self.edges is None:
+            self.edges, self.wait, self.service = edges, wait, service
+        elif edges != self.edges:
+            self.mixed_edges = True
+        else:
+            self.wait = [a + b for a, b in zip(self.wait, wait, strict=True)]
+            self.service = [a + b for a, b in zip(self.service, service, strict=True)]
+
+    def add_value(self, key: str, n: int) -> None:
+        kind, _, name = key.partition(":")
+        target = {"o": self.outcomes, "r": self.referrals, "t": self.taps}.get(kind)
+        if target is not None:
+            target[name] += int(n)
+
     @property
     def visits(self) -> int:
         return self.counts["issued"] + self.counts["contacts"]
@@ -151,6 +178,11 @@ def group_rows(rows: Iterable[Mapping[str, Any]], by: str, key: str = "code") ->
     for row in rows:
         slot = slot_of(row, by)
         cells.setdefault((row[key], slot), {}).setdefault(row["site_id"], Merged()).add(row)
+    return groups_of(cells)
+
+
+def groups_of(cells: Mapping[tuple[str, Any], Mapping[str, Merged]]) -> list[Group]:
+    """Each (code, slot)'s cells per site: their figures, the total's, suppression across them."""
     out: list[Group] = []
     for (code, slot), by_site in sorted(cells.items(), key=lambda kv: (kv[0][0], str(kv[0][1]).zfill(2))):
         total = Merged()

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from contactpoint.hub.db import seen_messages, sites, windows
 from contactpoint.hub.registry import live_secrets
+from contactpoint.hub.rollup import refresh
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.engine import Connection
 from standardwebhooks import Webhook
@@ -99,9 +100,19 @@ def _insert(conn: Connection, table: sa.Table) -> Any:
 
 
 def store_report(conn: Connection, report: rf.Report, now: int) -> int:
-    """Upsert the report's windows, keeping the highest revision of each; returns how many rows changed."""
+    """Upsert the report's windows, keeping the highest revision of each, and refresh the rollups of every
+    (code, day) a changed window was or now is in; returns how many windows changed."""
     if not report.windows:
         return 0
+    starts = {w.start for w in report.windows}
+    before = {
+        (r.start, r.need): (r.code, r.day)
+        for r in conn.execute(
+            sa.select(windows.c.start, windows.c.need, windows.c.code, windows.c.day).where(
+                windows.c.site_id == report.site, windows.c.start.in_(starts)
+            )
+        )
+    }
     stmt = _insert(conn, windows).values([window_row(report, w, now) for w in report.windows])
     keys = ("site_id", "start", "need")
     stmt = stmt.on_conflict_do_update(
@@ -109,7 +120,11 @@ def store_report(conn: Connection, report: rf.Report, now: int) -> int:
         set_={c.name: stmt.excluded[c.name] for c in windows.columns if c.name not in keys},
         where=windows.c.revision < stmt.excluded.revision,
     )
-    return len(conn.execute(stmt.returning(windows.c.need)).all())  # the rows inserted or raised to a newer revision
+    changed = conn.execute(stmt.returning(windows.c.start, windows.c.need, windows.c.code, windows.c.day)).all()
+    days = {(r.code, r.day) for r in changed}
+    days |= {before[(r.start, r.need)] for r in changed if (r.start, r.need) in before}
+    refresh(conn, report.site, days)
+    return len(changed)
 
 
 def accept(conn: Connection, site_id: str, body: bytes, msg_id: str, ts: int, signature: str, now: int) -> int:

@@ -200,23 +200,30 @@ DELIVERIES = [
 ]
 
 
-def deliver(hub: Any, order: list[int]) -> list[tuple[Any, ...]]:
-    from contactpoint.hub.db import windows
+ROLLUPS = ("hourly", "daily", "hourly_values", "daily_values")
+
+
+def deliver(hub: Any, order: list[int]) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+    from contactpoint.hub.db import daily, daily_values, hourly, hourly_values, windows
 
     engine = hub.extensions["hub"].engine
     with engine.begin() as conn:
-        conn.execute(windows.delete())
+        for table in (windows, hourly, daily, hourly_values, daily_values):
+            conn.execute(table.delete())
     for i in order:
         r = post(hub.test_client(), "anderlecht", hub.secret, body(windows=DELIVERIES[i]), NOW)
         assert r.status_code == 200, r.get_json()
-    return stored_windows(engine)
+    everything = tables(engine)
+    return stored_windows(engine), {t: everything[t] for t in ROLLUPS}
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(order=st.permutations(list(range(len(DELIVERIES))) * 2))
 def test_any_order_of_deliveries_gives_the_same_state(hub: Any, order: list[int]) -> None:
-    """Each delivery twice (a retry), in any order: the same rows, each at its highest revision."""
+    """Each delivery twice (a retry), in any order: the same rows, each at its highest revision, and the same
+    rollups."""
     in_order = deliver(hub, list(range(len(DELIVERIES))))
+    assert in_order[1]["daily"] and in_order[1]["hourly_values"]
     assert deliver(hub, order) == in_order
     highest: dict[tuple[str, str], int] = {}
     for batch in DELIVERIES:
@@ -228,3 +235,25 @@ def test_any_order_of_deliveries_gives_the_same_state(hub: Any, order: list[int]
     with hub.extensions["hub"].engine.connect() as conn:
         rows = conn.execute(windows.select().with_only_columns(windows.c.start, windows.c.need, windows.c.revision))
         assert {(r[0], r[1]): r[2] for r in rows} == highest
+
+
+def test_the_rollups_are_the_windows_summed_and_follow_a_need_moved_to_another_code(hub: Any) -> None:
+    from contactpoint.hub.db import daily, daily_values, hourly, hourly_values
+    from contactpoint.hub.rollup import rebuild_all
+
+    engine = hub.extensions["hub"].engine
+    client = hub.test_client()
+    for batch in DELIVERIES:
+        post(client, "anderlecht", hub.secret, body(windows=batch), NOW)
+    moved = window("2026-12-07T10:15", "money", 9, code="housing")  # the site mapped its need to another code
+    post(client, "anderlecht", hub.secret, body(windows=[moved]), NOW)
+    incremental = {t: v for t, v in tables(engine).items() if t in ROLLUPS}
+    with engine.begin() as conn:
+        for table in (hourly, daily, hourly_values, daily_values):
+            conn.execute(table.delete())
+        rebuild_all(conn)
+    assert {t: v for t, v in tables(engine).items() if t in ROLLUPS} == incremental
+    with engine.connect() as conn:
+        rows = conn.execute(daily.select().with_only_columns(daily.c.code, daily.c.issued)).all()
+    # moving: 10:00 (revision 3: 3 issued) + 10:15 (3); money moved to housing (3); income_support is gone
+    assert sorted((r[0], r[1]) for r in rows) == [("address_change", 6), ("housing", 3)]

@@ -40,3 +40,24 @@ def test_the_hub_never_imports_a_device_folder() -> None:
         text = path.read_text(encoding="utf-8")
         for device in ("kiosk", "display", "counter", "phone", "manage", "hardware", "provisioning"):
             assert f"contactpoint.{device}" not in text, f"{path.relative_to(ROOT)} imports {device}"
+
+
+def test_the_rollups_migration_builds_them_from_the_windows_already_stored(db_url: str) -> None:  # noqa: F811
+    from alembic import command
+    from contactpoint.hub.db import alembic_config, daily, hourly, sites, windows
+    from contactpoint.hub.ingest import window_row
+
+    from contactpoint import report_format as rf
+    from tests.hub_support import body, window
+
+    engine = engine_for(db_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+        conn.execute(sites.insert().values(id="anderlecht", name="Anderlecht", created_at=0))
+        report = rf.validate(body(windows=[window("2026-12-07T10:00"), window("2026-12-07T11:15")]))
+        conn.execute(windows.insert(), [window_row(report, w, 0) for w in report.windows])
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(daily.c.code, daily.c.issued)).all() == [("address_change", 6)]
+        assert sorted(conn.execute(sa.select(hourly.c.hour, hourly.c.issued)).all()) == [(10, 3), (11, 3)]
+    engine.dispose()
