@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 FORMAT = "contactpoint.report/1"
@@ -151,6 +152,22 @@ class Report:
 def window_key(w: Window) -> tuple[str, str, str]:
     """What a revision replaces: the hub keeps the highest revision of each (site, start, need)."""
     return (w.site, w.start, w.need)
+
+
+def signed_headers(secret: str, payload: bytes, timestamp: int, msg_id: str | None = None) -> dict[str, str]:
+    """The headers of one delivery of `payload`, signed with the site's key (a `whsec_…` secret) as the
+    Standard Webhooks specification says; a new `msg_<uuid4 hex>` id unless one is given (a retry of the same
+    delivery may reuse it: the hub then answers 409, already stored)."""
+    from standardwebhooks import Webhook
+
+    mid = msg_id or f"msg_{uuid.uuid4().hex}"
+    signature = Webhook(secret).sign(mid, datetime.fromtimestamp(timestamp, tz=UTC), payload)
+    return {
+        HEADER_ID: mid,
+        HEADER_TIMESTAMP: str(timestamp),
+        HEADER_SIGNATURE: signature,
+        "Content-Type": "application/json",
+    }
 
 
 def encode(body: Mapping[str, Any]) -> bytes:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import copy
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from standardwebhooks import Webhook
 
 from contactpoint import report_format as rf
 
@@ -49,10 +46,7 @@ def body(site: str = "anderlecht", windows: list[dict[str, Any]] | None = None, 
 
 
 def signed(secret: str, payload: bytes, ts: int, msg_id: str | None = None) -> dict[str, str]:
-    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
-    sig = Webhook(secret).sign(msg_id, datetime.fromtimestamp(ts, tz=UTC), payload)
-    return {rf.HEADER_ID: msg_id, rf.HEADER_TIMESTAMP: str(ts), rf.HEADER_SIGNATURE: sig,
-            "Content-Type": "application/json"}  # fmt: skip
+    return rf.signed_headers(secret, payload, ts, msg_id)  # as a box signs
 
 
 def post(client: Any, site: str, secret: str, report: dict[str, Any], ts: int, msg_id: str | None = None) -> Any:
