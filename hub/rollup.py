@@ -10,7 +10,18 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from contactpoint.hub.db import BUCKETS, COUNT_COLUMNS, daily, daily_values, hourly, hourly_values, windows
+from contactpoint.hub.db import (
+    BUCKETS,
+    COUNT_COLUMNS,
+    SUM_COLUMNS,
+    daily,
+    daily_values,
+    hourly,
+    hourly_values,
+    monthly,
+    monthly_values,
+    windows,
+)
 from contactpoint.hub.figures import Merged, slot_of
 from sqlalchemy.engine import Connection
 
@@ -35,8 +46,29 @@ def sums_of(m: Merged) -> dict[str, Any]:
 
 
 def refresh(conn: Connection, site_id: str, days: Iterable[tuple[str, date]]) -> None:
-    """Rebuild the rollups of each (code, day) of a site from its windows."""
-    for code, day in sorted(set(days)):
+    """Rebuild the rollups of each (code, day) of a site from its windows, then those days' months."""
+    days = sorted(set(days))
+    _refresh_days(conn, site_id, days)
+    for code, month in sorted({(code, str(slot_of({"day": day}, "month"))) for code, day in days}):
+        _refresh_month(conn, site_id, code, month)
+
+
+def _refresh_month(conn: Connection, site_id: str, code: str, month: str) -> None:
+    """A month's rollup: its daily rollups summed in SQL (INSERT … SELECT … GROUP BY, on both engines)."""
+    for table in (monthly, monthly_values):
+        conn.execute(table.delete().where(table.c.site_id == site_id, table.c.code == code, table.c.month == month))
+    mine = (daily.c.site_id == site_id, daily.c.code == code, daily.c.month == month)
+    keys = [daily.c.site_id, daily.c.code, daily.c.month, daily.c.edges]
+    sums = sa.select(*keys, *[sa.func.sum(daily.c[c]) for c in SUM_COLUMNS]).where(*mine).group_by(*keys)
+    conn.execute(monthly.insert().from_select(["site_id", "code", "month", "edges", *SUM_COLUMNS], sums))
+    v = daily_values
+    vkeys = [v.c.site_id, v.c.code, v.c.month, v.c.key]
+    vals = sa.select(*vkeys, sa.func.sum(v.c.n)).where(v.c.site_id == site_id, v.c.code == code, v.c.month == month)
+    conn.execute(monthly_values.insert().from_select(["site_id", "code", "month", "key", "n"], vals.group_by(*vkeys)))
+
+
+def _refresh_days(conn: Connection, site_id: str, days: list[tuple[str, date]]) -> None:
+    for code, day in days:
         for table in (hourly, daily, hourly_values, daily_values):
             conn.execute(table.delete().where(table.c.site_id == site_id, table.c.code == code, table.c.day == day))
         rows = conn.execute(
@@ -61,6 +93,8 @@ def refresh(conn: Connection, site_id: str, days: Iterable[tuple[str, date]]) ->
 
 
 def rebuild_all(conn: Connection) -> None:
+    for table in (hourly, daily, monthly, hourly_values, daily_values, monthly_values):
+        conn.execute(table.delete())
     by_site: dict[str, set[tuple[str, date]]] = {}
     for site_id, code, day in conn.execute(sa.select(windows.c.site_id, windows.c.code, windows.c.day).distinct()):
         by_site.setdefault(site_id, set()).add((code, day))

@@ -112,6 +112,20 @@ def test_sites_side_by_side_with_small_cells_suppressed(hub: Any) -> None:
                                                         ("income_support", 14)}  # fmt: skip
 
 
+def test_per_month_whole_months_and_partial_ones_give_the_same_figures(hub: Any) -> None:
+    """December whole reads the monthly rollup; 2 to 30 December reads the daily one: the same figures."""
+    from contactpoint.hub.db import monthly
+
+    with hub.extensions["hub"].engine.connect() as conn:
+        assert {r.month for r in conn.execute(monthly.select())} == {"2026-12"}
+    client = logged_in(hub)
+    whole = client.get("/api/v1/figures?from=2026-12-01&to=2026-12-31&by=month").get_json()["rows"]
+    part = client.get("/api/v1/figures?from=2026-12-02&to=2026-12-30&by=month").get_json()["rows"]
+    assert whole == part and {r["slot"] for r in whole} == {"2026-12"}
+    moving = {r["site"]: r["visits"] for r in whole if r["code"] == "address_change"}
+    assert moving == {"anderlecht": 12, "gilles": "< 5", "forest": "< 5", "all": 23}
+
+
 def test_a_site_has_its_own_view_with_its_own_names(hub: Any) -> None:
     client = logged_in(hub)
     dashboard = client.get("/?from=2026-12-07&to=2026-12-07").get_data(as_text=True)

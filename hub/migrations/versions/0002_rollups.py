@@ -357,9 +357,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_hourly_values_day_code', ['day', 'code'], unique=False)
 
     # ### end Alembic commands ###
-    from contactpoint.hub.rollup import rebuild_all
-
-    rebuild_all(op.get_bind())  # the windows already stored get their rollups
+    # the windows already stored get their rollups from contactpoint.hub.db.upgrade, after the last migration
 
 
 def downgrade() -> None:
