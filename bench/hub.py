@@ -124,7 +124,11 @@ def run(url: str, n_sites: int, days: int, n_needs: int, rollup_days: int = 0) -
     extra = daily_only(engine, n_sites, days, rollup_days, codes, last) if rollup_days > days else 0
     span = max(days, rollup_days)
     if extra:
-        print(f"{extra} more daily rollup rows: {span} days of {n_sites} sites in all")
+        from contactpoint.hub.rollup import rebuild_months
+
+        with engine.begin() as conn:
+            rebuild_months(conn)
+        print(f"{extra} more daily rollup rows, and the months: {span} days of {n_sites} sites in all")
 
     password = set_user(engine, "bench", "analyst", 0)
     client = app.test_client()
@@ -140,6 +144,8 @@ def run(url: str, n_sites: int, days: int, n_needs: int, rollup_days: int = 0) -
         f"{days}_days_by_hour": f"/api/v1/figures?from={last - timedelta(days=days - 1)}&to={last}&by=hour",
         f"{span}_days_by_need": f"/api/v1/figures?from={last - timedelta(days=span - 1)}&to={last}&by=need",
         f"{span}_days_by_month": f"/api/v1/figures?from={last - timedelta(days=span - 1)}&to={last}&by=month",
+        "whole_months_by_month": f"/api/v1/figures?from={(last - timedelta(days=span - 40)).replace(day=1)}"
+        f"&to={last.replace(day=1) - timedelta(days=1)}&by=month",
     }
     timings: dict[str, float] = {}
     for name, path in queries.items():

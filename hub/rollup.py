@@ -100,3 +100,10 @@ def rebuild_all(conn: Connection) -> None:
         by_site.setdefault(site_id, set()).add((code, day))
     for site_id, days in by_site.items():
         refresh(conn, site_id, days)
+
+
+def rebuild_months(conn: Connection) -> None:
+    """Every month's rollup again from the daily ones."""
+    pairs = conn.execute(sa.select(daily.c.site_id, daily.c.code, daily.c.month).distinct()).all()
+    for site_id, code, month in pairs:
+        _refresh_month(conn, site_id, code, month)

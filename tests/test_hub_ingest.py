@@ -252,6 +252,14 @@ def test_the_rollups_are_the_windows_summed_and_follow_a_need_moved_to_another_c
     with engine.begin() as conn:
         rebuild_all(conn)
     assert {t: v for t, v in tables(engine).items() if t in ROLLUPS} == incremental
+    from contactpoint.hub.db import monthly, monthly_values
+    from contactpoint.hub.rollup import rebuild_months
+
+    with engine.begin() as conn:
+        conn.execute(monthly.delete())
+        conn.execute(monthly_values.delete())
+        rebuild_months(conn)
+    assert {t: v for t, v in tables(engine).items() if t in ROLLUPS} == incremental
     with engine.connect() as conn:
         rows = conn.execute(daily.select().with_only_columns(daily.c.code, daily.c.issued)).all()
     # moving: 10:00 (revision 3: 3 issued) + 10:15 (3); money moved to housing (3); income_support is gone
