@@ -6,7 +6,7 @@ PORT ?= 8080
 CONFIG ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo serve test lint bench i18n setup setup-dev system clean
+.PHONY: demo serve test lint bench bench-hub i18n setup setup-dev system clean
 
 # the box's runtime environment: runtime dependencies only (what a Pi runs)
 $(VENV)/.installed: pyproject.toml
@@ -37,8 +37,8 @@ serve: setup
 	$(VENV)/bin/contactpoint serve --config $(CONFIG) --port $(PORT)
 
 # the Debian packages the tests use: Chromium (browser tests), espeak-ng (announcements), the ticket fonts, raqm
-# (Arabic shaping), zbar (reading printed QR codes). Installed when missing and we are root; else say which.
-DEBIAN_PACKAGES := chromium espeak-ng fonts-dejavu-core fonts-noto-core libraqm0 zbar-tools
+# (Arabic shaping), zbar (reading printed QR codes), PostgreSQL (the hub tests start a server of their own). Installed when missing and we are root; else say which.
+DEBIAN_PACKAGES := chromium espeak-ng fonts-dejavu-core fonts-noto-core libraqm0 zbar-tools postgresql
 system:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -58,11 +58,19 @@ lint: setup-dev
 bench: setup-dev
 	$(DEV)/bin/python -m bench.run --quick
 
+# the regional hub's dashboard queries on a real PostgreSQL (a temporary server): make bench-hub DAYS=365
+DAYS ?= 14
+bench-hub: setup-dev system
+	$(DEV)/bin/python -m bench.hub --sites 50 --days $(DAYS)
+
 # extract, update and compile the translation catalogues
 i18n: setup-dev
 	$(DEV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o locales/messages.pot --no-location --sort-output --project contactpoint .
 	$(DEV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 	$(DEV)/bin/pybabel compile -f -d locales -D messages
+	# the regional hub's own catalogues (domain "hub"; the hub compiles them when it starts)
+	cd hub && ../$(DEV)/bin/pybabel extract -F babel.cfg -o locales/hub.pot --no-location --sort-output --project contactpoint-hub .
+	$(DEV)/bin/pybabel update -i hub/locales/hub.pot -d hub/locales -D hub --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) $(DEV) data .pytest_cache

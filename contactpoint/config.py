@@ -71,7 +71,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "kiosk": ("idle_reset_seconds", "ticket_screen_seconds", "rate_limit"),
     "display": ("min_call_seconds", "speech_rate", "announce"),
     "needs": ("id", "prefix", "pictogram", "names", "service_level_minutes", "capacity", "appointment_name",
-              "max_wait_minutes", "max_service_minutes"),
+              "max_wait_minutes", "max_service_minutes",
+              "regional_code"),
     "counters": ("id", "label"),
     "report": REPORT_KEYS,
     "organisations": ("id", "kind", "name", "address", "phone", "website", "hours", "description"),
@@ -229,8 +230,10 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
                 appointment_name=_bool(r, n, f"{key}.appointment_name", "appointment_name", False),
                 max_wait_minutes=standards["max_wait_minutes"],
                 max_service_minutes=standards["max_service_minutes"],
+                regional_code=_regional_code(r, n, key),
             )
         )
+    check_report(r, data, needs)
 
     counters: list[CounterDef] = []
     for key, c in _entries(r, data, "counters", required=True):
@@ -313,3 +316,37 @@ def load_site(path: str | Path | None = None) -> SiteConfig:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(str(p), "file", f"is not valid TOML ({e})") from None
     return parse_site(data, str(p))
+
+
+def _regional_code(r: _Reader, n: dict[str, Any], key: str) -> str | None:
+    """A need's code in the region's list (contactpoint/regional_needs.toml), or None when it has none."""
+    from contactpoint import regional_needs
+
+    code = n.get("regional_code")
+    if code is None:
+        return None
+    codes = regional_needs.load().codes()
+    if not isinstance(code, str) or code not in codes:
+        raise r.fail(f"{key}.regional_code", f"{code!r} is not in the region's code list (one of {', '.join(codes)})")
+    return code
+
+
+def check_report(r: _Reader, data: dict[str, Any], needs: list[Need]) -> str | None:
+    """A site that reports upstream (a [report] table with hub_url) maps every need to a regional code: the hub
+    compares sites by code, so an unmapped need could not be compared. Returns the hub's URL, or None."""
+    report = data.get("report")
+    if report is None:
+        return None
+    if not isinstance(report, dict):
+        raise r.fail("report", "must be a table")
+    url = report.get("hub_url")  # its form and the table's other keys: contactpoint/report/settings.py
+    if not isinstance(url, str):
+        return None
+    for i, need in enumerate(needs):
+        if need.regional_code is None:
+            raise r.fail(
+                f"needs[{i}].regional_code",
+                f"the site reports to a hub: map the need {need.id!r} to a code of the region's list "
+                "(contactpoint/regional_needs.toml)",
+            )
+    return url.rstrip("/")

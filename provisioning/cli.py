@@ -306,6 +306,9 @@ from contactpoint.provisioning.site_cli import config, day, figures  # noqa: E40
 main.add_command(day)
 main.add_command(figures)
 main.add_command(config)
+from contactpoint.hub.cli import hub  # noqa: E402 - the regional hub's commands (its libraries load on use)
+
+main.add_command(hub)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -28,6 +28,7 @@ class Receiver:
         self.batches: list[dict[str, Any]] = []  # accepted bodies
         self.ids: list[str] = []  # every webhook-id seen, accepted or not
         self.refused: list[str] = []
+        self.paths: list[str] = []
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -37,6 +38,7 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                outer.paths.append(self.path)
                 outer.ids.append(headers.get("webhook-id", ""))
                 try:
                     Webhook(outer.key).verify(body, headers)
@@ -66,8 +68,9 @@ class Receiver:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def url(self, site_id: str) -> str:
-        return f"http://127.0.0.1:{self.port}/ingest/v1/{site_id}"
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def windows(self) -> list[dict[str, Any]]:
         return [w for b in self.batches for w in b["windows"]]

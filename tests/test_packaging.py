@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDERS = ("contactpoint", "kiosk", "display", "counter", "phone", "manage", "hardware", "provisioning", "feedback")
+FOLDERS = ("contactpoint", "kiosk", "display", "counter", "phone", "manage", "hardware", "provisioning", "feedback",
+           "hub")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,9 @@ def test_every_package_folder_and_its_assets_are_in_the_wheel(wheel: zipfile.Zip
             rel = init.relative_to(ROOT).as_posix()
             installed = rel if folder == "contactpoint" else f"contactpoint/{rel}"
             assert installed in names, f"{rel} is not packaged: add its package to pyproject.toml"
-    for asset in ("kiosk/static", "display/templates", "counter/static", "hardware/audio", "feedback/static"):
+    assets = ("kiosk/static", "display/templates", "counter/static", "hardware/audio", "feedback/static",
+              "hub/migrations")
+    for asset in assets:
         assert any(n.startswith(f"contactpoint/{asset}/") and not n.endswith(".py") for n in names), asset
 
 

@@ -19,6 +19,7 @@ class Need:
     appointment_name: bool = False  # its appointments need the visitor's name (else a name is never kept)
     max_wait_minutes: int | None = None  # the site's standard: a visitor waiting longer raises a manager's alert
     max_service_minutes: int | None = None  # the same for a visit at the counter
+    regional_code: str | None = None  # the need's code in the region's list (contactpoint/regional_needs.toml)
 
     def name(self, lang: str, fallback: str = "en") -> str:
         return self.names.get(lang) or self.names.get(fallback) or next(iter(self.names.values()), self.id)

@@ -14,9 +14,8 @@ import random
 import ssl
 import urllib.parse
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from standardwebhooks import Webhook
+from contactpoint import report_format
 
 USER_AGENT = "contactpoint-reporter/1"
 #: answers after which the same batch is not sent again as it is: the hub refused its content or its sender
@@ -36,14 +35,8 @@ class Answer:
 
 
 def signed_headers(key: str, msg_id: str, body: bytes, now: float) -> dict[str, str]:
-    stamp = datetime.fromtimestamp(int(now), tz=UTC)
-    return {
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(int(now)),
-        "webhook-signature": Webhook(key).sign(msg_id, stamp, body),
-        "content-type": "application/json",
-        "user-agent": USER_AGENT,
-    }
+    """The wire format's own signature (contactpoint/report_format.py), the one the hub checks."""
+    return {**report_format.signed_headers(key, body, int(now), msg_id), "User-Agent": USER_AGENT}
 
 
 def post(url: str, key: str, msg_id: str, body: bytes, now: float, *, timeout: float = 15.0,

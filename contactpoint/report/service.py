@@ -6,7 +6,6 @@ for days costs the box nothing but rows in the outbox: a ticket never waits for 
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from contactpoint import report_format
 from contactpoint.box import Periodic
 from contactpoint.bus import EventBus, Published
 from contactpoint.domain.facts import Event
@@ -28,7 +28,6 @@ from contactpoint.report.windows import Windows
 from contactpoint.store import EventStore
 
 log = logging.getLogger(__name__)
-FORMAT = "contactpoint.report/1"
 MEMORY_DAYS = 2  # the days whose windows the reporter folds in memory: today and yesterday (a late event)
 
 
@@ -144,14 +143,14 @@ class Reporter:
             sent += len(batch)
 
     def _send(self, batch: list[outbox.Pending]) -> delivery.Answer:
-        body = json.dumps({
-            "format": FORMAT,
+        body = report_format.encode({
+            "format": report_format.FORMAT,
             "site": self.site.id,
             "tz": getattr(self.site.tz, "key", str(self.site.tz)),
             "sent_at": int(time.time()),
             "bucket_edges_s": [int(e) for e in BUCKET_EDGES_S],
             "windows": [p.body for p in batch],
-        }, separators=(",", ":"), ensure_ascii=False).encode()
+        })
         try:
             key = self.settings.key()
         except KeyMissing as e:
@@ -159,8 +158,8 @@ class Reporter:
         # the same batch keeps its id through its retries: a hub that stored it says 409, which is delivered
         msg_id = self._batch_id(batch)
         # signed at the wall clock's time, which the hub checks against its own (5 minutes of tolerance)
-        return self.send(self.settings.hub_url, key, msg_id, body, time.time(), timeout=self.settings.timeout_seconds,
-                         ca_file=self.settings.ca_file)
+        return self.send(self.settings.ingest_url, key, msg_id, body, time.time(),
+                         timeout=self.settings.timeout_seconds, ca_file=self.settings.ca_file)
 
     def _batch_id(self, batch: list[outbox.Pending]) -> str:
         ident = [[p.start, p.need, p.revision] for p in batch]

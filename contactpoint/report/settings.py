@@ -22,7 +22,8 @@ class KeyMissing(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ReportSettings:
-    hub_url: str  # the hub's ingest address for this site: https://hub.example/ingest/v1/<site id>
+    hub_url: str  # the hub's address: https://hub.example (the site's reports go to its /ingest/v1/<site id>)
+    site_id: str
     key_file: str | None
     every_seconds: float = 60.0
     batch_windows: int = 500
@@ -30,6 +31,10 @@ class ReportSettings:
     unreachable_after_minutes: float = 60.0
     ca_file: str | None = None
     timeout_seconds: float = 15.0
+
+    @property
+    def ingest_url(self) -> str:
+        return f"{self.hub_url}/ingest/v1/{self.site_id}"
 
     def key(self) -> str:
         """The site's signing key (`whsec_…`), read when needed: never kept in the settings or a log line."""
@@ -64,14 +69,17 @@ def parse_report(r: _Reader, data: dict[str, Any], site_id: str) -> ReportSettin
     for k in t:
         if k not in KEYS:
             raise r.fail(f"report.{k}", f"unknown key (allowed: {', '.join(KEYS)})")
-    url = r.str_(t, "report.hub_url", "hub_url")
+    url = t.get("hub_url")
+    if not isinstance(url, str) or not url.strip():
+        raise r.fail("report.hub_url", f"must be the hub's https:// address, got {url!r}")
+    url = url.strip()
     u = urllib.parse.urlsplit(url)
     if u.scheme not in ("https", "http") or not u.hostname:
         raise r.fail("report.hub_url", f"must be an https:// address, got {url!r}")
     if u.scheme == "http" and not _loopback(u.hostname):
         raise r.fail("report.hub_url", "must use https:// (plain http only to this machine, for tests)")
-    if not u.path.rstrip("/").endswith(f"/ingest/v1/{site_id}"):
-        raise r.fail("report.hub_url", f"must end with /ingest/v1/{site_id} (the hub's address for this site)")
+    if u.query or u.fragment:
+        raise r.fail("report.hub_url", "must be the hub's address alone, with no ?query or #fragment")
     key_file = t.get("key_file")
     if key_file is not None and (not isinstance(key_file, str) or not key_file.strip()):
         raise r.fail("report.key_file", "must be the path of the file holding the site's key")
@@ -82,6 +90,7 @@ def parse_report(r: _Reader, data: dict[str, Any], site_id: str) -> ReportSettin
         raise r.fail("report.ca_file", "must be the path of a PEM file")
     return ReportSettings(
         hub_url=url.rstrip("/"),
+        site_id=site_id,
         key_file=key_file,
         every_seconds=r.num(t, "report.every_seconds", "every_seconds", 60, 5, 3600),
         batch_windows=int(r.num(t, "report.batch_windows", "batch_windows", 500, 1, 500)),

@@ -20,6 +20,7 @@ from contactpoint.domain.facts import Event
 from contactpoint.domain.histogram import BUCKET_EDGES_S
 from contactpoint.domain.site import Site
 from contactpoint.domain.tally import DayTally, FigureSettings, Key, Tally
+from contactpoint.report_format import SITE_NEED
 
 WINDOW_MINUTES = 15
 CONTACT_CHANNELS = ("phone", "email", "desk")
@@ -68,9 +69,9 @@ def content(site: Site, need: str | None, t: Tally, undecided: int, level_s: flo
         channel, _, score = key.rpartition(":")
         taps.setdefault(channel, {s: 0 for s in ("1", "2", "3", "4")})[score] = count
     return {
-        "need": need,
-        "code": getattr(n, "regional_code", None) if n is not None else None,
-        "names": dict(n.names) if n is not None else {},
+        "need": SITE_NEED if need is None else need,
+        "code": SITE_NEED if n is None else n.regional_code,
+        "names": {} if n is None else dict(n.names),
         "counts": counts,
         "wait_hist": list(t.waits.counts),
         "service_hist": list(t.services.counts),
