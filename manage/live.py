@@ -139,6 +139,12 @@ def today_view(box: Box, cache: WeekCache) -> dict[str, Any]:
     alerts = standard_alerts(engine.tickets(), box.site.needs, now)
     alerts += first_line_alerts(week_first_line(box, today, rows, cache))
     alerts += negative_run(box)
+    report = report_view(box, now)
+    hub_alert = []
+    if report is not None and report["unreachable_since"] is not None:
+        hub_alert = [{"kind": "hub_unreachable", "need": None, "count": report["pending"], "worst_s": 0.0,
+                      "limit_s": 0.0, "rate": None, "numbers": [], "counters": [],
+                      "since": report["unreachable_since"]}]
     return {
         "seq": summary["seq"],
         "at": now,
@@ -149,7 +155,28 @@ def today_view(box: Box, cache: WeekCache) -> dict[str, Any]:
         "open": len(counters),
         "paused": sum(1 for c in counters if c["paused"]),
         "first_line_target": FIRST_LINE_TARGET,
-        "alerts": [a.to_dict() for a in alerts],
+        "alerts": [a.to_dict() for a in alerts] + hub_alert,
+        "report": report,
+    }
+
+
+def report_view(box: Box, now: float) -> dict[str, Any] | None:
+    """What the upstream reporter says (contactpoint/report/): None when the site does not report. Times are the
+    site's local ones, to the minute."""
+    if box.reporter is None:
+        return None
+    h = box.reporter.health()
+    st = h.status
+
+    def local(t: float | None) -> str | None:
+        return None if t is None else box.site.local(t).strftime("%Y-%m-%d %H:%M")
+
+    return {
+        "pending": st.pending,
+        "oldest": None if st.oldest_pending is None else st.oldest_pending.replace("T", " "),
+        "last_success": local(st.last_success_at),
+        "last_error": st.last_error if st.failing_since is not None else None,
+        "unreachable_since": local(h.unreachable_since),
     }
 
 
@@ -196,6 +223,9 @@ def alert_text(alert: dict[str, Any], need_name: str) -> str:
             "Satisfaction: %(num)d unhappy answers in a short time. Go and see what is happening.",
             n,
         )
+    if kind == "hub_unreachable":
+        return _("The regional hub has not answered since %(since)s. Quarter hours not sent yet: %(n)s.",
+                 since=alert["since"], n=n)
     return _("Alert: %(kind)s", kind=kind)
 
 

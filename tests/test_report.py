@@ -13,8 +13,8 @@ import pytest
 
 from contactpoint.domain import commands as c
 from contactpoint.report import delivery, outbox
-from contactpoint.report_format import validate
 from contactpoint.report.service import Reporter
+from contactpoint.report_format import validate
 from tests.conftest import Clock
 from tests.kiosk_support import site_text
 from tests.report_support import Receiver, new_key
@@ -216,3 +216,29 @@ def test_a_wrong_report_section_is_refused(tmp_path: Path, line: str, words: str
     path.write_text(site_text() + "\n[report]\n" + line + "\n")
     with pytest.raises(ConfigError, match=words):
         load_site(path)
+
+
+def test_the_managers_page_shows_the_reporter_and_raises_an_alert_past_the_threshold(
+    box: Any, clock: Clock, hub: Receiver
+) -> None:
+    from contactpoint.auth import hash_password
+    from tests.conftest import post_login
+
+    box.store.add_agent("maria", hash_password("a long password"), "manager", clock.now)
+    client = box.app.test_client()
+    r = post_login(client, "/manage/login", {"name": "maria", "password": "a long password"})
+    assert r.status_code in (302, 303)
+    a_morning(box.engine, clock)
+    hub.answer = 503
+    box.reporter.tick()
+    view = client.get("/manage/api/today?lang=en").get_json()
+    assert view["report"] == {"pending": 2, "oldest": "2026-11-25 10:00", "last_success": None,
+                              "last_error": view["report"]["last_error"], "unreachable_since": None}
+    assert "HTTP 503" in view["report"]["last_error"]
+    assert not [a for a in view["alerts"] if a["kind"] == "hub_unreachable"]
+    page = client.get("/manage/today?lang=fr").get_data(as_text=True)
+    assert "Envoi au centre régional" in page and "jamais" in page
+    clock.advance(31 * 60)
+    (alert,) = [a for a in client.get("/manage/api/today").get_json()["alerts"] if a["kind"] == "hub_unreachable"]
+    assert alert["text"] == ("Le centre régional ne répond plus depuis 2026-11-25 10:09. "
+                             "Quarts d'heure pas encore envoyés : 2.")

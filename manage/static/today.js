@@ -104,6 +104,15 @@
     }
   }
 
+  function drawReport(report) {
+    const card = document.getElementById("report");
+    if (!card || !report) return; // the site does not report upstream
+    document.getElementById("report-pending").textContent = num.format(report.pending);
+    document.getElementById("report-oldest").textContent = report.oldest || none;
+    document.getElementById("report-success").textContent = report.last_success || card.dataset.never;
+    document.getElementById("report-error").textContent = report.last_error || none;
+  }
+
   let seq = -1;
   function draw(view) {
     if (view.seq < seq) return; // an older view than the one drawn
@@ -116,6 +125,7 @@
     drawAlerts(view.alerts);
     drawCounters(view);
     drawSatisfaction(view.all);
+    drawReport(view.report);
     root.dataset.seq = String(view.seq);
     root.dataset.at = String(view.at);
   }
