@@ -85,15 +85,8 @@ def week_first_line(box: Box, today: str, rows: dict[str, Any], cache: WeekCache
 def negative_run(box: Box) -> list[Alert]:
     """The satisfaction taps' negative-run alert (`[feedback] negative_run`, e.g. 3 of the last 5 taps unhappy
     within 15 minutes), from the engine's query `negative_alert(now)` (an object with `negative`, the unhappy
-    taps of the run, or None).
-
-    MARKED SPOT (#11, taps): that query comes with the taps' branch (w-taps, contactpoint/engine_queries.py);
-    while it is absent from the engine, no negative-run alert is raised here.
-    """
-    query = getattr(box.engine, "negative_alert", None)
-    if query is None:
-        return []
-    run = query(box.engine.clock())
+    taps of the run, or None)."""
+    run = box.engine.negative_alert(box.engine.clock())
     if run is None:
         return []
     return [Alert("negative_run", None, int(run.negative))]
