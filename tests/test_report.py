@@ -242,3 +242,30 @@ def test_the_managers_page_shows_the_reporter_and_raises_an_alert_past_the_thres
     (alert,) = [a for a in client.get("/manage/api/today").get_json()["alerts"] if a["kind"] == "hub_unreachable"]
     assert alert["text"] == ("Le centre régional ne répond plus depuis 2026-11-25 10:09. "
                              "Quarts d'heure pas encore envoyés : 2.")
+
+
+def test_nothing_personal_of_the_day_is_ever_sent(box: Any, clock: Clock, hub: Receiver) -> None:
+    """A day with a name (an appointment of a need that keeps names), a transfer note, typed reasons, numbers and
+    tokens: everything the reporter sent is searched for them, and none is there."""
+    engine = box.engine
+    engine.run(c.open_counter, counter="1", agent="alice", needs=["moving", "documents"])
+    engine.run(c.open_counter, counter="2", agent="bruno", needs=["moving", "documents"])
+    engine.run(c.book_appointment, appointment_id="ap1", code="ZX81QQ", slot_at=clock.now + 600,
+               need="documents", name="Maria Lopes-Vandenbroucke")
+    clock.advance(540)
+    engine.run(c.check_in, appointment="ap1", lang="pt", ticket_id="t-ap1", token="tok-" + "q" * 28)
+    walk_in = engine.issue(need="moving", lang="fr")
+    clock.advance(120)
+    engine.run(c.call_ticket, counter="1", ticket=walk_in.id, reason="Madame Dupont insiste")
+    engine.run(c.transfer, counter="1", to_counter="2", note="Dossier Dupont, rue Haute 12")
+    engine.run(c.call_ticket, counter="2", ticket=walk_in.id, reason="transfert")
+    engine.run(c.finish, counter="2", outcome="referred", referral="housing-info")
+    engine.run(c.call_ticket, counter="1", ticket="t-ap1", reason="rendez-vous")
+    engine.run(c.finish, counter="1", outcome="resolved")
+    engine.give_feedback(score=2, channel="tablet", device="door")
+    box.reporter.tick()
+    sent = json.dumps(hub.batches, ensure_ascii=False)
+    assert hub.batches and '"appointments":1' in sent.replace(" ", "")  # the visits are counted...
+    secrets = ["Maria", "Lopes", "Vandenbroucke", "ZX81QQ", "Dupont", "rue Haute", "insiste", "rendez-vous",
+               "alice", "bruno", "door", "ap1", "t-ap1", "tok-", walk_in.token, walk_in.number, walk_in.id]
+    assert [s for s in secrets if s in sent] == []  # ...and nobody in them

@@ -124,3 +124,34 @@ def test_a_retry_the_hub_already_has_is_delivered_not_stored_twice(box: Any, clo
     assert outbox.status(box.store.db).pending == 0
     assert hub.windows().keys() == before.keys()
     assert all(hub.windows()[k]["revision"] == before[k]["revision"] for k in before)
+
+
+def test_a_hub_down_for_a_day_gets_every_window_once_at_its_latest_revision(box: Any, clock: Clock,
+                                                                             hub: Hub) -> None:
+    box.engine.run(c.open_counter, counter="1", agent="alice", needs=["moving", "documents", "money"])
+    box.reporter.tick()
+    hub.stop()
+    served = 0
+    for hour in range(8):  # a working day with the hub down: a visit every 20 minutes, rounds every 10
+        for _ in range(3):
+            t = box.engine.issue(need=("moving", "documents", "money")[served % 3], lang="fr")
+            assert box.engine.ticket(t.id) is not None  # every visitor served their ticket meanwhile
+            clock.advance(300)
+            box.engine.run(c.call_next, counter="1")
+            clock.advance(300)
+            box.engine.run(c.finish, counter="1", outcome="resolved")
+            served += 1
+            box.reporter.tick()
+            clock.advance(600)
+    st = outbox.status(box.store.db)
+    assert st.pending == st.windows and 0 < st.pending <= 8 * 4 * 3 and st.dropped == 0  # all kept, bounded
+    hub.start()
+    clock.advance(24 * 3600 - 8 * 3600)  # the next morning: past any backoff
+    box.reporter.tick()
+    assert outbox.status(box.store.db).pending == 0
+    with box.store.write_lock:
+        kept = {(s, n or "*"): r for s, n, r in box.store.db.execute(
+            "SELECT start, need, revision FROM report_windows")}
+    stored = hub.windows()
+    assert {k: v["revision"] for k, v in stored.items()} == kept
+    assert sum(v["served"] for v in stored.values()) == served == 24  # exactly once: nothing lost, nothing twice
