@@ -132,7 +132,7 @@ def test_a_hub_down_for_a_day_gets_every_window_once_at_its_latest_revision(box:
     box.reporter.tick()
     hub.stop()
     served = 0
-    for hour in range(8):  # a working day with the hub down: a visit every 20 minutes, rounds every 10
+    for _hour in range(8):  # a working day with the hub down: a visit every 20 minutes, rounds every 10
         for _ in range(3):
             t = box.engine.issue(need=("moving", "documents", "money")[served % 3], lang="fr")
             assert box.engine.ticket(t.id) is not None  # every visitor served their ticket meanwhile
