@@ -104,12 +104,12 @@ def test_an_analyst_logs_in_and_sees_both_sites(browser: Any, served_hub: dict[s
     charts_drawn(page)
     assert axe_violations(page) == []
     shot(page, "hub-dashboard")
-    page.get_by_label("Par").select_option("hour")
+    page.get_by_label("Par", exact=True).select_option("hour")
     page.get_by_role("button", name="Afficher").click()
     page.wait_for_url(re.compile(r"by=hour"))
     assert page.get_by_role("cell", name="10:00").count() >= 3
     assert page.locator("#charts-hint").is_visible() and page.locator("canvas").count() == 0  # needs mixed
-    page.get_by_label("Besoin").select_option("address_change")
+    page.get_by_label("Besoin", exact=True).select_option("address_change")
     page.get_by_role("button", name="Afficher").click()
     page.wait_for_url(re.compile(r"code=address_change"))
     charts_drawn(page)
