@@ -26,6 +26,7 @@ from contactpoint.hub.db import (
 )
 from contactpoint.hub.figures import FLR_TARGET, SUPPRESSED, Group, Merged, group_rows, groups_of, shown
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from contactpoint import regional_needs
@@ -193,6 +194,60 @@ def _table(groups: list[Group]) -> list[dict[str, Any]]:
     return out
 
 
+def _minutes(bucket: Any) -> float | None:
+    """A wait bucket (low, high) in seconds as one point in minutes: its middle (its low edge when open-ended);
+    a suppressed ("< 5") or empty cell is None, a gap in the chart."""
+    if not isinstance(bucket, tuple):
+        return None
+    low, high = bucket
+    return round((low if high is None else (low + high) / 2) / 60, 2)
+
+
+def _percent(v: Any) -> float | None:
+    return round(v * 100, 1) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def charts(groups: list[Group], names: dict[str, str], by: str, code: str | None, lang: str) -> dict[str, Any]:
+    """The two charts' data (drawn by static/dashboard.js): the categories along x (the needs, or the slots of the
+    chosen need), one series per site and figure. Per hour, day, week or month without a need chosen, the
+    slots would mix needs: no chart (the page asks for a need)."""
+    if by != "need" and code is None:
+        return {}
+    codes = regional_needs.load()
+    keys = sorted({(g.code if by == "need" else g.slot) for g in groups}, key=lambda k: (str(type(k)), k))
+
+    def label(k: Any) -> str:
+        if by == "need":
+            need = codes.get(k)
+            return need.name(lang) if need else str(k)
+        return f"{k:02d}:00" if by == "hour" else str(k)
+
+    at = {k: i for i, k in enumerate(keys)}
+    site_ids = sorted({s for g in groups for s in g.sites}, key=lambda s: names.get(s, s))
+    cells: dict[str, list[dict[str, Any] | None]] = {s: [None] * len(keys) for s in site_ids}
+    for g in groups:
+        for s, f in g.sites.items():
+            cells[s][at[g.code if by == "need" else g.slot]] = shown(f)
+
+    def series(figure: str, tag: str, convert: Any) -> list[dict[str, Any]]:
+        return [{"site": i, "label": f"{names.get(s, s)} · {tag}", "figure": figure,
+                 "values": [None if c is None else convert(c[figure]) for c in cells[s]]}
+                for i, s in enumerate(site_ids)]  # fmt: skip
+
+    lines = by != "need"
+    x = {"need": _("Need"), "hour": _("Hour"), "day": _("Day"), "week": _("Week"), "month": _("Month")}[by]
+    return {
+        "waits": {"categories": [label(k) for k in keys], "lines": lines, "x": x, "unit": _("min"),
+                  "series": [x for pair in zip(series("wait_p50", _("p50"), _minutes),
+                                               series("wait_p90", _("p90"), _minutes), strict=True) for x in pair]},
+        "levels": {"categories": [label(k) for k in keys], "lines": lines, "x": x, "unit": "%",
+                   "target": {"label": _("First-line resolution target"), "value": round(FLR_TARGET * 100)},
+                   "series": [x for pair in zip(series("service_level", _("service level"), _percent),
+                                                series("first_line_resolution", _("first-line resolution"), _percent),
+                                                strict=True) for x in pair]},
+    }  # fmt: skip
+
+
 @bp.get("/")
 @login_required
 def home() -> Any:
@@ -202,8 +257,10 @@ def home() -> Any:
         return _bad(e, page=True)
     groups, names = _groups(day_from, day_to, by, code)
     codes = regional_needs.load()
+    drawn = charts(groups, names, by, code, str(get_locale() or "en"))
     return render_template(
         "hub/dashboard.html", groups=groups, names=names, codes=codes, by=by, code=code, day_from=day_from,
+        charts=drawn,
         day_to=day_to, shown=shown, target=FLR_TARGET, suppressed=SUPPRESSED, csrf=csrf_token(),
         query=request.query_string.decode(),
     )  # fmt: skip

@@ -71,6 +71,16 @@ def served_hub(pg_server: PgServer, tmp_path: Path) -> Iterator[dict[str, Any]]:
         log.close()
 
 
+def charts_drawn(page: Any) -> None:
+    """Both charts are drawn: a canvas each, of a size a person can read, with a caption."""
+    page.wait_for_selector("#charts[data-charts=ready]")
+    for chart in ("#chart-waits", "#chart-levels"):
+        assert page.locator(f"{chart}[data-drawn=true]").count() == 1, chart
+        box = page.locator(f"{chart} canvas").bounding_box()
+        assert box and box["width"] >= 280 and box["height"] >= 150, (chart, box)
+    assert page.locator("figure.chart figcaption").count() == 2
+
+
 def test_an_analyst_logs_in_and_sees_both_sites(browser: Any, served_hub: dict[str, Any]) -> None:
     page = browser.new_page(locale="fr-BE", viewport={"width": 1400, "height": 900})
     page.goto(served_hub["url"] + "/")
@@ -91,12 +101,19 @@ def test_an_analyst_logs_in_and_sees_both_sites(browser: Any, served_hub: dict[s
         assert table.get_by_text(text).first.is_visible(), text
     total = page.get_by_role("row").filter(has_text="Tous les sites").first
     assert "23" in total.inner_text()
+    charts_drawn(page)
     assert axe_violations(page) == []
     shot(page, "hub-dashboard")
-    page.get_by_label("Par").select_option("hour")
+    page.get_by_label("Par", exact=True).select_option("hour")
     page.get_by_role("button", name="Afficher").click()
     page.wait_for_url(re.compile(r"by=hour"))
     assert page.get_by_role("cell", name="10:00").count() >= 3
+    assert page.locator("#charts-hint").is_visible() and page.locator("canvas").count() == 0  # needs mixed
+    page.get_by_label("Besoin", exact=True).select_option("address_change")
+    page.get_by_role("button", name="Afficher").click()
+    page.wait_for_url(re.compile(r"code=address_change"))
+    charts_drawn(page)
+    assert axe_violations(page) == []
     shot(page, "hub-dashboard-by-hour")
     page.get_by_role("link", name="Saint-Gilles").first.click()
     page.wait_for_url(re.compile(r"/sites/gilles"))
