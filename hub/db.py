@@ -104,7 +104,7 @@ hub_settings = sa.Table(
 # rollups of the windows per (site, code, day[, hour]), rebuilt at ingest in the same transaction from that day's
 # windows (hub/rollup.py): the dashboard sums them in SQL (histogram buckets as integer columns), so a year of 50
 # sites reads 50 x 365 x codes rows, not every window
-BUCKETS = 65  # contactpoint.report_format.MAX_EDGES + 1
+BUCKETS = 129  # contactpoint.report_format.MAX_EDGES + 1 (migration 0004: it was 65, the box sends 81)
 HIST_COLUMNS = tuple(f"w{i}" for i in range(BUCKETS)) + tuple(f"s{i}" for i in range(BUCKETS))
 SUM_COLUMNS = ("issued", "called", "served", "no_show", "abandoned", "transferred", "priority", "appointments",
                "contacts", "help_alerts", "sl_within", "sl_of", *HIST_COLUMNS)  # fmt: skip
