@@ -155,3 +155,33 @@ def test_a_hub_down_for_a_day_gets_every_window_once_at_its_latest_revision(box:
     stored = hub.windows()
     assert {k: v["revision"] for k, v in stored.items()} == kept
     assert sum(v["served"] for v in stored.values()) == served == 24  # exactly once: nothing lost, nothing twice
+
+
+def test_a_long_wait_reaches_the_hubs_rollups_in_its_own_bucket(box: Any, clock: Clock, hub: Hub) -> None:
+    """The box's histograms have 81 buckets (80 edges): a wait of 100 minutes is bucket 67. The dashboard sums
+    the hub's rollups, so every bucket must reach them, not only the first ones."""
+    from contactpoint.domain.histogram import bucket_of
+    from contactpoint.hub.db import HIST_COLUMNS, hourly
+
+    box.engine.run(c.open_counter, counter="1", agent="alice", needs=["moving"])
+    box.engine.issue(need="moving", lang="fr")
+    box.engine.issue(need="moving", lang="fr")
+    clock.advance(100 * 60)
+    box.engine.run(c.call_next, counter="1")
+    box.engine.run(c.finish, counter="1", outcome="resolved")
+    box.engine.run(c.call_next, counter="1")
+    box.reporter.tick()
+    assert outbox.status(box.store.db).pending == 0
+    with hub.engine.connect() as conn:
+        (row,) = conn.execute(sa.select(hourly).where(hourly.c.site_id == SITE_ID)).mappings().all()
+    waits = {c: row[c] for c in HIST_COLUMNS if c.startswith("w") and row[c]}
+    assert waits == {f"w{bucket_of(6000)}": 2} and bucket_of(6000) == 67  # (95, 100] minutes
+    from contactpoint.hub.users import set_user
+
+    from tests.conftest import post_login
+
+    client = hub.app.test_client()
+    password = set_user(hub.engine, "ana", "analyst", 0)
+    assert post_login(client, "/login", {"name": "ana", "password": password}).status_code == 302
+    page = client.get("/?by=hour&from=2026-11-25&to=2026-11-25")  # the dashboard reads every bucket back
+    assert page.status_code == 200, page.get_data(as_text=True)[:300]
