@@ -160,8 +160,9 @@ def test_a_hub_down_for_a_day_gets_every_window_once_at_its_latest_revision(box:
 def test_a_long_wait_reaches_the_hubs_rollups_in_its_own_bucket(box: Any, clock: Clock, hub: Hub) -> None:
     """The box's histograms have 81 buckets (80 edges): a wait of 100 minutes is bucket 67. The dashboard sums
     the hub's rollups, so every bucket must reach them, not only the first ones."""
-    from contactpoint.domain.histogram import bucket_of
     from contactpoint.hub.db import HIST_COLUMNS, hourly
+
+    from contactpoint.domain.histogram import bucket_of
 
     box.engine.run(c.open_counter, counter="1", agent="alice", needs=["moving"])
     box.engine.issue(need="moving", lang="fr")
