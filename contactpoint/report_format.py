@@ -29,6 +29,7 @@ MAX_WINDOWS = 500  # windows in one request
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a full request of 500 windows is about 0.5 MB; the hub refuses more (413)
 TOLERANCE_S = 300  # the signed timestamp may be this far from the hub's clock, either way
 MAX_EDGES = 128  # the figures' histograms have 80 (contactpoint/domain/histogram.py)
+MAX_EDGE_S = 86_400  # no bucket edge past a day: "30,60,…,86400" x 128 edges fits the hub's 800 characters
 MAX_KEYS = 64  # entries in one outcomes / referrals / channels / taps / names object
 HEADER_ID = "webhook-id"
 HEADER_TIMESTAMP = "webhook-timestamp"
@@ -240,6 +241,9 @@ def _edges(value: object, path: str) -> tuple[int, ...]:
     if not 1 <= len(value) <= MAX_EDGES:
         raise ReportError(path, f"must have 1 to {MAX_EDGES} edges")
     edges = tuple(_int(e, f"{path}[{i}]", 1) for i, e in enumerate(value))
+    for i, e in enumerate(edges):
+        if e > MAX_EDGE_S:
+            raise ReportError(f"{path}[{i}]", f"must be at most {MAX_EDGE_S} (a day)")
     for i in range(1, len(edges)):
         if edges[i] <= edges[i - 1]:
             raise ReportError(f"{path}[{i}]", "the edges must increase")

@@ -104,6 +104,7 @@ hub_settings = sa.Table(
 # rollups of the windows per (site, code, day[, hour]), rebuilt at ingest in the same transaction from that day's
 # windows (hub/rollup.py): the dashboard sums them in SQL (histogram buckets as integer columns), so a year of 50
 # sites reads 50 x 365 x codes rows, not every window
+EDGES_CHARS = 800  # MAX_EDGES edges of at most MAX_EDGE_S: "1,2,…,86400" (migration 0005: it was 400)
 BUCKETS = 129  # contactpoint.report_format.MAX_EDGES + 1 (migration 0004: it was 65, the box sends 81)
 HIST_COLUMNS = tuple(f"w{i}" for i in range(BUCKETS)) + tuple(f"s{i}" for i in range(BUCKETS))
 SUM_COLUMNS = ("issued", "called", "served", "no_show", "abandoned", "transferred", "priority", "appointments",
@@ -122,14 +123,15 @@ hourly = sa.Table(
     "hourly", metadata, _site_fk(),
     sa.Column("code", sa.String(40), primary_key=True), sa.Column("day", sa.Date, primary_key=True),
     sa.Column("hour", sa.SmallInteger, primary_key=True),
-    sa.Column("edges", sa.String(400), nullable=False),  # "30,60,…", or "mixed": histograms not mergeable
+    sa.Column("edges", sa.String(EDGES_CHARS), nullable=False),  # "30,60,…", or "mixed": histograms not mergeable
     *_sums(), sa.Index("ix_hourly_day_code", "day", "code"),
 )  # fmt: skip
 daily = sa.Table(
     "daily", metadata, _site_fk(),
     sa.Column("code", sa.String(40), primary_key=True), sa.Column("day", sa.Date, primary_key=True),
     sa.Column("week", sa.String(8), nullable=False), sa.Column("month", sa.String(7), nullable=False),
-    sa.Column("edges", sa.String(400), nullable=False), *_sums(), sa.Index("ix_daily_day_code", "day", "code"),
+    sa.Column("edges", sa.String(EDGES_CHARS), nullable=False), *_sums(),
+    sa.Index("ix_daily_day_code", "day", "code"),
 )  # fmt: skip
 # the count objects of the rollups, one row per key: "o:<outcome>", "r:<organisation kind>", "t:<score 1-4>"
 hourly_values = sa.Table(
@@ -150,7 +152,8 @@ daily_values = sa.Table(
 monthly = sa.Table(
     "monthly", metadata, _site_fk(),
     sa.Column("code", sa.String(40), primary_key=True), sa.Column("month", sa.String(7), primary_key=True),
-    sa.Column("edges", sa.String(400), primary_key=True), *_sums(), sa.Index("ix_monthly_month_code", "month", "code"),
+    sa.Column("edges", sa.String(EDGES_CHARS), primary_key=True), *_sums(),
+    sa.Index("ix_monthly_month_code", "month", "code"),
 )  # fmt: skip
 monthly_values = sa.Table(
     "monthly_values", metadata, _site_fk(),

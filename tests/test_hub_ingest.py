@@ -264,3 +264,29 @@ def test_the_rollups_are_the_windows_summed_and_follow_a_need_moved_to_another_c
         rows = conn.execute(daily.select().with_only_columns(daily.c.code, daily.c.issued)).all()
     # moving: 10:00 (revision 3: 3 issued) + 10:15 (3); money moved to housing (3); income_support is gone
     assert sorted((r[0], r[1]) for r in rows) == [("address_change", 6), ("housing", 3)]
+
+
+def test_the_widest_histograms_the_format_allows_are_stored_and_rolled_up(hub: Any) -> None:
+    """128 edges of up to a day (767 characters as text) fit the rollups on both engines; one edge past a day is
+    refused by the format, and nothing is stored."""
+    import sqlalchemy as sa
+    from contactpoint.hub.db import daily, monthly
+
+    client, engine = hub.test_client(), hub.extensions["hub"].engine
+    edges = list(range(rf.MAX_EDGE_S - rf.MAX_EDGES + 1, rf.MAX_EDGE_S + 1))
+    n = len(edges) + 1
+    wide = body(windows=[window(wait_hist=[0, 1, 1, 1] + [0] * (n - 4), service_hist=[0, 0, 1, 1] + [0] * (n - 4))])
+    wide["bucket_edges_s"] = edges
+    r = post(client, "anderlecht", hub.secret, wide, NOW)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    text = ",".join(map(str, edges))
+    assert len(text) == 767
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(daily.c.edges)).scalars().all() == [text]
+        assert conn.execute(sa.select(monthly.c.edges)).scalars().all() == [text]
+
+    before = tables(engine)
+    wide["bucket_edges_s"] = [*edges[1:], rf.MAX_EDGE_S + 1]
+    r = post(client, "anderlecht", hub.secret, wide, NOW)
+    assert r.status_code == 400 and "at most 86400" in r.get_data(as_text=True)
+    assert tables(engine) == before
