@@ -45,12 +45,14 @@ def create_hub(db_url: str, clock: Callable[[], float] = time.time, config: dict
     app.extensions["hub"] = Hub(engine, clock)
 
     from contactpoint.hub import i18n
+    from contactpoint.hub.admin import bp as admin
     from contactpoint.hub.dashboard import bp as dashboard
     from contactpoint.hub.ingest import bp as ingest
 
     i18n.init(app)
     app.register_blueprint(ingest)
     app.register_blueprint(dashboard)
+    app.register_blueprint(admin)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
 
     @app.after_request

@@ -181,7 +181,7 @@ def _groups(day_from: date, day_to: date, by: str, code: str | None) -> tuple[li
 
 def _bad(e: BadQuery, page: bool) -> Any:
     if page:
-        return render_template("hub/error.html", message=e.message), 400
+        return render_template("hub/error.html", message=e.message, csrf=csrf_token()), 400
     return jsonify({"error": "bad_query", "field": e.field, "message": e.message}), 400
 
 

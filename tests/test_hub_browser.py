@@ -38,6 +38,7 @@ def served_hub(pg_server: PgServer, tmp_path: Path) -> Iterator[dict[str, Any]]:
     keys = {sid: re.findall(r"^whsec_\S+$", cli("site", "add", name, "--id", sid, "--db", db), re.M)[0]
             for sid, name in (("anderlecht", "Anderlecht"), ("gilles", "Saint-Gilles"))}  # fmt: skip
     password = cli("user", "add", "ana", "--role", "analyst", "--db", db).rsplit(": ", 1)[1].strip()
+    admin = cli("user", "add", "root", "--role", "admin", "--db", db).rsplit(": ", 1)[1].strip()
     port = free_port()
     log = open(tmp_path / "hub.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
@@ -64,7 +65,7 @@ def served_hub(pg_server: PgServer, tmp_path: Path) -> Iterator[dict[str, Any]]:
             )
             with urllib.request.urlopen(req, timeout=10) as r:
                 assert r.status == 200
-        yield {"url": url, "password": password}
+        yield {"url": url, "password": password, "admin": admin}
     finally:
         proc.terminate()
         proc.wait(10)
@@ -121,4 +122,28 @@ def test_an_analyst_logs_in_and_sees_both_sites(browser: Any, served_hub: dict[s
     assert page.get_by_role("rowheader", name="Je déménage").is_visible()
     assert axe_violations(page) == []
     shot(page, "hub-site")
+    page.close()
+
+
+def test_an_admin_adds_a_site_and_rotates_its_key_on_the_page(browser: Any, served_hub: dict[str, Any]) -> None:
+    page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page.goto(served_hub["url"] + "/lang/en")
+    page.goto(served_hub["url"] + "/login")
+    page.get_by_label("Name").fill("root")
+    page.get_by_label("Password").fill(served_hub["admin"])
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Sites and keys").click()
+    page.get_by_label("Name", exact=True).fill("Forest Centre")
+    page.get_by_role("button", name="Add the site").click()
+    key = page.locator("#secret").inner_text()
+    assert key.startswith("whsec_")
+    page.get_by_role("button", name="Make a new key (forest-centre)").click()
+    assert page.locator("#secret").inner_text() not in ("", key)
+    row = page.get_by_role("row").filter(has_text="forest-centre")
+    assert row.get_by_role("cell").nth(2).inner_text() == "2"  # two valid keys during the switch
+    assert axe_violations(page) == []
+    shot(page, "hub-admin-sites")
+    page.get_by_role("button", name="Retire the old keys (forest-centre)").click()
+    assert "1 old key(s) retired" in page.get_by_role("status").inner_text()
+    assert row.get_by_role("cell").nth(2).inner_text() == "1"
     page.close()
