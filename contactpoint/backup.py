@@ -35,7 +35,7 @@ from contactpoint.migrations import MIGRATIONS
 DB_NAME = "contactpoint.sqlite3"
 KEEP = 7
 STEP_PAGES = 256  # pages copied per step: 1 MB of 4 KB pages
-NAME_RE = re.compile(r"^contactpoint-(\d{8}T\d{6}Z)-schema(\d+)\.sqlite3$")
+NAME_RE = re.compile(r"^contactpoint-(\d{8}T\d{6}\.\d{3}Z)-schema(\d+)\.sqlite3$")
 
 
 class BackupError(RuntimeError):
@@ -60,7 +60,10 @@ class Backup:
 
 
 def backup_name(when: datetime, schema: int) -> str:
-    return f"contactpoint-{when.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-schema{schema}.sqlite3"
+    """`contactpoint-20261207T021500.000Z-schema9.sqlite3`: UTC to the millisecond (two backups in one second
+    never share a name), names sort by time."""
+    utc = when.astimezone(UTC)
+    return f"contactpoint-{utc.strftime('%Y%m%dT%H%M%S')}.{utc.microsecond // 1000:03d}Z-schema{schema}.sqlite3"
 
 
 def backups_in(folder: Path) -> list[Path]:
@@ -209,6 +212,8 @@ def take(data: Path, to: Path | None = None, keep: int = KEEP, *, now: datetime 
         try:
             schema = copy_database(source, tmp, max_pages=max_pages)
             final = to / backup_name(when, schema)
+            if final.exists():
+                raise BackupError(f"{final} exists already: try again")
             checked = check(tmp)
             if checked.schema != schema:
                 raise BackupError(f"the copy has schema {checked.schema}, the database {schema}: try again")
