@@ -161,10 +161,19 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def own_like(path: Path, ref: Path) -> None:
+    """Run as root (`sudo contactpoint …`), give what we made to the owner of `ref` (the service's user owns the
+    data folder), so that the service and its nightly timer can still use it; as anyone else, nothing to do."""
+    if os.geteuid() == 0:
+        st = ref.stat()
+        os.chown(path, st.st_uid, st.st_gid)
+
+
 @contextlib.contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
     """One backup at a time into a folder (the nightly timer and a technician's own run)."""
     with open(folder / ".backup.lock", "a+", encoding="utf-8") as f:
+        own_like(folder / ".backup.lock", folder)
         fcntl.flock(f, fcntl.LOCK_EX)
         yield
 
@@ -203,7 +212,10 @@ def take(data: Path, to: Path | None = None, keep: int = KEEP, *, now: datetime 
         raise BackupError("--keep must be at least 1")
     to = to or data / "backups"
     try:
+        made = not to.exists()
         to.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if made:
+            own_like(to, data)
     except OSError as e:
         raise BackupError(f"cannot create {to}: {e.strerror}") from None
     when = now or datetime.now(UTC)
@@ -217,6 +229,7 @@ def take(data: Path, to: Path | None = None, keep: int = KEEP, *, now: datetime 
             checked = check(tmp)
             if checked.schema != schema:
                 raise BackupError(f"the copy has schema {checked.schema}, the database {schema}: try again")
+            own_like(tmp, to)
             _fsync(tmp)
             os.replace(tmp, final)
             _fsync(to)
@@ -256,6 +269,7 @@ def restore(file: Path, data: Path, *, now: datetime | None = None) -> Restored:
     except StoreBusy as e:
         raise BackupError(f"{e}: sudo systemctl stop contactpoint, restore, then start it again") from None
     try:
+        own_like(Path(lock.name), data)  # made now by root: the server must still open it
         checked = check(file)
         current = len(MIGRATIONS)
         if checked.schema > current:
@@ -269,17 +283,11 @@ def restore(file: Path, data: Path, *, now: datetime | None = None) -> Restored:
         replaced = False
         try:
             copy_database(file, tmp)
-            if target.exists():
-                st = target.stat()
-                with contextlib.suppress(PermissionError):  # the service's user keeps its database (run as root)
-                    os.chown(tmp, st.st_uid, st.st_gid)
-                assert kept is not None
+            own_like(tmp, target if target.exists() else data)  # the service's user keeps its database
+            if kept is not None:
                 copy_database(target, kept, readonly=False)  # the current one, its WAL included (we hold its lock)
+                own_like(kept, target)
                 _fsync(kept)
-            else:
-                st = data.stat()
-                with contextlib.suppress(PermissionError):
-                    os.chown(tmp, st.st_uid, st.st_gid)
             _fsync(tmp)
             for side in ("-wal", "-shm"):  # an old WAL must never be replayed into the restored file
                 with contextlib.suppress(FileNotFoundError):

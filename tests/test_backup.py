@@ -310,3 +310,44 @@ def test_the_server_never_imports_sqlite_utils() -> None:
     out = subprocess.run([sys.executable, "-c", "import contactpoint.provisioning.db_cli as d, sys;"
                           " print('sqlite_utils' in sys.modules)"], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_restored_backup_of_an_open_day_is_erased_when_the_box_next_ticks(tmp_path: Path, site: Site) -> None:
+    """A backup taken at noon brings that day's personal data back; the restored box closes the day (its date
+    turned) at its first tick, and the erasure runs on the restored database as it did on the first one."""
+    from contactpoint.engine import Engine
+    from tests.conftest import BRUSSELS, Clock
+
+    (tmp_path / "box").mkdir()
+    store, engine, token = _day(tmp_path / "box", site)
+    secrets = [NAME, NOTE, REASON, PAUSE, token]
+    file = b.take(tmp_path / "box").path
+    store.close()
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    b.restore(file, restored)
+    assert _found(restored / b.DB_NAME, secrets) == secrets
+    again = EventStore(restored / b.DB_NAME, exclusive=True)
+    clock = Clock(datetime(2026, 11, 26, 9, 0, tzinfo=BRUSSELS))  # the next morning
+    dayclose.tick(Engine(site, again, clock))
+    again.close()
+    assert _found(restored / b.DB_NAME, secrets) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the technician's sudo: only root can give files away")
+def test_run_as_root_the_files_stay_the_services_users(tmp_path: Path) -> None:
+    """`sudo contactpoint backup` or `restore` on a box: what they make belongs to the data folder's owner (the
+    service's user), or the nightly timer could not write the backups' folder and the server not open its lock."""
+    data = tmp_path / "data"
+    _a_database(data)
+    service = 65534  # nobody: a user that is not root
+    for p in (data, *data.iterdir()):
+        os.chown(p, service, service)
+    file = b.take(data).path
+    made = [data / "backups", data / "backups" / ".backup.lock", file]
+    assert [p.stat().st_uid for p in made] == [service] * 3
+    (data / "contactpoint.sqlite3.lock").unlink(missing_ok=True)
+    b.restore(file, data)
+    assert (data / b.DB_NAME).stat().st_uid == service
+    assert (data / "contactpoint.sqlite3.lock").stat().st_uid == service
+    assert [p.stat().st_uid for p in data.glob("*.before-restore-*")] == [service]
