@@ -226,7 +226,12 @@ def take(data: Path, to: Path | None = None, keep: int = KEEP, *, now: datetime 
             final = to / backup_name(when, schema)
             if final.exists():
                 raise BackupError(f"{final} exists already: try again")
-            checked = check(tmp)
+            try:
+                checked = check(tmp)
+            except BackupError as e:
+                why = str(e).removeprefix(str(tmp)).strip()
+                raise BackupError(f"the copy of {source} {why}: the database itself may be damaged"
+                                  " (contactpoint db info; restore the last good backup)") from None
             if checked.schema != schema:
                 raise BackupError(f"the copy has schema {checked.schema}, the database {schema}: try again")
             own_like(tmp, to)

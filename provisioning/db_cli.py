@@ -157,7 +157,10 @@ def db_export(data: str, to: str, fmt: str, config: str | None) -> None:
     finally:
         conn.close()
     out = Path(to)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise click.ClickException(f"cannot write into {out}: {e.strerror}") from None
     if fmt == "json":
         (out / "events.json").write_text(json.dumps(events, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         rows = [row_dict(r) for r in figures]

@@ -166,6 +166,14 @@ def test_a_missing_database_or_a_full_disk_fail_clearly_and_leave_nothing(tmp_pa
     with pytest.raises(b.BackupError, match="the disk is full"):
         b.take(data, max_pages=8)  # the copy cannot grow past 8 pages: SQLITE_FULL, as on a full SD card
     assert list((data / "backups").iterdir()) == [data / "backups" / ".backup.lock"]
+    db_file = data / b.DB_NAME
+    raw = bytearray(db_file.read_bytes())
+    raw[4096 * 2 : 4096 * 2 + 200] = b"\xff" * 200  # the database itself damaged: its copy fails the check
+    db_file.write_bytes(bytes(raw))
+    out = cli("backup", "--data", str(data))
+    assert out.exit_code == 1 and f"the copy of {db_file} fails its integrity check" in out.output
+    assert "the database itself may be damaged" in out.output
+    assert list((data / "backups").iterdir()) == [data / "backups" / ".backup.lock"]
 
 
 def test_restore_refuses_a_newer_schema_and_a_corrupt_file(tmp_path: Path) -> None:
