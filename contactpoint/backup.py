@@ -22,7 +22,7 @@ import fcntl
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,10 +178,11 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         yield
 
 
-def copy_database(source: Path, dest: Path, *, max_pages: int | None = None, readonly: bool = True) -> int:
+def copy_database(source: Path, dest: Path, *, max_pages: int | None = None, readonly: bool = True,
+                  progress: Callable[[int, int, int], object] | None = None) -> int:
     """Copy `source` (read-only unless told, one snapshot, small steps) into the new file `dest` (mode 0600,
     rollback journal); returns the snapshot's schema version. `max_pages` limits the copy's size as a full disk
-    would (SQLITE_FULL; the tests' full disk)."""
+    would (SQLITE_FULL; the tests' full disk); `progress(status, remaining, total)` is called after each step."""
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
     os.close(fd)
     src = open_readonly(source) if readonly else sqlite3.connect(source, timeout=10.0, isolation_level=None)
@@ -192,7 +193,7 @@ def copy_database(source: Path, dest: Path, *, max_pages: int | None = None, rea
         try:
             if max_pages is not None:
                 dst.execute(f"PRAGMA max_page_count = {int(max_pages)}")
-            src.backup(dst, pages=STEP_PAGES, sleep=0)
+            src.backup(dst, pages=STEP_PAGES, sleep=0, progress=progress)
             dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
         finally:
             dst.close()

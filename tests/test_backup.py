@@ -359,3 +359,31 @@ def test_run_as_root_the_files_stay_the_services_users(tmp_path: Path) -> None:
     assert (data / b.DB_NAME).stat().st_uid == service
     assert (data / "contactpoint.sqlite3.lock").stat().st_uid == service
     assert [p.stat().st_uid for p in data.glob("*.before-restore-*")] == [service]
+
+
+def test_the_copy_is_one_snapshot_that_writes_between_its_steps_never_restart(tmp_path: Path) -> None:
+    """The server writes between the copy's steps (another connection): the copy goes on from its snapshot, step
+    after step, instead of starting over at each write (SQLite restarts a backup whose source changed under it,
+    which a busy server would do for ever), and it holds the database as it was when it began."""
+    data = tmp_path / "data"
+    _a_database(data)
+    server = connect(data / b.DB_NAME)
+    pad = json.dumps({"pad": "x" * 3000})
+    server.execute("BEGIN IMMEDIATE")
+    server.executemany("INSERT INTO events (at, type, data) VALUES (?, 'padding', ?)", [(i, pad) for i in range(800)])
+    server.execute("COMMIT")
+    pages = server.execute("PRAGMA page_count").fetchone()[0]
+    steps: list[int] = []
+
+    def between_steps(status: int, remaining: int, total: int) -> None:
+        steps.append(remaining)
+        if len(steps) < 50:  # the server takes a ticket meanwhile
+            server.execute("INSERT INTO events (at, type, data) VALUES (1e9, 'padding', '{}')")
+
+    b.copy_database(data / b.DB_NAME, tmp_path / "copy.sqlite3", progress=between_steps)
+    assert len(steps) == -(-pages // b.STEP_PAGES) > 3  # each step went on from the last: no restart
+    assert steps == sorted(steps, reverse=True) and steps[-1] == 0
+    copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+    assert copy.execute("SELECT count(*) FROM events").fetchone()[0] == 800  # the moment it began
+    copy.close()
+    server.close()
