@@ -39,6 +39,7 @@ serve: setup
 # the Debian packages the tests use: Chromium (browser tests), espeak-ng (announcements), the ticket fonts, raqm
 # (Arabic shaping), zbar (reading printed QR codes), PostgreSQL (the hub tests start a server of their own). Installed when missing and we are root; else say which.
 DEBIAN_PACKAGES := chromium espeak-ng fonts-dejavu-core fonts-noto-core libraqm0 zbar-tools postgresql
+DEBIAN_PACKAGES += sqlite3  # tests/test_backup.py checks `contactpoint db info` against sqlite3's own figures
 system:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

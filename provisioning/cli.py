@@ -309,6 +309,12 @@ main.add_command(config)
 from contactpoint.hub.cli import hub  # noqa: E402 - the regional hub's commands (its libraries load on use)
 
 main.add_command(hub)
+from contactpoint.provisioning.backup_cli import backup, restore  # noqa: E402
+from contactpoint.provisioning.db_cli import db  # noqa: E402
+
+main.add_command(backup)
+main.add_command(restore)
+main.add_command(db)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
