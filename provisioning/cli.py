@@ -309,6 +309,10 @@ main.add_command(config)
 from contactpoint.hub.cli import hub  # noqa: E402 - the regional hub's commands (its libraries load on use)
 
 main.add_command(hub)
+from contactpoint.provisioning.selftest_cli import health, selftest  # noqa: E402
+
+main.add_command(selftest)
+main.add_command(health)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
