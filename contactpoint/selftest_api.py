@@ -12,7 +12,6 @@ import ipaddress
 import os
 import secrets
 import shutil
-import socket
 import time
 from datetime import datetime
 from pathlib import Path
@@ -129,18 +128,26 @@ def outbox_checks(cp: Box) -> list[Check]:
 
 
 def hub_reachable(cp: Box) -> Check | None:
-    """A TCP connection to the hub's address now (None: no `[report]`)."""
+    """An HTTP request to the hub's `/health` now (None: no `[report]`): any HTTP answer means it answers."""
     if cp.reporter is None:
         return None
-    url = urlsplit(cp.reporter.settings.hub_url)
-    port = url.port or (443 if url.scheme == "https" else 80)
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    settings = cp.reporter.settings
+    netloc = urlsplit(settings.hub_url).netloc
+    context = ssl.create_default_context(cafile=settings.ca_file) if settings.hub_url.startswith("https") else None
     try:
-        with socket.create_connection((url.hostname or "", port), timeout=HUB_TIMEOUT_S):
-            pass
-    except OSError as e:
-        return Check("hub", FAIL, f"{url.netloc} does not answer: {e.strerror or e}",
+        with urllib.request.urlopen(f"{settings.hub_url}/health", timeout=HUB_TIMEOUT_S, context=context) as r:
+            code = r.status
+    except urllib.error.HTTPError as e:  # it answered, if not with 200: reachable all the same
+        code = e.code
+    except (OSError, ValueError) as e:
+        reason = getattr(e, "reason", e)
+        return Check("hub", FAIL, f"{netloc} does not answer: {reason}",
                      "check the box's network (ping, DNS) and [report] hub_url; the outbox keeps the figures")
-    return Check("hub", OK, f"{url.netloc} answers")
+    return Check("hub", OK, f"{netloc} answers (HTTP {code})")
 
 
 def cheap_checks(app: Flask) -> list[Check]:
@@ -202,6 +209,10 @@ def print_check(app: Flask) -> Check:
     from contactpoint.printing import SelfTestJob
 
     cp = box_of(app)
+    worker = cp.printing.thread
+    if worker is None or not worker.is_alive():
+        return Check("printer", FAIL, "the printer worker is not running",
+                     "sudo systemctl restart contactpoint; journalctl -u contactpoint says why it stopped")
     job = SelfTestJob(sample_ticket(app, cp.site.default_language))
     cp.printing.submit(job)
     key = job.wait(float(app.config.get("SELFTEST_PRINT_WAIT", PRINT_WAIT_S)))
