@@ -111,11 +111,12 @@ def buttons_check(cp: Box) -> Check | None:
     return Check("buttons", OK, f"4 buttons on GPIO {', '.join(map(str, pins))}, none held down")
 
 
-def outbox_checks(cp: Box) -> list[Check]:
-    """The reporter's outbox and whether the hub answered lately (nothing with no `[report]`)."""
+def outbox_checks(cp: Box, h: Any = None) -> list[Check]:
+    """The reporter's outbox and whether the hub answered lately (nothing with no `[report]`); `h`: its
+    health when already read."""
     if cp.reporter is None:
         return []
-    h = cp.reporter.health()
+    h = h or cp.reporter.health()
     st = h.status
     waiting = f"{st.pending} windows waiting" + (f", oldest {st.oldest_pending}" if st.oldest_pending else "")
     out = [Check("outbox", OK if st.last_error is None or st.failing_since is None else WARN, waiting,
@@ -150,8 +151,9 @@ def hub_reachable(cp: Box) -> Check | None:
     return Check("hub", OK, f"{netloc} answers (HTTP {code})")
 
 
-def cheap_checks(app: Flask) -> list[Check]:
-    """What `/api/health` says: every check that costs no printing, no speech and no scan of the database."""
+def cheap_checks(app: Flask, reporter: Any = None) -> list[Check]:
+    """What `/api/health` says: every check that costs no printing, no speech and no scan of the database
+    (`reporter`: the reporter's health when already read)."""
     cp = box_of(app)
     clock: CachedClock = app.extensions.setdefault("selftest_clock", CachedClock())
     checks = [version_check(), wal_check(_db_path(cp)), schema_now(cp),
@@ -159,7 +161,7 @@ def cheap_checks(app: Flask) -> list[Check]:
     buttons = buttons_check(cp)
     if buttons is not None:
         checks.append(buttons)
-    checks += outbox_checks(cp)
+    checks += outbox_checks(cp, reporter)
     checks.append(pages_check(cp))
     return checks
 
@@ -169,10 +171,10 @@ def health_fields(app: Flask) -> dict[str, Any]:
     from contactpoint import __version__
 
     cp = box_of(app)
-    checks = cheap_checks(app)
+    reporter = cp.reporter.health() if cp.reporter is not None else None
+    checks = cheap_checks(app, reporter)
     path = _db_path(cp)
     wal = Path(f"{path}-wal")
-    reporter = cp.reporter.health() if cp.reporter is not None else None
     printing = getattr(cp, "printing", None)
     return {
         "status": worst(checks),
@@ -224,7 +226,7 @@ def print_check(app: Flask) -> Check:
     return printer_key_check(key, f"test ticket: {key}")
 
 
-@bp.post("/selftest")
+@bp.post("/selftest")  # type: ignore[untyped-decorator]  # flask is not followed (pyproject)
 def selftest() -> Any:
     """The server's checks, for `contactpoint selftest` on the box itself: 403 from any other address."""
     if not loopback(request.remote_addr):

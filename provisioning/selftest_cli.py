@@ -135,8 +135,11 @@ def selftest(url: str, config: str | None, data: str | None, min_free_mb: float 
     site_config = _site(config)
     answer, server = _ask("POST", url, "/api/selftest", timeout=90)
     checks = [server]
-    if answer is None:
+    if answer is None and "not running" in server.message:  # no server holds the printer: try it alone
         checks.append(printer_alone(config))
+    elif answer is None:
+        checks.append(Check("printer", FAIL, "not tested: the server did not answer the self-test",
+                            "the server holds the printer: see the server line"))
     else:
         theirs = [Check.from_dict(c) for c in answer.get("checks", [])]
         checks += [c for c in theirs if c.name != "version"]  # the version line: this command's own, below
