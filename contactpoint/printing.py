@@ -38,6 +38,7 @@ from contactpoint.domain.model import FINAL, PRINTER_PRINTS, Ticket
 from contactpoint.domain.site import Organisation, Site
 from contactpoint.engine_queries import Place
 from contactpoint.i18n import RTL, place_phrases, short_datetime
+from contactpoint.selftest import SelfTestJob
 
 log = logging.getLogger(__name__)
 
@@ -50,24 +51,6 @@ class PrintJob:
     base_url: str
     reprint: bool = False
     organisation: str | None = None  # set: a referral slip for this organisation instead of the ticket
-
-
-class SelfTestJob:
-    """The technician's test ticket (`POST /api/selftest`), printed by the worker between the visitors' jobs:
-    `wait()` gives the status key it ended with (`printer_ok`, or the error that stopped it)."""
-
-    def __init__(self, content: Any) -> None:
-        self.content = content
-        self.key: str | None = None
-        self._done = threading.Event()
-
-    def finish(self, key: str) -> None:
-        self.key = key
-        self._done.set()
-
-    def wait(self, timeout: float) -> str | None:
-        """The status key, or None when the worker did not get to it within `timeout` seconds."""
-        return self.key if self._done.wait(timeout) else None
 
 
 #: addresses a UDP socket is "connected" to, to learn which source address the box would use (nothing is sent):

@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -52,6 +53,24 @@ class Check:
     def line(self) -> str:
         text = f"{self.status:<5}{self.name:<11} {self.message}"
         return f"{text}\n{'':16}-> {self.hint}" if self.hint and self.status != OK else text
+
+
+class SelfTestJob:
+    """The technician's test ticket (`POST /api/selftest`), printed by the worker between the visitors' jobs:
+    `wait()` gives the status key it ended with (`printer_ok`, or the error that stopped it)."""
+
+    def __init__(self, content: Any) -> None:
+        self.content = content
+        self.key: str | None = None
+        self._done = threading.Event()
+
+    def finish(self, key: str) -> None:
+        self.key = key
+        self._done.set()
+
+    def wait(self, timeout: float) -> str | None:
+        """The status key, or None when the worker did not get to it within `timeout` seconds."""
+        return self.key if self._done.wait(timeout) else None
 
 
 def worst(checks: Iterable[Check]) -> str:

@@ -208,7 +208,7 @@ def sample_ticket(app: Flask, lang: str) -> Any:
 
 def print_check(app: Flask) -> Check:
     """A test ticket through the printer worker (after the visitors' tickets queued), then the status."""
-    from contactpoint.printing import SelfTestJob
+    from contactpoint.selftest import SelfTestJob
 
     cp = box_of(app)
     worker = cp.printing.thread
