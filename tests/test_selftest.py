@@ -118,8 +118,12 @@ def test_the_clock_line_reads_timedatectl(tmp_path: Path, monkeypatch: pytest.Mo
     fake_tool(tools, "timedatectl", "print('NTPSynchronized=no')")
     assert st.clock().status == "fail"
     asked = "assert sys.argv[1:] == ['show', '-p', 'NTPSynchronized']"
-    fake_tool(tools, "timedatectl", f"{asked}\nprint('NTPSynchronized=yes')")
+    runs = tmp_path / "runs"
+    fake_tool(tools, "timedatectl", f"{asked}\nopen({str(runs)!r}, 'a').write('x')\nprint('NTPSynchronized=yes')")
     assert st.clock().status == "ok"
+    cached = st.CachedClock(every_s=3600)  # what /api/health asks: polled, it must not run a process each time
+    assert [cached().status for _ in range(3)] == ["ok"] * 3
+    assert runs.read_text() == "xx"  # st.clock() once, the cached clock once
 
 
 SILENT_ESPEAK = """
