@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify
 
 from contactpoint.box import current_box
 from contactpoint.engine import redact
+from contactpoint.selftest_api import health_fields
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -61,6 +62,8 @@ def health() -> Any:
         # the parts that say their own state (feedback/: "buttons": "ok" | "none" | "unavailable: why")
         **{name: state() for name, state in current_app.extensions.get("health", {}).items()},
         report=_report_health(cp),
+        # the self-test's cheap checks (contactpoint/selftest_api.py): version, schema, WAL, disk, clock, pages…
+        **health_fields(current_app),
     )
 
 

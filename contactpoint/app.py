@@ -169,6 +169,9 @@ def create_app(
 
     app.register_blueprint(api.bp)
     printing.init_app(app, cp)
+    from contactpoint import selftest_api
+
+    selftest_api.init_app(app)  # POST /api/selftest, the server's side of `contactpoint selftest`
 
     from contactpoint import announce
 

@@ -38,6 +38,7 @@ from contactpoint.domain.model import FINAL, PRINTER_PRINTS, Ticket
 from contactpoint.domain.site import Organisation, Site
 from contactpoint.engine_queries import Place
 from contactpoint.i18n import RTL, place_phrases, short_datetime
+from contactpoint.selftest import SelfTestJob
 
 log = logging.getLogger(__name__)
 
@@ -222,14 +223,15 @@ class PrinterService(Worker):
         if poll_interval is None:
             poll_interval = float(app.config.get("PRINTER_POLL_INTERVAL", DEFAULT_POLL_INTERVAL))
         self.poll_interval = poll_interval  # 0: never poll (status is then only learnt from jobs)
-        self.jobs: stdqueue.Queue[PrintJob | None] = stdqueue.Queue()
+        self.jobs: stdqueue.Queue[PrintJob | SelfTestJob | None] = stdqueue.Queue()
         self.polls = 0  # status queries made (for tests and health)
+        self.polled_at: float | None = None  # the wall-clock time of the last status query (health)
         printer = box_of(app).printer
         if printer is not None and not getattr(printer, "blocking_io", True):
             # it prints on the loop (sockets, no IO): its Pillow drawing goes to the thread pool under gevent
             printer.offload = blocking
 
-    def submit(self, job: PrintJob) -> None:
+    def submit(self, job: PrintJob | SelfTestJob) -> None:
         self.jobs.put(job)
 
     def _wake(self) -> None:
@@ -251,6 +253,7 @@ class PrinterService(Worker):
         """Ask the printer for its real-time status and record a change (called by the worker)."""
         cp = box_of(self.app)
         self.polls += 1
+        self.polled_at = time.time()
         try:
             st = self._io(cp.printer.status)  # never raises by contract; a driver bug still must not kill the worker
         except Exception:
@@ -287,6 +290,25 @@ class PrinterService(Worker):
             if now_known not in PRINTER_PRINTS and now_known == known:
                 self._status("printer_ok")
 
+    def _test_print(self, job: SelfTestJob) -> None:
+        """The test ticket, then a fresh status query: both recorded as any job's would be."""
+        from contactpoint.hardware.printer import PrinterError
+
+        cp = box_of(self.app)
+        try:
+            self._io(cp.printer.print_ticket, job.content)
+        except PrinterError as e:
+            self._status(e.key)
+            job.finish(e.key)
+            return
+        except Exception:  # never let a driver bug kill the worker
+            log.exception("printing the test ticket failed")
+            self._status("printer_error")
+            job.finish("printer_error")
+            return
+        self.poll()
+        job.finish(cp.engine.printer_key())
+
     def _run(self) -> None:
         every = self.poll_interval
         next_poll = time.monotonic() + every
@@ -300,7 +322,10 @@ class PrinterService(Worker):
                 continue
             if job is None:
                 return
-            self._print(job)
+            if isinstance(job, SelfTestJob):
+                self._test_print(job)
+            else:
+                self._print(job)
             if every > 0:
                 next_poll = time.monotonic() + every  # the job itself just told us the status
 

@@ -315,6 +315,10 @@ from contactpoint.provisioning.db_cli import db  # noqa: E402
 main.add_command(backup)
 main.add_command(restore)
 main.add_command(db)
+from contactpoint.provisioning.selftest_cli import health, selftest  # noqa: E402
+
+main.add_command(selftest)
+main.add_command(health)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
