@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 
+from contactpoint import __version__
 from contactpoint.box import current_box
 from contactpoint.engine import redact
 
@@ -52,6 +53,7 @@ def health() -> Any:
     full = cp.store.full_since is not None  # a write failed on a full disk, and none has succeeded since
     return jsonify(
         ok=not full,
+        version=__version__,  # what `contactpoint update` waits for after switching releases
         seq=cp.engine.seq(),
         printer=cp.engine.printer_key(),
         server=cp.socketio.async_mode,

@@ -309,6 +309,9 @@ main.add_command(config)
 from contactpoint.hub.cli import hub  # noqa: E402 - the regional hub's commands (its libraries load on use)
 
 main.add_command(hub)
+from contactpoint.provisioning.update_cli import register as register_update  # noqa: E402 - update, rollback, db migrate
+
+register_update(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
