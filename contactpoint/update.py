@@ -26,6 +26,7 @@ from contactpoint.update_parts import (
     backup_db,
     check_newer,
     ensure_stopped,
+    makedirs_like,
     place_db,
     read_log,
     read_package,
@@ -144,7 +145,7 @@ class Updater:
     def _migrate(self, target: Path, db: Path) -> None:
         work = self.layout.data / ".update"
         shutil.rmtree(work, ignore_errors=True)
-        work.mkdir()
+        makedirs_like(work, self.layout.data)
         try:
             copy = work / db.name
             backup_db(db, copy)

@@ -159,7 +159,7 @@ def resolved(link: Path) -> Path | None:
 
 def backup_db(src: Path, dest: Path) -> None:
     """A consistent copy with SQLite's online backup API (the server may write meanwhile), checked by opening it."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    makedirs_like(dest.parent, src.parent)
     tmp = dest.with_name(dest.name + ".part")
     tmp.unlink(missing_ok=True)
     source = sqlite3.connect(str(src), timeout=30)
@@ -200,12 +200,26 @@ def _like(path: Path, model: Path) -> None:
         os.chown(path, st.st_uid, st.st_gid)
 
 
+def makedirs_like(path: Path, model: Path) -> None:
+    """Create `path` and its missing parents, each owned like `model`: folders root makes in the state folder
+    stay writable by the service user (the nightly backup writes in DATA/backups)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir()
+        _like(folder, model)
+
+
 def ensure_stopped(db: Path) -> None:
     """The server holds the database's lock file while it runs: taking it proves the service stopped."""
+    lock = Path(str(db) + ".lock")
     try:
-        hold(str(db) + ".lock").close()
+        hold(str(lock)).close()
     except StoreBusy as e:
         raise UpdateError(f"the service did not stop: {e}") from None
+    _like(lock, db)  # had root just made it, the server could not open it
 
 
 # -- the service and its health ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import json
+import os
 import sqlite3
 import tarfile
 import threading
@@ -153,6 +154,20 @@ def test_a_backup_is_consistent_and_placing_it_drops_the_old_wal(tmp_path: Path)
     place_db(saved, live, keep_src=True)
     assert not wal.exists() and saved.exists()
     assert _rows(live) == ["a", "b", "c"]  # the old file's WAL frames were not applied to the new one
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give files to another user")
+def test_files_root_makes_in_the_state_folder_stay_the_service_users(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    data.mkdir()
+    live = data / "contactpoint.sqlite3"
+    _db(live, ["a"])
+    for path in (data, live):
+        os.chown(path, 4321, 4321)  # the service user's
+    backup_db(live, data / "backups" / "pre-update" / "saved.sqlite3")
+    ensure_stopped(live)
+    for made in ("backups", "backups/pre-update", "backups/pre-update/saved.sqlite3", "contactpoint.sqlite3.lock"):
+        assert (data / made).stat().st_uid == 4321, made
 
 
 def test_a_database_still_locked_by_a_server_means_the_service_did_not_stop(tmp_path: Path) -> None:
