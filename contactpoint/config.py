@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,8 +39,9 @@ from contactpoint.report.settings import ReportSettings, parse_report
 
 SAMPLE_SITE = Path(__file__).with_name("sample_site.toml")
 # the pictograms a need may name: the SVG files the kiosk ships (kiosk/static/pictograms/NAME.svg)
-# (found through the import system: kiosk/ beside contactpoint/ in a clone, contactpoint/kiosk/ in an installed wheel)
-PICTOGRAMS = Path(next(iter(find_spec("contactpoint.kiosk").submodule_search_locations))) / "static" / "pictograms"
+PICTOGRAMS = Path(__file__).resolve().parent.parent / "kiosk" / "static" / "pictograms"
+if not PICTOGRAMS.is_dir():  # installed from the wheel (a box's release): kiosk/ is contactpoint/kiosk/
+    PICTOGRAMS = Path(__file__).resolve().parent / "kiosk" / "static" / "pictograms"
 
 
 # every key a site file may hold, per table (a typo is an error, not a silent default); docs/configuration.md
