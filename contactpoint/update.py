@@ -134,6 +134,8 @@ class Updater:
             pip = [str(target / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
             if wheelhouse:
                 pip += ["--no-index", "--find-links", str(wheelhouse)]
+            # no compiler on the box (as install.sh): every dependency comes as a wheel; an sdist builds itself
+            pip += ["--only-binary=:all:"] if package.name.endswith(".whl") else ["--prefer-binary"]
             run([*pip, str(package.resolve())], f"install {package.name}")
             got = release_version(target)
             if got != version:
