@@ -212,13 +212,19 @@ def makedirs_like(path: Path, model: Path) -> None:
         _like(folder, model)
 
 
-def ensure_stopped(db: Path) -> None:
-    """The server holds the database's lock file while it runs: taking it proves the service stopped."""
+def ensure_stopped(db: Path, wait: float = 10.0) -> None:
+    """The server holds the database's lock file while it runs: taking it proves the service stopped (waiting a
+    little for a service command that returns before the last of the server's threads is gone)."""
     lock = Path(str(db) + ".lock")
-    try:
-        hold(str(lock)).close()
-    except StoreBusy as e:
-        raise UpdateError(f"the service did not stop: {e}") from None
+    end = time.monotonic() + wait
+    while True:
+        try:
+            hold(str(lock)).close()
+            break
+        except StoreBusy as e:
+            if time.monotonic() >= end:
+                raise UpdateError(f"the service did not stop: {e}") from None
+            time.sleep(0.1)
     _like(lock, db)  # had root just made it, the server could not open it
 
 

@@ -99,12 +99,14 @@ SERVICE = textwrap.dedent(
     cfg = json.loads(Path(__file__).with_suffix(".json").read_text())
     pidfile = Path(cfg["pid"])
 
-    def alive(pid):
-        try:
-            os.kill(pid, 0)
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-        except OSError:
-            return False
+    def alive(pid):  # any of its threads not a zombie (the main thread may end before the others)
+        states = []
+        for task in Path(f"/proc/{pid}/task").glob("*/stat"):
+            try:
+                states.append(task.read_text().rsplit(")", 1)[1].split()[0])
+            except OSError:
+                pass
+        return any(state != "Z" for state in states)
 
     action = sys.argv[1]
     pid = int(pidfile.read_text()) if pidfile.exists() else 0
@@ -126,6 +128,8 @@ SERVICE = textwrap.dedent(
                 time.sleep(0.05)
             else:
                 os.kill(pid, signal.SIGKILL)
+                while alive(pid):
+                    time.sleep(0.05)
         pidfile.unlink(missing_ok=True)
     else:
         sys.exit(f"unknown action {action}")

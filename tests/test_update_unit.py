@@ -175,7 +175,7 @@ def test_a_database_still_locked_by_a_server_means_the_service_did_not_stop(tmp_
     lock = hold(str(db) + ".lock")
     try:
         with pytest.raises(UpdateError, match="the service did not stop"):
-            ensure_stopped(db)
+            ensure_stopped(db, wait=0.2)
     finally:
         lock.close()
     ensure_stopped(db)
