@@ -181,6 +181,24 @@ def test_a_database_still_locked_by_a_server_means_the_service_did_not_stop(tmp_
     ensure_stopped(db)
 
 
+def test_the_update_waits_for_a_server_that_lets_its_lock_go_a_moment_after_the_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contactpoint.update_parts as parts
+
+    db = tmp_path / "contactpoint.sqlite3"
+    lock = hold(str(db) + ".lock")
+    naps: list[float] = []
+
+    def nap(seconds: float) -> None:  # the server's last thread ends while the update waits
+        naps.append(seconds)
+        lock.close()
+
+    monkeypatch.setattr(parts.time, "sleep", nap)
+    ensure_stopped(db, wait=30)
+    assert len(naps) == 1
+
+
 def test_the_service_command_is_a_template() -> None:
     assert Service().command("stop") == ["systemctl", "stop", "contactpoint"]
     assert Service("/usr/local/bin/svc '{action}' now").command("start") == ["/usr/local/bin/svc", "start", "now"]
