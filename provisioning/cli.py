@@ -319,6 +319,9 @@ from contactpoint.provisioning.selftest_cli import health, selftest  # noqa: E40
 
 main.add_command(selftest)
 main.add_command(health)
+from contactpoint.provisioning.update_cli import register as register_update  # noqa: E402 - update, rollback, db migrate
+
+register_update(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
