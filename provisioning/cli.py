@@ -310,6 +310,9 @@ main.add_command(config)
 from contactpoint.hub.cli import hub  # noqa: E402 - the regional hub's commands (its libraries load on use)
 
 main.add_command(hub)
+from contactpoint.provisioning.device_cli import device  # noqa: E402 - the paired devices (docs/devices.md)
+
+main.add_command(device)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
