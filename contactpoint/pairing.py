@@ -181,7 +181,8 @@ def init_app(app: Flask, socketio: Any) -> None:
 
     box = box_of(app)
     if app.config.get("DEVICE_PAIRING") not in (None, *MODES):
-        raise ValueError(f"CONTACTPOINT_PAIRING must be one of {', '.join(MODES)}, got {app.config['DEVICE_PAIRING']!r}")
+        wrong = app.config["DEVICE_PAIRING"]
+        raise ValueError(f"CONTACTPOINT_PAIRING must be one of {', '.join(MODES)}, got {wrong!r}")
     app.extensions["devices"] = DeviceStore(box.store)
     app.extensions["devices.touches"] = Touches()
     app.register_blueprint(bp)

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
-    abort,
     Flask,
+    abort,
     flash,
     redirect,
     render_template,

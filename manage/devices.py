@@ -99,11 +99,12 @@ def devices_approve() -> Any:
             raise CommandError("unknown_pairing_code", 404)
         dv.check_role(role)
         name = dv.clean_name(raw_name)
-        device = devices_of(current_app).approve(code, role, name, auth.current_agent() or "", current_box().engine.clock())
+        now = current_box().engine.clock()
+        device = devices_of(current_app).approve(code, role, name, auth.current_agent() or "", now)
     except CommandError as e:
         return _page(e.status, error=message(e.key), **form)
     log_changes(current_app)  # device_approved, now
-    flash(_("%(name)s is paired as %(role)s: its page opens by itself.", name=device.name,
+    flash(_("%(name)s is paired (%(role)s): its page opens by itself.", name=device.name,
             role=ROLE_LABELS[device.role]), "ok")
     return redirect(url_for("manage.devices"), code=303)
 

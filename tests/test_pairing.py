@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,13 @@ def box_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     close_app(app)
 
 
+def english(app: Any) -> Any:
+    """A test client whose browser asks for English (the sample site's default is French)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 def code_of(resp: Any) -> str:
     m = re.search(r'id="pairing-code"[^>]*>([A-Z0-9]+)<', resp.get_data(as_text=True))
     assert m, resp.get_data(as_text=True)[:400]
@@ -51,7 +58,7 @@ def approve(app: Any, code: str, role: str, name: str = "Waiting room left") -> 
 
 
 def test_an_unpaired_browser_gets_a_code_on_every_device_page_and_nothing_else(box_app: Any) -> None:
-    client = box_app.test_client()
+    client = english(box_app)
     first = client.get("/display/")
     assert first.status_code == 403
     code = code_of(first)
@@ -86,7 +93,7 @@ def test_the_page_is_in_the_browsers_language(box_app: Any) -> None:
 
 
 def test_an_approved_device_opens_its_own_page_only_until_it_is_revoked(box_app: Any) -> None:
-    client = box_app.test_client()
+    client = english(box_app)
     code = code_of(client.get("/display/"))
     secret = client.get_cookie(COOKIE).value
     device = approve(box_app, code, "display")
@@ -95,7 +102,7 @@ def test_an_approved_device_opens_its_own_page_only_until_it_is_revoked(box_app:
     assert client.get("/display/state").status_code == 200
     wrong = client.get("/kiosk/")  # the role binds it: a display is no kiosk
     assert wrong.status_code == 403 and 'id="pairing-code"' not in wrong.get_data(as_text=True)
-    assert "paired as a waiting-room display" in wrong.get_data(as_text=True)
+    assert "(waiting-room display): it cannot open this page (kiosk)" in wrong.get_data(as_text=True)
     # the box keeps the secret's hash only, never the secret
     db = sqlite3.connect(box_app.extensions["contactpoint"].store.path)
     (stored,) = db.execute("SELECT credential_hash FROM devices WHERE id = ?", (device.id,)).fetchone()
@@ -119,7 +126,7 @@ def test_an_approved_device_opens_its_own_page_only_until_it_is_revoked(box_app:
 
 def test_namespaces_refuse_an_unpaired_browser_and_take_a_paired_one(box_app: Any) -> None:
     socketio = box_app.extensions["contactpoint"].socketio
-    client = box_app.test_client()
+    client = english(box_app)
     code = code_of(client.get("/kiosk/"))
     for ns in ("/kiosk", "/display", "/counter", "/feedback"):
         sio = socketio.test_client(box_app, namespace=ns, flask_test_client=client)
@@ -128,17 +135,17 @@ def test_namespaces_refuse_an_unpaired_browser_and_take_a_paired_one(box_app: An
     sio = socketio.test_client(box_app, namespace="/kiosk", flask_test_client=client)
     assert sio.is_connected("/kiosk")
     assert not socketio.test_client(box_app, namespace="/display", flask_test_client=client).is_connected("/display")
-    connected = box_app.test_client().get("/api/health").json["devices"]
+    connected = english(box_app).get("/api/health").json["devices"]
     assert connected == {"pairing": "required", "paired": 1, "connected": 1, "pending": 0}
     sio.disconnect("/kiosk")
-    assert box_app.test_client().get("/api/health").json["devices"]["connected"] == 0
+    assert english(box_app).get("/api/health").json["devices"]["connected"] == 0
 
 
 def _manage(app: Any, role: str) -> Any:
     from contactpoint.auth import hash_password
 
     app.extensions["contactpoint"].store.add_agent("tina", hash_password("correct horse battery"), role, 0.0)
-    client = app.test_client()
+    client = english(app)
     post_login(client, "/manage/login", {"name": "tina", "password": "correct horse battery"})
     page = client.get("/manage/devices")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
@@ -146,7 +153,7 @@ def _manage(app: Any, role: str) -> Any:
 
 
 def test_a_technician_approves_refuses_and_revokes_on_the_devices_page(box_app: Any) -> None:
-    device_client = box_app.test_client()
+    device_client = english(box_app)
     code = code_of(device_client.get("/counter/"))
     client, page, csrf = _manage(box_app, "technician")
     assert page.status_code == 200 and code in page.get_data(as_text=True)
@@ -156,7 +163,8 @@ def test_a_technician_approves_refuses_and_revokes_on_the_devices_page(box_app: 
                          ({"code": "AAAAAA", "role": "counter", "name": "Desk 1"}, 404)):
         resp = client.post("/manage/devices/approve", data={**form, "csrf_token": csrf})
         assert resp.status_code == status, form
-    assert client.post("/manage/devices/approve", data={"code": code, "role": "counter", "name": "Desk 1"}).status_code == 403
+    no_token = {"code": code, "role": "counter", "name": "Desk 1"}
+    assert client.post("/manage/devices/approve", data=no_token).status_code == 403
     assert box_app.extensions["devices"].devices() == [] and events_of(box_app, "device_approved") == []
     resp = client.post("/manage/devices/approve", data={"code": code.lower(), "role": "counter", "name": "Desk 1",
                                                         "csrf_token": csrf})
@@ -167,7 +175,7 @@ def test_a_technician_approves_refuses_and_revokes_on_the_devices_page(box_app: 
     assert events_of(box_app, "device_approved") == [{"device": 1, "role": "counter", "name": "Desk 1",
                                                       "by": "tina"}]
     # another browser's code, refused
-    other = box_app.test_client()
+    other = english(box_app)
     other_code = code_of(other.get("/feedback/"))
     assert client.post("/manage/devices/refuse", data={"code": other_code, "csrf_token": csrf}).status_code == 303
     assert other.get("/pairing/status").json == {"paired": False}
@@ -182,7 +190,7 @@ def test_a_technician_approves_refuses_and_revokes_on_the_devices_page(box_app: 
 
 
 def test_the_devices_page_is_for_technicians_and_managers_only(box_app: Any) -> None:
-    assert box_app.test_client().get("/manage/devices").status_code == 302  # to the login
+    assert english(box_app).get("/manage/devices").status_code == 302  # to the login
     _client, page, _csrf = _manage(box_app, "manager")
     assert page.status_code == 200
 
@@ -191,7 +199,7 @@ def test_an_agent_may_not_open_the_devices_page(box_app: Any) -> None:
     from contactpoint.auth import hash_password
 
     box_app.extensions["contactpoint"].store.add_agent("ann", hash_password("correct horse battery"), "agent", 0.0)
-    client = box_app.test_client()
+    client = english(box_app)
     approve(box_app, code_of(client.get("/counter/")), "counter", "Desk 1")
     post_login(client, "/counter/login", {"name": "ann", "password": "correct horse battery"})
     assert client.get("/counter/").status_code == 200
@@ -202,7 +210,7 @@ def test_the_command_line_pairs_and_revokes_beside_the_running_server(box_app: A
     from contactpoint.provisioning.cli import main
 
     data = str(tmp_path / "data")
-    client = box_app.test_client()
+    client = english(box_app)
     code = code_of(client.get("/display/?zone=left"))
     runner = CliRunner()
     result = runner.invoke(main, ["device", "approve", code, "--role", "display", "--name", "Waiting room left",
@@ -256,7 +264,7 @@ def test_first_sight_pairs_a_new_browser_at_its_first_page_without_logging_it(tm
 
 
 def test_the_site_file_says_how_devices_pair(tmp_path: Path) -> None:
-    from contactpoint.config import ConfigError, SAMPLE_SITE, load_site
+    from contactpoint.config import SAMPLE_SITE, ConfigError, load_site
 
     assert load_site(SAMPLE_SITE).pairing == "required"
     site = tmp_path / "site.toml"
