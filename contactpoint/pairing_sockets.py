@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, request
+from flask_socketio import ConnectionRefusedError
 
 from contactpoint.box import Periodic, box_of
 from contactpoint.device_store import Device, DeviceStore
