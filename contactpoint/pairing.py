@@ -66,21 +66,35 @@ def _is_page_load() -> bool:
     return request.method == "GET" and not wants_json() and not request.path.endswith((".wav", "/speech"))
 
 
+def _page_name() -> str:
+    """The page as its route names it ("/kiosk/fr/ticket/<token>"): never a visitor's token; a display's zone."""
+    rule = request.url_rule.rule if request.url_rule is not None else request.path
+    lang = (request.view_args or {}).get("lang")
+    if lang:
+        rule = rule.replace("<lang>", str(lang)[:5])
+    zone = request.args.get("zone")
+    return (rule + (f"?zone={zone[:40]}" if zone else ""))[:200]
+
+
 class Touches:
-    """When each device's last contact was written, so a busy kiosk costs one write a minute, not one a request."""
+    """What was last written of each device (when, which page), so a busy kiosk costs a write when its page
+    changes or once a minute, not one a request."""
 
     def __init__(self) -> None:
         self.written: dict[int, float] = {}
+        self.pages: dict[int, str] = {}
 
     def due(self, device_id: int, now: float) -> bool:
         return now - self.written.get(device_id, float("-inf")) >= TOUCH_EVERY_S
 
     def record(self, ds: DeviceStore, device: Device, now: float, page_load: bool) -> None:
-        if not page_load and not self.due(device.id, now):
+        page = _page_name() if page_load else None
+        if not self.due(device.id, now) and (page is None or page == self.pages.get(device.id)):
             return
         self.written[device.id] = now
-        page = request.full_path.rstrip("?")[:200] if page_load else None
-        ds.touch(device.id, now, page, _user_agent() if page_load else None, __version__ if page_load else None)
+        if page is not None:
+            self.pages[device.id] = page
+        ds.touch(device.id, now, page, _user_agent() if page else None, __version__ if page else None)
 
 
 def credential() -> tuple[str, Device | None]:

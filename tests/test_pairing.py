@@ -256,6 +256,8 @@ def test_first_sight_pairs_a_new_browser_at_its_first_page_without_logging_it(tm
         (device,) = app.extensions["devices"].devices()
         assert device.role == "kiosk" and device.approved_by == "first-sight"
         assert client.get("/display/").status_code == 200  # no role binding in the demo
+        client.get("/kiosk/fr/ticket/k7p3qxk7p3qxk7p3qxk7p3")  # a visitor's token never lands in the devices table
+        assert app.extensions["devices"].devices()[0].last_page == "/kiosk/fr/ticket/<token>"
         assert events_of(app, "device_approved") == []
         app.extensions["devices"].revoke(device.id, "tom", 1.0)
         assert client.get("/kiosk/").status_code == 403  # a revoked browser needs an approval, even here
