@@ -133,7 +133,9 @@ def refusal(role: str) -> Any:
     else:
         if not secret or device is not None:  # no cookie, or a revoked one: a new secret and a new code
             secret = new_secret()
-        pending = ds.ask(secret, role, _now(), _user_agent(), request.remote_addr or "")
+        pending = ds.pending_of(secret) if device is None else None
+        if pending is None or pending.role != role or _now() - pending.seen_at >= TOUCH_EVERY_S:
+            pending = ds.ask(secret, role, _now(), _user_agent(), request.remote_addr or "")  # a write: not each time
         key = "device_not_paired"
     if wants_json():
         body = {"error": key, "message": message(key), "role": role, "code": pending.code if pending else None}
