@@ -276,3 +276,24 @@ def test_the_site_file_says_how_devices_pair(tmp_path: Path) -> None:
         site.write_text(SAMPLE_SITE.read_text() + f"\n[devices]\n{bad}\n")
         with pytest.raises(ConfigError, match=key):
             load_site(site)
+
+
+def test_the_demo_pairs_on_first_sight_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    from contactpoint.provisioning.cli import main
+
+    from contactpoint import server
+
+    monkeypatch.delenv("CONTACTPOINT_PAIRING", raising=False)
+    served: list[Any] = []
+    monkeypatch.setattr(server, "serve", lambda app, host, port: served.append(app))
+    with caplog.at_level("WARNING", logger="contactpoint.pairing"):
+        result = CliRunner().invoke(main, ["demo", "--data", str(tmp_path / "data"), "--port", "1"])
+    (app,) = served
+    try:
+        assert result.exit_code == 0, result.output
+        assert "devices: paired on first sight" in result.output
+        assert "pairing on first sight" in caplog.text
+        assert english(app).get("/display/").status_code == 200
+    finally:
+        close_app(app)
