@@ -146,27 +146,41 @@ def test_approved_on_the_devices_page_it_goes_on_and_revoked_it_stops(browser: A
     context.close()
 
 
+def cli(server: LiveServer, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "contactpoint.provisioning.cli", "device", *args,
+                           "--data", str(server.data_dir)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_approved_with_the_command_line_it_goes_on_and_revoked_it_stops(browser: Any, server: LiveServer) -> None:
     context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="en-GB")
     kiosk = context.new_page()
     kiosk.goto(server.url + "/kiosk/")
     code = code_on(kiosk)
 
-    def cli(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "contactpoint.provisioning.cli", "device", *args,
-                               "--data", str(server.data_dir)], cwd=ROOT, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    assert "paired as kiosk" in cli("approve", code.lower(), "--role", "kiosk", "--name", "Entrance")
+    assert "paired as kiosk" in cli(server, "approve", code.lower(), "--role", "kiosk", "--name", "Entrance")
     kiosk.wait_for_function("() => !document.getElementById('pairing-code')", timeout=15_000)
     kiosk.wait_for_function("() => window.contactpointLive && window.contactpointLive.socket.connected",
                             timeout=15_000)
     assert sio_connects(server, "/kiosk", cookie_of(context))
-    assert "Entrance\tkiosk\tactive" in cli("list")
-    cli("revoke", "Entrance")
+    assert "Entrance\tkiosk\tactive" in cli(server, "list")
+    cli(server, "revoke", "Entrance")
     assert code_on(kiosk) != code  # the server's sweep closed its socket within seconds
     assert not sio_connects(server, "/kiosk", cookie_of(context))
+    context.close()
+
+
+def test_a_revoked_feedback_tablet_shows_its_new_code_at_the_next_tap(browser: Any, server: LiveServer) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    tablet = context.new_page()
+    tablet.goto(server.url + "/feedback/")
+    code = code_on(tablet)
+    cli(server, "approve", code, "--role", "feedback", "--name", "Exit tablet")
+    tablet.locator(".face").first.wait_for(timeout=15_000)
+    cli(server, "revoke", "Exit tablet")
+    tablet.locator(".face").first.click()  # the tap is refused (403): the page reloads into its pairing code
+    assert code_on(tablet) != code
     context.close()
 
 
