@@ -18,7 +18,7 @@ import socketio
 
 from contactpoint.pairing import COOKIE
 from tests.conftest import shot
-from tests.kiosk_support import write_site
+from tests.kiosk_support import axe_problems, write_site
 from tests.live_server import ROOT, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -107,6 +107,7 @@ def test_an_unpaired_chromium_is_refused_by_every_device_page_and_namespace(brow
         assert not sio_connects(server, f"/{role}", cookie_of(context))
         assert not sio_connects(server, f"/{role}", None)
     assert len(codes) == 1  # one browser, one code
+    assert axe_problems(page) == []
     shot(page, "pairing-unpaired-feedback")
     context.close()
 
@@ -135,6 +136,7 @@ def test_approved_on_the_devices_page_it_goes_on_and_revoked_it_stops(browser: A
     assert "yes" in device_row.locator(".m-connected").inner_text()
     assert "/display/" in device_row.inner_text() and "contactpoint 0." in device_row.inner_text()
     shot(tech, "pairing-manage-devices")
+    assert axe_problems(tech) == []
     device_row.locator("button", has_text="Revoke").click()
     tech.wait_for_url(re.compile("/manage/devices$"))
     new_code = code_on(display)  # its socket was closed: the page reloads and shows a new code by itself
