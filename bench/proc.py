@@ -59,6 +59,7 @@ class Server:
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
         env["CONTACTPOINT_RATELIMIT"] = "0"  # the kiosk's per-address limit would refuse a load from one address
+        env["CONTACTPOINT_PAIRING"] = "first-sight"  # the load's clients are no paired browsers (docs/devices.md)
         with open(self.log_path, "wb") as log:
             self.spawned_at = time.perf_counter()
             self.proc = subprocess.Popen(

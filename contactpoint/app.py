@@ -98,6 +98,9 @@ def create_app(
         # the box's address as visitors' phones reach it, for the QR codes (else the address the kiosk used)
         PUBLIC_URL=os.environ.get("CONTACTPOINT_PUBLIC_URL") or None,
         BROADCAST_WINDOW=0.05,
+        # how device pages are paired, over the site file's [devices] pairing: "first-sight" for the demo and
+        # the tests (CONTACTPOINT_PAIRING); None keeps the site file's (docs/devices.md)
+        DEVICE_PAIRING=os.environ.get("CONTACTPOINT_PAIRING") or None,
         # the kiosk's ticket endpoints are rate limited (Flask-Limiter); CONTACTPOINT_RATELIMIT=0 turns it off
         RATELIMIT_ENABLED=os.environ.get("CONTACTPOINT_RATELIMIT", "1").strip().lower()
         not in ("0", "false", "no", "off"),
@@ -182,6 +185,9 @@ def create_app(
     add_day_close_timer(cp)
     for name in DEVICES:
         importlib.import_module(f"contactpoint.{name}").init_app(app, socketio)
+    from contactpoint import pairing
+
+    pairing.init_app(app, socketio)  # after the devices: their pages and namespaces want a paired browser
 
     @app.errorhandler(CommandError)
     def command_error(e: CommandError) -> Any:

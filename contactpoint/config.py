@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from contactpoint.config_devices import DEVICES_KEYS, parse_pairing
 from contactpoint.config_feedback import FEEDBACK_KEYS, parse_buttons, parse_feedback
 from contactpoint.config_reader import (
     ID_RE,
@@ -84,6 +85,8 @@ KEYS: dict[str, tuple[str, ...]] = {
 KEYS[""] = (*KEYS[""], "feedback", "buttons")  # the satisfaction taps (contactpoint/config_feedback.py)
 KEYS["feedback"] = FEEDBACK_KEYS
 KEYS["buttons"] = BUTTON_KEYS
+KEYS[""] = (*KEYS[""], "devices")  # how the device pages are paired (contactpoint/config_devices.py)
+KEYS["devices"] = DEVICES_KEYS
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class SiteConfig:
     path: str
     buttons: ButtonSettings | None = None  # the [buttons] table: none, no push-buttons
     report: ReportSettings | None = None  # None: the site does not report upstream
+    pairing: str = "required"  # [devices] pairing: "required" or "first-sight" (docs/devices.md)
 
 
 def _unknown_keys(r: _Reader, data: dict[str, Any]) -> None:
@@ -302,7 +306,7 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         feedback=parse_feedback(r, data),
     )
     return SiteConfig(site=site, printer=dict(printer), path=path, buttons=parse_buttons(r, data),
-                      report=parse_report(r, data, site_id))
+                      report=parse_report(r, data, site_id), pairing=parse_pairing(r, data))
 
 
 def load_site(path: str | Path | None = None) -> SiteConfig:

@@ -108,6 +108,19 @@ MESSAGES.update(
     }
 )
 
+# paired devices (docs/devices.md)
+MESSAGES.update(
+    {
+        "device_not_paired": _l("This device is not paired with the box yet."),
+        "device_wrong_role": _l("This device is paired for another page."),
+        "unknown_pairing_code": _l("No device shows this pairing code now."),
+        "device_name_taken": _l("Another device already has this name."),
+        "bad_device_name": _l("A device's name is 1 to 60 characters, without line breaks."),
+        "unknown_device_role": _l("Choose the device's role: kiosk, display, counter or feedback tablet."),
+        "unknown_device": _l("This device does not exist or is already revoked."),
+    }
+)
+
 
 def message(key: str) -> str:
     text = MESSAGES.get(key)

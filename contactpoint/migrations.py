@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable
 
 from contactpoint import erasure
+from contactpoint.device_store import migrate as paired_devices
 from contactpoint.report.outbox import migrate as report_outbox
 from contactpoint.tally_store import m6_day_tallies
 
@@ -82,4 +83,5 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m7_settings,  # 7: the browser's settings found without a scan of the log (contactpoint/site_settings.py)
     _m8_erasable,  # 8: a closed day's personal data may be blanked, nothing else (contactpoint/erasure.py)
     report_outbox,  # 9: the upstream reporter's outbox (contactpoint/report/outbox.py)
+    paired_devices,  # 10: the paired devices and the pending pairing codes (contactpoint/device_store.py)
 ]

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from flask import (
     Blueprint,
     Flask,
+    abort,
     flash,
     redirect,
     render_template,
@@ -28,6 +29,7 @@ from flask_socketio import SocketIO
 from contactpoint import appointments_import as imp
 from contactpoint.auth import (
     attempt_login,
+    check_csrf,
     csrf_token,
     current_agent,
     form_name,
@@ -79,14 +81,20 @@ def login() -> Any:
             log_in(name, role)
             nxt = request.args.get("next", "")
             return redirect(nxt if NEXT_PATH.fullmatch(nxt) else url_for("manage.today"), code=303)
+        if role == "technician":  # the devices page only (manage/devices.py)
+            log_in(name, role)
+            return redirect(url_for("manage.devices"), code=303)
         error = message("login_failed") if role is None else message("forbidden")
     page = render_template("manage/login.html", site=current_box().site, error=error, name=name)
     return page, (401 if error else 200)
 
 
 @bp.post("/logout")
-@manager_required
 def logout() -> Any:
+    if current_agent() is None:
+        return redirect(url_for("manage.login"))
+    if not check_csrf():  # a manager's or a technician's session (the devices page) alike
+        abort(403)
     log_out()
     return redirect(url_for("manage.login"), code=303)
 
@@ -214,6 +222,7 @@ def cancel(appointment_id: str) -> Any:
 
 from . import agents as _agents  # noqa: E402, F401 - the agents' pages, on this blueprint
 from . import dayclose as _dayclose  # noqa: E402, F401 - the day close, on this blueprint
+from . import devices as _devices  # noqa: E402, F401 - the paired devices, technicians and managers
 from . import history as _history  # noqa: E402, F401 - the History page and its CSV export
 from . import settings as _settings  # noqa: E402, F401 - the site's settings, on this blueprint
 from . import today as _today  # noqa: E402, F401 - the Today page, live

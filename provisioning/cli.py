@@ -93,7 +93,7 @@ def demo(host: str, port: int, data: str) -> None:
     from contactpoint.box import box_of
     from contactpoint.server import serve
 
-    app = _app(None, data, DEMO=True)
+    app = _app(None, data, DEMO=True, DEVICE_PAIRING="first-sight")  # no technician: browsers pair by themselves
     cp = box_of(app)
     # one login for each role a counter sees, each with a new password every start: an agent works at a
     # counter; the manager does too, and also creates accounts (the counter page's "Agents" page) and appointments
@@ -105,6 +105,7 @@ def demo(host: str, port: int, data: str) -> None:
         click.echo(f"  {name:8} {url}")
     for role, name, password in logins:
         click.echo(f"  {role} login for this run only: name '{name}', password '{password}'")
+    click.echo("  devices: paired on first sight (the demo): every browser that opens a device page is paired")
     sys.stdout.flush()
     serve(app, host, port)
 
@@ -322,6 +323,9 @@ main.add_command(health)
 from contactpoint.provisioning.update_cli import register as register_update  # noqa: E402 - update, rollback, db migrate
 
 register_update(main)
+from contactpoint.provisioning.device_cli import device  # noqa: E402 - the paired devices (docs/devices.md)
+
+main.add_command(device)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -17,6 +17,9 @@ from contactpoint.domain.site import Site
 from tests.csp_guard import CSP_VIOLATIONS, CspGuardedBrowser
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
+# the tests' browsers and clients open device pages without a technician: they pair on first sight, in this
+# process and in the live servers it starts (inherited). tests/test_pairing*.py turn pairing on for real.
+os.environ.setdefault("CONTACTPOINT_PAIRING", "first-sight")
 
 
 class Clock:

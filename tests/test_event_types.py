@@ -8,6 +8,7 @@ from typing import Any
 
 from contactpoint.broadcast import AUDIENCES
 from contactpoint.domain import commands as c
+from contactpoint.domain.devices import device_approved, device_revoked
 from contactpoint.domain.events import EVENT_TYPES, EVENTS, received_by
 from contactpoint.domain.settings import agent_changed, change_settings
 from contactpoint.engine import AGENT_ONLY, Engine
@@ -39,7 +40,7 @@ def test_every_declared_field_is_in_its_row_of_the_docs() -> None:
         for f in declared.fields:
             assert f"`{f}`" in row, (name, f)
         assert declared.agent_only <= set(declared.fields), name
-    assert len(EVENT_TYPES) == len(set(EVENT_TYPES)) == 25
+    assert len(EVENT_TYPES) == len(set(EVENT_TYPES)) == 27
 
 
 def test_every_event_a_day_writes_carries_only_its_declared_fields(tmp_path: Path, site: Any) -> None:
@@ -76,6 +77,8 @@ def test_every_event_a_day_writes_carries_only_its_declared_fields(tmp_path: Pat
     engine.run(c.log_contact, contact_id="k1", counter="3", channel="phone", need="moving", outcome="resolved")
     engine.run(change_settings, changes=[("site", "message", {"fr": "Bonjour"})], by="dora")
     engine.run(agent_changed, agent="erin", change="added", role="agent", by="dora")
+    engine.run(device_approved, device=1, role="display", name="Waiting room left", by="tom")
+    engine.run(device_revoked, device=1, role="display", name="Waiting room left", by="tom")
     clock.advance(86400)
     engine.tick()
     seen = set()

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import devices as dv
 from . import handlers as h
 from . import settings as st
 from .facts import MAX_CALLS, Changes, Event
@@ -86,6 +87,10 @@ EVENTS: dict[str, EventType] = {
            "a manager changed a setting in the browser: it overlays the site file", "by", "display kiosk"),
         _e("agent_changed", "agent change role by", st.agent_changed_handler,
            "a manager added, disabled, enabled an account, reset its password or changed its role", "agent by"),
+        _e("device_approved", "device role name by", dv.device_handler,
+           "a technician or manager paired a device for a role (its credential never in the log)", "by"),
+        _e("device_revoked", "device role name by", dv.device_handler,
+           "a technician or manager revoked a device: its credential is refused from then on", "by"),
     )
 }
 EVENT_TYPES = tuple(EVENTS)

@@ -55,6 +55,7 @@
     probing = setInterval(async () => {
       try {
         const r = await fetch(cfg.stateUrl, { cache: "no-store" });
+        if (r.status === 403) { location.reload(); return; }  // revoked while away: its pairing code
         if (!r.ok) return;
         clearInterval(probing);
         probing = null;
@@ -76,6 +77,7 @@
       });
       if (r.ok) { frame.dataset.conn = "online"; thank(); return; }
       let text = $("fb-msg-failed").textContent;
+      if (r.status === 403) { location.reload(); return; }  // revoked: the page shows its new pairing code
       try { const body = await r.json(); if (body && body.message) text = body.message; } catch (e) { /* none */ }
       fail(text, r.status >= 500);
     } catch (e) {

@@ -98,7 +98,11 @@ window.Live = function (namespace, handlers, stateUrl, options) {
     // and the page goes to its login; otherwise reconnect (Socket.IO does not after a server's disconnect)
     if (reason === "io server disconnect") {
       fetch(stateUrl, { cache: "no-store", credentials: "same-origin" })
-        .then((r) => { if (r.status === 401 && handlers.refused) handlers.refused(); else setTimeout(() => socket.connect(), 1000); })
+        .then((r) => {
+          if (r.status === 401 && handlers.refused) handlers.refused();
+          else if (r.status === 403) location.reload();  // this device was revoked: its page says what to do
+          else setTimeout(() => socket.connect(), 1000);
+        })
         .catch(() => setTimeout(() => socket.connect(), 1000));
     }
   });
@@ -106,6 +110,8 @@ window.Live = function (namespace, handlers, stateUrl, options) {
     status("offline");
     // the box refuses this page's session (expired, password changed, account disabled): say so, don't retry
     if (err && err.message === "login_required" && handlers.refused) handlers.refused();
+    // the box does not (or no longer) know this device: the page itself shows its pairing code
+    if (err && err.message === "device_not_paired") location.reload();
   });
   socket.on("events", apply);
   // the per-need summary also comes alone, after a burst whose batches left without it. It carries the seq it
