@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from contactpoint.config_box import SCREEN_KEYS, SERVER_KEYS, BoxSettings, parse_box
 from contactpoint.config_feedback import FEEDBACK_KEYS, parse_buttons, parse_feedback
 from contactpoint.config_reader import (
     ID_RE,
@@ -82,6 +83,9 @@ KEYS: dict[str, tuple[str, ...]] = {
 KEYS[""] = (*KEYS[""], "feedback", "buttons")  # the satisfaction taps (contactpoint/config_feedback.py)
 KEYS["feedback"] = FEEDBACK_KEYS
 KEYS["buttons"] = BUTTON_KEYS
+KEYS[""] = (*KEYS[""], "screen", "server")  # the installed box's screen and port (contactpoint/config_box.py)
+KEYS["screen"] = SCREEN_KEYS
+KEYS["server"] = SERVER_KEYS
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class SiteConfig:
     path: str
     buttons: ButtonSettings | None = None  # the [buttons] table: none, no push-buttons
     report: ReportSettings | None = None  # None: the site does not report upstream
+    box: BoxSettings = BoxSettings()  # the [screen] and [server] tables: what `contactpoint provision` installs
 
 
 def _unknown_keys(r: _Reader, data: dict[str, Any]) -> None:
@@ -300,7 +305,7 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         feedback=parse_feedback(r, data),
     )
     return SiteConfig(site=site, printer=dict(printer), path=path, buttons=parse_buttons(r, data),
-                      report=parse_report(r, data, site_id))
+                      report=parse_report(r, data, site_id), box=parse_box(r, data))
 
 
 def load_site(path: str | Path | None = None) -> SiteConfig:
