@@ -310,5 +310,10 @@ from contactpoint.hub.cli import hub  # noqa: E402 - the regional hub's commands
 
 main.add_command(hub)
 
+from contactpoint.provisioning.provision_cli import provision_cmd, wait_ready  # noqa: E402
+
+main.add_command(provision_cmd)
+main.add_command(wait_ready)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
