@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from contactpoint.config import ConfigError, SiteConfig, load_site
 from contactpoint.provisioning import provision_files as pf
+
+from contactpoint.config import ConfigError, SiteConfig, load_site
 
 
 class ProvisionError(Exception):

@@ -9,7 +9,6 @@ import urllib.error
 import urllib.request
 
 import click
-
 from contactpoint.provisioning.provision import ProvisionError, activate, provision, systemd_running
 
 VERBS = {"created": "would create", "changed": "would change", "removed": "would remove", "unchanged": "unchanged"}

@@ -303,7 +303,7 @@ def render(site: SiteConfig, site_text: str, extra: dict[str, bytes], secret: st
     ]
     files = [
         File(SITE_FILE, site_text, 0o640, group=USER, why="the site file, checked by check-config"),
-        File(f"{DATA}/secret_key", secret + "\n", 0o600, USER, USER, keep=True, why="the session key, the server's alone"),
+        File(f"{DATA}/secret_key", secret + "\n", 0o600, USER, USER, keep=True, why="the session key, the server's"),
         File(f"{UNITS}/contactpoint.service", server_unit(site), why="the server"),
         wants("multi-user.target", "contactpoint.service", f"{UNITS}/contactpoint.service"),
         File(f"{UNITS}/contactpoint-backup.service", backup_service(), why="the backup"),
@@ -318,7 +318,7 @@ def render(site: SiteConfig, site_text: str, extra: dict[str, bytes], secret: st
                    why="a file the site file names") for name, data in extra.items()]
     if site.box.screen != "none":
         files += [
-            File(f"{UNITS}/contactpoint-screen.service", screen_unit(site), why=f"the box's screen ({site.box.screen})"),
+            File(f"{UNITS}/contactpoint-screen.service", screen_unit(site), why=f"the screen, on {site.box.screen}"),
             wants("multi-user.target", "contactpoint-screen.service", f"{UNITS}/contactpoint-screen.service"),
         ]
     return dirs, files
