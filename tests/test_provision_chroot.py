@@ -69,9 +69,12 @@ def chroot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (target / "usr/sbin/policy-rc.d").write_text("#!/bin/sh\nexit 101\n")
     (target / "usr/sbin/policy-rc.d").chmod(0o755)
     shutil.copy("/etc/resolv.conf", target / "etc/resolv.conf")
-    mounts = [target / "proc", target / "dev"]
+    # this machine's certificate authorities, for pip (a network that inspects TLS has its own)
+    shutil.copy("/etc/ssl/certs/ca-certificates.crt", target / "root/host-ca.crt")
+    mounts = [target / "proc", target / "dev", target / "dev/pts"]
     _run(["mount", "-t", "proc", "proc", str(mounts[0])])
     _run(["mount", "--bind", "/dev", str(mounts[1])])
+    _run(["mount", "--bind", "/dev/pts", str(mounts[2])])
     try:
         files = _run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT).stdout.split("\n")
         dest = target / "root/contactpoint"
@@ -88,7 +91,8 @@ def chroot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def inside(root: Path, *cmd: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-           "DEBIAN_FRONTEND": "noninteractive", "HOME": "/root"}
+           "DEBIAN_FRONTEND": "noninteractive", "HOME": "/root", "PIP_CERT": "/root/host-ca.crt"}
+    env |= {k: v for k, v in os.environ.items() if k.lower() in ("http_proxy", "https_proxy", "no_proxy")}
     return subprocess.run(["chroot", str(root), *cmd], text=True, capture_output=True, env=env, check=False)
 
 
