@@ -41,6 +41,8 @@ from contactpoint.report.settings import ReportSettings, parse_report
 SAMPLE_SITE = Path(__file__).with_name("sample_site.toml")
 # the pictograms a need may name: the SVG files the kiosk ships (kiosk/static/pictograms/NAME.svg)
 PICTOGRAMS = Path(__file__).resolve().parent.parent / "kiosk" / "static" / "pictograms"
+if not PICTOGRAMS.is_dir():  # installed from the wheel (a box's release): kiosk/ is contactpoint/kiosk/
+    PICTOGRAMS = Path(__file__).resolve().parent / "kiosk" / "static" / "pictograms"
 
 
 # every key a site file may hold, per table (a typo is an error, not a silent default); docs/configuration.md

@@ -271,8 +271,7 @@ table inet contactpoint {{
 		ct state established,related accept
 		ct state invalid drop
 		iif "lo" accept
-		meta l4proto icmp accept
-		meta l4proto ipv6-icmp accept
+		meta l4proto {{ icmp, icmpv6 }} accept
 		ip6 saddr fe80::/10 udp dport 546 accept
 		ip saddr @lan4 tcp dport {{ 22, {port} }} accept
 		ip6 saddr @lan6 tcp dport {{ 22, {port} }} accept
