@@ -128,6 +128,10 @@ def test_the_users_the_release_and_the_command(installed: tuple[Path, str, str])
     for dev in ("pytest", "playwright", "mypy", "ruff", "sqlalchemy"):
         assert dev not in freeze
     assert inside(root, "sh", "-c", "command -v gcc cc").stdout == ""  # no compiler came along
+    # what the install downloaded and wrote, for docs/technician.md (tests/artifacts/, not committed)
+    sizes = inside(root, "du", "-sm", "/var/cache/apt/archives", "/opt/contactpoint/releases").stdout
+    (ROOT / "tests/artifacts").mkdir(exist_ok=True)
+    (ROOT / "tests/artifacts/provision-sizes.txt").write_text(sizes)
 
 
 def test_the_files_their_owners_and_the_links(installed: tuple[Path, str, str]) -> None:
