@@ -64,6 +64,7 @@ packages $BASE
 command -v python3 >/dev/null || die "python3 is missing (the dry run installs nothing)"
 PAGE=$(python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb")).get("screen", {}).get("page", "none"))' "$SITE") \
   || die "$SITE is not a readable TOML file"
+BUTTONS=$(python3 -c 'import sys, tomllib; print("buttons" in tomllib.load(open(sys.argv[1], "rb")))' "$SITE")
 VERSION=$(python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["project"]["version"])' "$SRC/pyproject.toml")
 if [ "$PAGE" = kiosk ] || [ "$PAGE" = display ]; then
   packages cage chromium
@@ -86,7 +87,13 @@ fi
 
 # -- the release: a venv of the runtime dependencies only, from PyPI (wheels only), at install time alone
 REL=$OPT/releases/$VERSION
-if [ -f "$REL/.installed" ] && "$REL/bin/contactpoint" --version >/dev/null 2>&1; then
+EXTRA=  # a site with [buttons] needs gpiozero, the `buttons` extra (pyproject.toml)
+[ "$BUTTONS" = True ] && EXTRA="[buttons]"
+complete() {
+  [ -f "$REL/.installed" ] && "$REL/bin/contactpoint" --version >/dev/null 2>&1 \
+    && { [ -z "$EXTRA" ] || "$REL/bin/python" -c 'import gpiozero' 2>/dev/null; }
+}
+if complete; then
   say "unchanged: $REL"
 elif [ -n "$DRY" ]; then
   say "would install contactpoint $VERSION into $REL"
@@ -101,7 +108,7 @@ else
   tar -C "$SRC" --exclude=./.git --exclude='./.venv*' --exclude=./data --exclude=./build -cf - . | tar -C "$TMP/src" -xf -
   "$REL/bin/pip" install -q --disable-pip-version-check --no-cache-dir --upgrade pip
   "$REL/bin/pip" wheel -q --disable-pip-version-check --no-cache-dir --no-deps -w "$TMP/wheel" "$TMP/src"
-  "$REL/bin/pip" install -q --disable-pip-version-check --no-cache-dir --only-binary=:all: "$TMP"/wheel/contactpoint-*.whl
+  "$REL/bin/pip" install -q --disable-pip-version-check --no-cache-dir --only-binary=:all: "$(echo "$TMP"/wheel/contactpoint-*.whl)$EXTRA"
   # the translations: contactpoint/i18n.py reads them from the folder beside the package
   PURELIB=$("$REL/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
   cp -r "$SRC/locales" "$PURELIB/locales"

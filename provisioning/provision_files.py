@@ -199,10 +199,14 @@ ExecStart=/usr/bin/cage -s -- /usr/bin/chromium {CHROMIUM_FLAGS} --user-data-dir
   http://127.0.0.1:{port}/{page}/
 Restart=always
 RestartSec=3
+# lighter than the server's: cage needs its session's /run/user/<uid> writable, which ProtectHome= and
+# ProtectSystem=strict would hide or make read-only; the screen's user owns nothing else
 NoNewPrivileges=yes
-ProtectSystem=strict
-ProtectHome=yes
+ProtectSystem=full
 PrivateTmp=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectControlGroups=yes
 
 [Install]
 WantedBy=multi-user.target

@@ -43,6 +43,8 @@ page = "display"
 
 [server]
 port = 8081
+
+[buttons]
 """
 
 
@@ -124,7 +126,7 @@ def test_the_users_the_release_and_the_command(installed: tuple[Path, str, str])
     assert checked.returncode == 0, checked.stdout + checked.stderr
     # runtime dependencies only: no test, lint or client library in the box's venv
     freeze = inside(root, "/opt/contactpoint/current/bin/pip", "freeze").stdout.lower()
-    assert "flask" in freeze and "gevent" in freeze
+    assert "flask" in freeze and "gevent" in freeze and "gpiozero" in freeze  # the site has [buttons]
     for dev in ("pytest", "playwright", "mypy", "ruff", "sqlalchemy"):
         assert dev not in freeze
     assert inside(root, "sh", "-c", "command -v gcc cc").stdout == ""  # no compiler came along
