@@ -159,3 +159,20 @@ def test_the_units_verify_inside_the_box(installed: tuple[Path, str, str]) -> No
     assert verified.returncode == 0 and verified.stdout + verified.stderr == "", verified.stdout + verified.stderr
     nft = inside(root, "nft", "-c", "-f", "/etc/nftables.conf")
     assert nft.returncode == 0, nft.stderr
+
+
+def test_a_dry_run_on_the_installed_box_says_what_would_change_and_writes_nothing(
+    installed: tuple[Path, str, str],
+) -> None:
+    root, _, _ = installed
+    site = root / "root/site.toml"
+    site.write_text(SITE.replace("port = 8081", "port = 8082"))
+    try:
+        dry = inside(root, "/bin/sh", "/root/contactpoint/provisioning/install.sh", "--site", "/root/site.toml",
+                     "--dry-run")
+    finally:
+        site.write_text(SITE)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "would change: /etc/contactpoint/site.toml" in dry.stdout
+    assert "would change: /etc/nftables.conf" in dry.stdout
+    assert "8082" not in (root / "etc/contactpoint/site.toml").read_text()  # nothing was written
