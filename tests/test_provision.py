@@ -9,6 +9,7 @@ import http.server
 import re
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -111,7 +112,7 @@ def test_a_missing_site_file_or_root_is_refused(tmp_path: Path) -> None:
 def _fixed_units(rendered: Path, into: Path) -> list[str]:
     """The units with the release's command pointed at this checkout's own (the install's /opt does not exist
     here): systemd-analyze verify checks every command it names exists and is executable."""
-    ours = shutil.which("contactpoint") or str(Path(ROOT / ".venv/bin/contactpoint"))
+    ours = str(Path(sys.executable).parent / "contactpoint")  # this environment's own entry point
     into.mkdir()
     names = []
     for name in UNITS:
