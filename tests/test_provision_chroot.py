@@ -130,6 +130,10 @@ def test_the_users_the_release_and_the_command(installed: tuple[Path, str, str])
     for dev in ("pytest", "playwright", "mypy", "ruff", "sqlalchemy"):
         assert dev not in freeze
     assert inside(root, "sh", "-c", "command -v gcc cc").stdout == ""  # no compiler came along
+    # the translations are where contactpoint/i18n.py looks for them, compiled
+    code = "from contactpoint.i18n import LOCALES; print(sorted(p.parts[-3] for p in LOCALES.glob('*/*/*.mo')))"
+    found = inside(root, "/opt/contactpoint/current/bin/python", "-c", code)
+    assert found.stdout.strip() == "['ar', 'de', 'en', 'es', 'fr', 'nl', 'pl', 'pt', 'ro', 'tr']", found.stderr
     # what the install downloaded and wrote, for docs/technician.md (tests/artifacts/, not committed)
     sizes = inside(root, "du", "-sm", "/var/cache/apt/archives", "/opt/contactpoint/releases").stdout
     (ROOT / "tests/artifacts").mkdir(exist_ok=True)
