@@ -6,7 +6,7 @@ PORT ?= 8080
 CONFIG ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo serve test lint bench bench-hub i18n setup setup-dev system clean
+.PHONY: demo serve test test-provision lint bench bench-hub i18n setup setup-dev system clean
 
 # the box's runtime environment: runtime dependencies only (what a Pi runs)
 $(VENV)/.installed: pyproject.toml
@@ -40,6 +40,8 @@ serve: setup
 # (Arabic shaping), zbar (reading printed QR codes), PostgreSQL (the hub tests start a server of their own). Installed when missing and we are root; else say which.
 DEBIAN_PACKAGES := chromium espeak-ng fonts-dejavu-core fonts-noto-core libraqm0 zbar-tools postgresql
 DEBIAN_PACKAGES += sqlite3  # tests/test_backup.py checks `contactpoint db info` against sqlite3's own figures
+# the provisioning tests: systemd-analyze (systemd), nft (nftables), cage (the screen unit), debootstrap
+DEBIAN_PACKAGES += systemd nftables cage debootstrap
 system:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -50,6 +52,10 @@ system:
 test: setup-dev system
 	$(VENV)/bin/pybabel -q compile -f -d locales -D messages
 	$(DEV)/bin/python -m pytest -q
+
+# install.sh for real, twice, in a Debian bookworm chroot the test makes with debootstrap (root; minutes)
+test-provision: setup-dev system
+	$(DEV)/bin/python -m pytest -q -m provision tests/test_provision_chroot.py
 
 lint: setup-dev
 	$(DEV)/bin/ruff check .

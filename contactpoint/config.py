@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contactpoint.config_devices import DEVICES_KEYS, parse_pairing
+from contactpoint.config_box import SCREEN_KEYS, SERVER_KEYS, BoxSettings, parse_box
 from contactpoint.config_feedback import FEEDBACK_KEYS, parse_buttons, parse_feedback
 from contactpoint.config_reader import (
     ID_RE,
@@ -87,6 +88,9 @@ KEYS["feedback"] = FEEDBACK_KEYS
 KEYS["buttons"] = BUTTON_KEYS
 KEYS[""] = (*KEYS[""], "devices")  # how the device pages are paired (contactpoint/config_devices.py)
 KEYS["devices"] = DEVICES_KEYS
+KEYS[""] = (*KEYS[""], "screen", "server")  # the installed box's screen and port (contactpoint/config_box.py)
+KEYS["screen"] = SCREEN_KEYS
+KEYS["server"] = SERVER_KEYS
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class SiteConfig:
     buttons: ButtonSettings | None = None  # the [buttons] table: none, no push-buttons
     report: ReportSettings | None = None  # None: the site does not report upstream
     pairing: str = "required"  # [devices] pairing: "required" or "first-sight" (docs/devices.md)
+    box: BoxSettings = BoxSettings()  # the [screen] and [server] tables: what `contactpoint provision` installs
 
 
 def _unknown_keys(r: _Reader, data: dict[str, Any]) -> None:
@@ -306,7 +311,8 @@ def parse_site(data: dict[str, Any], path: str = "<site>") -> SiteConfig:
         feedback=parse_feedback(r, data),
     )
     return SiteConfig(site=site, printer=dict(printer), path=path, buttons=parse_buttons(r, data),
-                      report=parse_report(r, data, site_id), pairing=parse_pairing(r, data))
+                      report=parse_report(r, data, site_id), pairing=parse_pairing(r, data),
+                      box=parse_box(r, data))
 
 
 def load_site(path: str | Path | None = None) -> SiteConfig:

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from typing import Any
 
 from flask import Flask
 
-from contactpoint import dayclose
+from contactpoint import dayclose, sd_notify
 from contactpoint.box import Box, Periodic, box_of
 from contactpoint.store import StoreFull
 
@@ -36,6 +38,7 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
     for Nagle and delayed ACKs); websockets through simple-websocket, as in threading mode."""
     import socket
 
+    import gevent
     from gevent import pywsgi
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -43,12 +46,29 @@ def _serve_gevent(app: Flask, host: str, port: int) -> None:
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     listener.bind((host, port))
     listener.listen(256)
-    pywsgi.WSGIServer(listener, app, log=None, error_log=None).serve_forever()
+    server = pywsgi.WSGIServer(listener, app, log=None, error_log=None)
+    gevent.signal_handler(signal.SIGTERM, _stopping, server)  # systemctl stop: close the box, then exit 0
+    sd_notify.notify("READY=1")  # it listens: connections queue from here on
+    server.serve_forever()
+
+
+def _watchdog_ping() -> None:
+    sd_notify.notify("WATCHDOG=1")
+
+
+def _stopping(server: Any) -> None:
+    sd_notify.notify("STOPPING=1")
+    import gevent
+
+    gevent.spawn(server.stop, 0.25)  # not in the signal's callback; open requests get a quarter second to end
 
 
 def serve(app: Flask, host: str, port: int, **kwargs: Any) -> None:
     """Start the box (every background service) and serve until the process ends; then close the box."""
     cp = box_of(app)
+    period = sd_notify.watchdog_period()
+    if period is not None:  # contactpoint.service's WatchdogSec: pings from the server's own loop
+        cp.add_service(Periodic("systemd watchdog", period, _watchdog_ping))
     cp.start()
     try:
         _run(app, cp, host, port, **kwargs)
@@ -61,6 +81,14 @@ def _run(app: Flask, cp: Box, host: str, port: int, **kwargs: Any) -> None:
     if cp.socketio.async_mode == "gevent":
         _serve_gevent(app, host, port)
         return
+    if threading.current_thread() is threading.main_thread():  # Werkzeug's server ends on KeyboardInterrupt
+        signal.signal(signal.SIGTERM, _interrupt)
+    sd_notify.notify("READY=1")  # Werkzeug listens a moment later; gevent's server (the default) says it exactly
     cp.socketio.run(
         app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False, log_output=False, **kwargs
     )
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    sd_notify.notify("STOPPING=1")
+    raise KeyboardInterrupt

@@ -327,5 +327,10 @@ from contactpoint.provisioning.device_cli import device  # noqa: E402 - the pair
 
 main.add_command(device)
 
+from contactpoint.provisioning.provision_cli import provision_cmd, wait_ready  # noqa: E402
+
+main.add_command(provision_cmd)
+main.add_command(wait_ready)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
