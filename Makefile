@@ -55,7 +55,7 @@ test: setup-dev system
 
 # install.sh for real, twice, in a Debian bookworm chroot the test makes with debootstrap (root; minutes)
 test-provision: setup-dev system
-	$(DEV)/bin/python -m pytest -q -m provision tests/test_provision_chroot.py
+	$(DEV)/bin/python -m pytest -q -m provision tests/test_provision_chroot.py tests/test_update.py
 
 lint: setup-dev
 	$(DEV)/bin/ruff check .

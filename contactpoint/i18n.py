@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +14,41 @@ from flask_babel import Babel
 
 from contactpoint.box import current_box
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
+_HERE = Path(__file__).resolve().parent
+# the catalogues: `locales/` of a checkout, which a wheel installs as the package contactpoint.locales
+LOCALES = _HERE / "locales" if (_HERE / "locales").is_dir() else _HERE.parent / "locales"
+log = logging.getLogger(__name__)
+
+
+def _compiled(folder: Path) -> bool:
+    """Every catalogue of `folder` has its .mo, as new as its .po (make setup and install.sh compile them)."""
+    for po in folder.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.is_file() or mo.stat().st_mtime < po.stat().st_mtime:
+            return False
+    return True
+
+
+@functools.cache
+def catalogues() -> Path:
+    """The folder Flask-Babel reads: LOCALES when its .mo files are there and fresh, else (a wheel installed by
+    pip alone, `contactpoint update` before its first compile) the .po files compiled once into a temporary
+    folder, so a box never serves untranslated pages for want of a build step."""
+    if _compiled(LOCALES):
+        return LOCALES
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    out = Path(tempfile.mkdtemp(prefix="contactpoint-locales-"))
+    for po in sorted(LOCALES.glob("*/LC_MESSAGES/messages.po")):
+        target = out / po.relative_to(LOCALES).parent
+        target.mkdir(parents=True)
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=po.parts[-3])
+        with (target / "messages.mo").open("wb") as f:
+            write_mo(f, catalog)
+    log.warning("translations compiled into %s: %s has no fresh .mo files (pybabel compile -d it)", out, LOCALES)
+    return out
 RTL = frozenset({"ar", "he", "fa", "ur"})
 # each language by its own name: a visitor recognises theirs without reading anything else
 NATIVE_NAMES = {
@@ -102,7 +139,7 @@ def select_locale() -> str:
 
 
 def init_i18n(app: Flask) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(LOCALES))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(catalogues()))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     babel.init_app(app, locale_selector=select_locale)
 

@@ -228,10 +228,10 @@ def announcements(site: Any) -> list[Check]:
 
     from contactpoint.announce import render_one, voices_for_site
     from contactpoint.hardware.audio import AudioError, EspeakAnnouncer, wav_stats
-    from contactpoint.i18n import LOCALES, babel
+    from contactpoint.i18n import babel, catalogues
 
     app = Flask("contactpoint.selftest")
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(LOCALES)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(catalogues())
     chosen: dict[str, str] = {}
     babel.init_app(app, locale_selector=lambda: chosen.get("lang"))
     counter = site.counters[0].label if site.counters else "1"

@@ -13,6 +13,7 @@ in `PREFIX/updates.log`. The parts are in contactpoint/update_parts.py; no Flask
 from __future__ import annotations
 
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,6 +138,13 @@ class Updater:
             # no compiler on the box (as install.sh): every dependency comes as a wheel; an sdist builds itself
             pip += ["--only-binary=:all:"] if package.name.endswith(".whl") else ["--prefer-binary"]
             run([*pip, str(package.resolve())], f"install {package.name}")
+            self.say("compile its translations")
+            compile_mo = "from contactpoint.i18n import LOCALES; print(LOCALES)"
+            locales = subprocess.run([str(target / "bin" / "python"), "-c", compile_mo], capture_output=True,
+                                     text=True, check=False).stdout.strip()  # fmt: skip
+            if locales:
+                run([str(target / "bin" / "pybabel"), "-q", "compile", "-f", "-d", locales, "-D", "messages"],
+                    "compile the translations")  # fmt: skip
             got = release_version(target)
             if got != version:
                 raise UpdateError(f"{target} holds {got} after the install, not {version}")

@@ -237,14 +237,14 @@ def announce_cmd(lang: str, ticket: str, counter: str, out: str, config: str | N
     from flask import Flask
 
     from contactpoint.announce import render_one, voices_for_site
-    from contactpoint.i18n import LOCALES, babel
+    from contactpoint.i18n import babel, catalogues
 
     try:
         site = load_site(config).site
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     app = Flask("contactpoint.announce")
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(LOCALES)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(catalogues())
     babel.init_app(app, locale_selector=lambda: lang)
     label = site.counter(counter).label if site.counter(counter) else counter
     voices = voices_for_site(site)

@@ -109,10 +109,10 @@ else
   "$REL/bin/pip" install -q --disable-pip-version-check --no-cache-dir --upgrade pip
   "$REL/bin/pip" wheel -q --disable-pip-version-check --no-cache-dir --no-deps -w "$TMP/wheel" "$TMP/src"
   "$REL/bin/pip" install -q --disable-pip-version-check --no-cache-dir --only-binary=:all: "$(echo "$TMP"/wheel/contactpoint-*.whl)$EXTRA"
-  # the translations: contactpoint/i18n.py reads them from the folder beside the package
-  PURELIB=$("$REL/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-  cp -r "$SRC/locales" "$PURELIB/locales"
-  "$REL/bin/pybabel" -q compile -f -d "$PURELIB/locales" -D messages
+  # the translations: the wheel carries the catalogues (contactpoint.locales); compiled here once, so the server
+  # does not compile them at every start (contactpoint/i18n.py)
+  LOCALES=$("$REL/bin/python" -c 'from contactpoint.i18n import LOCALES; print(LOCALES)')
+  "$REL/bin/pybabel" -q compile -f -d "$LOCALES" -D messages
   "$REL/bin/contactpoint" --version >/dev/null
   touch "$REL/.installed"
   rm -rf "$TMP"

@@ -68,3 +68,36 @@ def test_every_string_is_translated_and_keeps_its_placeholders(lang: str) -> Non
         for s in strings:
             assert placeholders(s) == want, f"{lang}: placeholders of {key!r}: {s!r}"
     assert source <= seen, f"{lang}: not in the catalogue: {sorted(source - seen)[:5]}"
+
+
+def test_catalogues_without_their_mo_files_are_compiled_when_the_box_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wheel carries the .po files only; install.sh compiles them, and a box whose .mo files are missing or
+    older than their .po (pip alone, an update) compiles them itself rather than serve untranslated pages."""
+    import shutil
+
+    from babel.support import Translations
+
+    from contactpoint import i18n
+
+    src = tmp_path / "locales"
+    for po in LOCALES.glob("*/LC_MESSAGES/messages.po"):
+        (src / po.relative_to(LOCALES)).parent.mkdir(parents=True)
+        shutil.copy(po, src / po.relative_to(LOCALES))
+    monkeypatch.setattr(i18n, "LOCALES", src)
+    i18n.catalogues.cache_clear()
+    try:
+        out = i18n.catalogues()
+        assert out != src and not list(src.glob("*/*/*.mo"))  # compiled elsewhere: /opt is read-only on a box
+        fr = Translations.load(str(out), ["fr"], "messages")
+        assert fr.gettext("Take an ordinary ticket") != "Take an ordinary ticket", "French is not translated"
+        assert sorted(p.parts[-3] for p in out.glob("*/LC_MESSAGES/messages.mo")) == sorted(
+            p.parts[-3] for p in LOCALES.glob("*/LC_MESSAGES/messages.po")
+        )
+        i18n.catalogues.cache_clear()
+        for po in src.glob("*/LC_MESSAGES/messages.po"):  # compiled in place, as install.sh does: used as is
+            shutil.copy(out / po.relative_to(src).with_suffix(".mo"), po.with_suffix(".mo"))
+        assert i18n.catalogues() == src
+    finally:
+        i18n.catalogues.cache_clear()

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("contactpoint", "kiosk", "display", "counter", "phone", "manage", "hardware", "provisioning", "feedback",
-           "hub")
+           "hub", "locales")
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,8 @@ def test_every_package_folder_and_its_assets_are_in_the_wheel(wheel: zipfile.Zip
             rel = init.relative_to(ROOT).as_posix()
             installed = rel if folder == "contactpoint" else f"contactpoint/{rel}"
             assert installed in names, f"{rel} is not packaged: add its package to pyproject.toml"
+    for po in (ROOT / "locales").glob("*/LC_MESSAGES/messages.po"):  # a box installed from the wheel speaks
+        assert f"contactpoint/{po.relative_to(ROOT).as_posix()}" in names, po
     assets = ("kiosk/static", "display/templates", "counter/static", "hardware/audio", "feedback/static",
               "hub/migrations")
     for asset in assets:
