@@ -174,9 +174,12 @@ def clock(timeout: float = 5.0) -> Check:
     binary = shutil.which("timedatectl")
     if binary is None:
         return Check("clock", WARN, "unknown: no timedatectl here", "check the date by hand: date")
+    # without the server's NOTIFY_SOCKET: a systemd tool that fails reports its errno there (ERRNO=112 when
+    # systemd is not PID 1), as if the server itself had failed
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NOTIFY_SOCKET", "WATCHDOG_"))}
     try:
         done = subprocess.run([binary, "show", "-p", "NTPSynchronized"], capture_output=True, text=True,
-                              timeout=timeout, check=False)
+                              timeout=timeout, check=False, env=env)
     except (OSError, subprocess.SubprocessError) as e:
         return Check("clock", WARN, f"unknown: timedatectl failed ({e})", "check the date by hand: date")
     value = done.stdout.strip().partition("=")[2] if done.returncode == 0 else ""
