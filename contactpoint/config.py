@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from contactpoint.config_devices import DEVICES_KEYS, parse_pairing
 from contactpoint.config_box import SCREEN_KEYS, SERVER_KEYS, BoxSettings, parse_box
+from contactpoint.config_devices import DEVICES_KEYS, parse_pairing
 from contactpoint.config_feedback import FEEDBACK_KEYS, parse_buttons, parse_feedback
 from contactpoint.config_reader import (
     ID_RE,
