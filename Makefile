@@ -49,9 +49,12 @@ system:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else echo "the tests need these Debian packages: sudo apt-get install $$missing"; exit 1; fi; fi
 
+# the suite in WORKERS processes (pytest-xdist; a module's tests stay in one: its live server is started once);
+# WORKERS=0 runs it in this process, as a debugger wants
+WORKERS ?= 3
 test: setup-dev system
 	$(VENV)/bin/pybabel -q compile -f -d locales -D messages
-	$(DEV)/bin/python -m pytest -q
+	$(DEV)/bin/python -m pytest -q -n $(WORKERS) --dist loadfile
 
 # install.sh for real, twice, in a Debian bookworm chroot the test makes with debootstrap (root; minutes)
 test-provision: setup-dev system
