@@ -37,8 +37,17 @@ def _default_data() -> str | None:
     return os.environ.get("CONTACTPOINT_DATA") or None  # None: the server's, else the installed or ./data
 
 
-def _default_url() -> str:
-    return f"http://127.0.0.1:{os.environ.get('PORT', '8080')}"
+def _server_url(url: str | None, config: str | None) -> str:
+    """--url, else PORT, else the site file's [server] port (what the installed unit serves on), else 8080."""
+    if url:
+        return url
+    if os.environ.get("PORT"):
+        return f"http://127.0.0.1:{os.environ['PORT']}"
+    try:
+        port = load_site(config).box.port
+    except ConfigError:
+        port = 8080
+    return f"http://127.0.0.1:{port}"
 
 
 def _options(fn: Any) -> Any:
@@ -48,7 +57,7 @@ def _options(fn: Any) -> Any:
                       help="The server's --data folder (its database).")(fn)
     fn = click.option("--config", "config", type=click.Path(dir_okay=False), default=_default_config,
                       show_default=f"{INSTALLED_CONFIG}, else the sample site", help="The site's TOML file.")(fn)
-    fn = click.option("--url", default=_default_url, show_default="http://127.0.0.1:8080",
+    fn = click.option("--url", default=None, show_default="http://127.0.0.1:PORT, else the site file's [server] port",
                       help="The running server, on this box.")(fn)
     return fn
 
@@ -127,13 +136,13 @@ def _report(checks: list[Check], as_json: bool, extra: dict[str, Any] | None = N
 @click.command("selftest")
 @_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of lines.")
-def selftest(url: str, config: str | None, data: str | None, min_free_mb: float | None, as_json: bool) -> None:
+def selftest(url: str | None, config: str | None, data: str | None, min_free_mb: float | None, as_json: bool) -> None:
     """Check the whole box: a test ticket and the printer's status, the buttons, the pages connected, the
     reporter and hub, the database, disk, clock and every site language's announcement. Exit 1 when one fails."""
     from contactpoint import selftest as st
 
     site_config = _site(config)
-    answer, server = _ask("POST", url, "/api/selftest", timeout=90)
+    answer, server = _ask("POST", _server_url(url, config), "/api/selftest", timeout=90)
     checks = [server]
     if answer is None and "not running" in server.message:  # no server holds the printer: try it alone
         checks.append(printer_alone(config))
@@ -152,12 +161,12 @@ def selftest(url: str, config: str | None, data: str | None, min_free_mb: float 
 
 @click.command("health")
 @_options
-def health(url: str, config: str | None, data: str | None, min_free_mb: float | None) -> None:
+def health(url: str | None, config: str | None, data: str | None, min_free_mb: float | None) -> None:
     """The cheap checks as JSON for monitoring (the server's GET /api/health); with no server, the file-level
     ones and a failed `server`. Exit 1 when one fails."""
     from contactpoint import selftest as st
 
-    answer, server = _ask("GET", url, "/api/health", timeout=10)
+    answer, server = _ask("GET", _server_url(url, config), "/api/health", timeout=10)
     if answer is not None:
         click.echo(json.dumps(answer, indent=2))
         if answer.get("status") == FAIL or answer.get("ok") is False:

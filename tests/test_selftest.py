@@ -337,6 +337,12 @@ def test_selftest_against_a_real_server_then_with_the_printer_unplugged_then_wit
 
     health = run("health", "--url", server.url)
     assert health.exit_code == 0 and OLD_HEALTH_KEYS <= set(json.loads(health.output))
+    # with no --url (and no PORT), the server is found on the site file's [server] port, as installed
+    monkeypatch.delenv("PORT", raising=False)
+    on_port = tmp_path / "on-port.toml"
+    on_port.write_text(config.read_text() + f"\n[server]\nport = {server.port}\n")
+    health = run("health", "--config", str(on_port))
+    assert health.exit_code == 0 and OLD_HEALTH_KEYS <= set(json.loads(health.output)), health.output
 
     device.unlink()  # the printer unplugged: the file driver finds no device
     r = run(*args, "--json")
