@@ -34,6 +34,7 @@ from contactpoint import regional_needs
 bp = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 BYS = ("need", "hour", "day", "week", "month")
 MAX_DAYS = 400
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # a query's dates (the default period fits after both)
 FIGURES = ("visits", "issued", "served", "contacts", "wait_p50", "wait_p90", "service_p50", "service_p90",
            "service_level", "no_show_rate", "first_line_resolution", "csat", "happy_index", "response_rate",
            "referrals")  # fmt: skip
@@ -117,6 +118,10 @@ def _params() -> tuple[date, date, str, str | None]:
         day_from = date.fromisoformat(request.args["from"]) if request.args.get("from") else None
     except ValueError:
         raise BadQuery("from", _("Dates are written YYYY-MM-DD.")) from None
+    for field, day in (("from", day_from), ("to", day_to)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:  # no box reports outside them (and no 500)
+            raise BadQuery(field, _("Dates run from %(first)s to %(last)s.", first=FIRST_DAY.isoformat(),
+                                    last=LAST_DAY.isoformat()))  # fmt: skip
     if day_to is None:
         with current_app.extensions["hub"].engine.connect() as conn:
             day_to = conn.execute(sa.select(sa.func.max(windows.c.day))).scalar() or date.today()

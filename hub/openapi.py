@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contactpoint import regional_needs
+
 _CELL: dict[str, Any] = {
     "oneOf": [{"type": "number"}, {"type": "null"}, {"type": "string", "enum": ["< 5"]}],
     "description": 'the figure, null when nothing to compute it from, or "< 5" for a cell under 5 visits',
@@ -17,10 +19,12 @@ _BUCKET: dict[str, Any] = {
     "description": "the histogram bucket holding the percentile: low_s <= value < high_s (high_s null: open)",
 }
 _PARAMS = [
-    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "first day"},
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": "first day (at most 400 days before `to`; a later `from` than `to` is a 400)"},
     {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "last day"},
     {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["need", "hour", "day", "week", "month"]}},
-    {"name": "code", "in": "query", "schema": {"type": "string"}, "description": "one regional need code"},
+    {"name": "code", "in": "query", "schema": {"type": "string", "enum": list(regional_needs.load().codes())},
+     "description": "one regional need code (contactpoint/regional_needs.toml)"},
 ]
 
 SPEC: dict[str, Any] = {

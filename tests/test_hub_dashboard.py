@@ -146,7 +146,8 @@ def test_the_dashboard_speaks_french_and_dutch(hub: Any) -> None:
 
 
 @pytest.mark.parametrize(("query", "field"), [("by=year", "by"), ("from=yesterday", "from"), ("code=nope", "code"),
-                                              ("from=2026-12-08&to=2026-12-01", "from")])  # fmt: skip
+                                              ("from=2026-12-08&to=2026-12-01", "from"),
+                                              ("to=0001-01-01", "to"), ("from=9999-12-31", "from")])  # fmt: skip
 def test_bad_parameters_are_refused(hub: Any, query: str, field: str) -> None:
     client = logged_in(hub)
     r = client.get(f"/api/v1/figures?{query}")
