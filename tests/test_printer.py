@@ -623,6 +623,29 @@ def test_escpos_keeps_its_printer_database_in_our_cache_not_a_new_tmp_folder(tmp
     assert list((cache / "unused").iterdir()) == []
 
 
+def test_processes_starting_together_never_read_a_half_written_printer_database(tmp_path: Path) -> None:
+    """python-escpos writes its pickle in place while it parses its database: a second process starting then read
+    a half-written file (EOFError; seen when the test workers started at once). Eight processes start together on
+    an empty cache, twice (the second time over a stale pickle): each imports the printer code, one whole pickle."""
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k not in ("ESCPOS_CAPABILITIES_PICKLE_DIR", "XDG_CACHE_HOME")}
+    env |= {"HOME": str(home)}
+    cache = home / ".cache" / "contactpoint" / "escpos"
+    pickle = cache / f"{sys.version.split()[0]}.capabilities.pickle"
+    for round_ in range(2):
+        if round_:
+            os.utime(pickle, (1, 1))  # older than python-escpos's capabilities.json: rebuilt by whoever starts
+        procs = [subprocess.Popen([sys.executable, "-c", "import hardware.printer"], env=env,
+                                  stderr=subprocess.PIPE) for _ in range(8)]  # fmt: skip
+        errors = [p.communicate()[1].decode() for p in procs]
+        assert [p.returncode for p in procs] == [0] * 8, "\n".join(errors)
+        assert pickle.stat().st_mtime > 1 and sorted(p.name for p in cache.iterdir()) == [pickle.name, "unused"]
+
+
 def test_native_qr_falls_back_to_an_image_on_a_profile_without_it(tmp_path: Path) -> None:
     """python-escpos's POS-5890 profile has no qrCode capability: GS ( k would print no QR code at all."""
     for lang in ("fr", "ar"):
