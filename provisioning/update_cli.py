@@ -12,6 +12,23 @@ import click
 from contactpoint.update_parts import DEFAULT_DATA, DEFAULT_HEALTH_URL, DEFAULT_PREFIX, DEFAULT_SERVICE_CMD
 
 
+INSTALLED_SITE = Path("/etc/contactpoint/site.toml")
+
+
+def _default_health_url(site: Path | None = None) -> str:
+    """The installed box's /api/health: on its site file's [server] port (what its unit serves on), else 8080."""
+    site = site or INSTALLED_SITE
+    if not site.is_file():
+        return DEFAULT_HEALTH_URL
+    from contactpoint.config import ConfigError, load_site
+
+    try:
+        port = load_site(site).box.port
+    except ConfigError:
+        return DEFAULT_HEALTH_URL
+    return f"http://127.0.0.1:{port}/api/health"
+
+
 def _installed(f: Any) -> Any:
     """The options every command on the installed layout takes (defaults: the box's own paths)."""
     options = [
@@ -21,7 +38,8 @@ def _installed(f: Any) -> Any:
                      help="The box's state folder (the database)."),
         click.option("--service-cmd", envvar="CONTACTPOINT_SERVICE_CMD", default=DEFAULT_SERVICE_CMD,
                      show_default=True, help="How to stop and start the server; {action} becomes stop or start."),
-        click.option("--health-url", default=DEFAULT_HEALTH_URL, show_default=True,
+        click.option("--health-url", default=_default_health_url,
+                     show_default=f"{DEFAULT_HEALTH_URL}, on the installed site file's [server] port",
                      help="The server's health, polled after the start."),
         click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=1),
                      help="Seconds the server has to answer healthily after its start."),

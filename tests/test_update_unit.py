@@ -323,3 +323,17 @@ def test_health_says_the_running_version(client: Any) -> None:
     body = client.get("/api/health").get_json()
     assert body["version"] == contactpoint.__version__
     assert {"ok", "seq", "printer", "server", "storage", "csp", "report"} <= set(body)
+
+
+def test_the_health_url_follows_the_installed_site_files_port(tmp_path: Path) -> None:
+    """The installed unit serves on the site file's [server] port: the update waits for that port's health."""
+    from contactpoint.provisioning.update_cli import _default_health_url
+
+    from tests.kiosk_support import site_text
+
+    site = tmp_path / "site.toml"
+    assert _default_health_url(site) == "http://127.0.0.1:8080/api/health"  # no site file
+    site.write_text(site_text() + "\n[server]\nport = 9191\n")
+    assert _default_health_url(site) == "http://127.0.0.1:9191/api/health"
+    site.write_text(site_text() + "\n[server]\nport = 'soon'\n")  # a broken file: the default, check-config says why
+    assert _default_health_url(site) == "http://127.0.0.1:8080/api/health"
