@@ -11,7 +11,6 @@ import click
 
 from contactpoint.update_parts import DEFAULT_DATA, DEFAULT_HEALTH_URL, DEFAULT_PREFIX, DEFAULT_SERVICE_CMD
 
-
 INSTALLED_SITE = Path("/etc/contactpoint/site.toml")
 
 
