@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from contactpoint import auth
@@ -85,6 +85,21 @@ def _page(status: int = 200, error: str | None = None, **form: Any) -> Any:
 @devices_role_required
 def devices() -> Any:
     return _page()
+
+
+@bp.get("/devices/live.json")
+@devices_role_required
+def devices_live() -> Any:
+    """What the open devices page refreshes every few seconds: which devices are connected now, their last
+    contact, and the pending codes (a new one reloads the page when nobody is typing in it)."""
+    cp = current_box()
+    ds = devices_of(current_app)
+    live = connected_of(current_app).devices()
+    last = {str(d.id): cp.site.local(d.last_contact).strftime("%Y-%m-%d %H:%M") if d.last_contact else "—"
+            for d in ds.devices() if d.active}  # fmt: skip
+    body = {"connected": sorted(int(i) for i in live), "last_contact": last,
+            "pending": sorted(p.code for p in ds.pending(cp.engine.clock()))}  # fmt: skip
+    return jsonify(body), 200, {"Cache-Control": "no-store"}
 
 
 @bp.post("/devices/approve")

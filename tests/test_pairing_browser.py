@@ -131,8 +131,16 @@ def test_approved_on_the_devices_page_it_goes_on_and_revoked_it_stops(browser: A
     assert display.evaluate(ASK_NAMESPACE, "/display").startswith("40/display,")
     assert sio_connects(server, "/display", cookie_of(context))
     assert not sio_connects(server, "/kiosk", cookie_of(context))  # a display is no kiosk
-    tech.reload()
     device_row = tech.locator("#devices tr", has_text="Waiting room left")
+    # the open devices page follows by itself: connected now, then not once the display's page is closed
+    tech.wait_for_function("() => document.querySelector('#devices tr[data-device] .m-connected')"
+                           ".textContent.trim() === 'yes'", timeout=15_000)
+    elsewhere = browser.new_context(locale="en-GB")  # a second browser opens the kiosk: a new code waits
+    other = elsewhere.new_page()
+    other.goto(server.url + "/kiosk/")
+    other_code = code_on(other)
+    tech.wait_for_selector(f"#pending tr[data-code='{other_code}']", timeout=15_000)  # the page reloaded by itself
+    elsewhere.close()
     assert "yes" in device_row.locator(".m-connected").inner_text()
     assert "/display/" in device_row.inner_text() and "contactpoint 0." in device_row.inner_text()
     shot(tech, "pairing-manage-devices")
